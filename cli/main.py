@@ -1,0 +1,6 @@
+"""The `notegen` command."""
+import click
+
+@click.group()
+def main() -> None:
+    """notegen"""
