@@ -1,0 +1,168 @@
+"""Reading the lines of an ASCII tab: which lines are tab lines, where their
+frets are, and the directive lines (`tuning:`, `capo:`, `rhythm:`, `tempo:`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+# Characters a tab line's body may hold outside brackets: frets, filler, bar
+# lines and technique marks (hammer, pull, slide, bend, release, tap, vibrato,
+# mute, harmonics and the like).
+TAB_CHARS = frozenset("0123456789-|hpbrstvxX~/\\*<>.=^:'+_")
+OPEN_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+MAX_FRET = 24
+_BLANK = "\x00"
+
+_LEAD = re.compile(r"(\s*)([A-Ga-g][#b]?)?(\s*)([|:]?)")
+_CHORD = re.compile(
+    r"\(?[A-G][#b]?(?:maj|min|m|dim|aug|sus|add|M|\+|°|ø)?\d*"
+    r"(?:(?:sus|add|maj|b|#)\d+)*(?:/[A-G][#b]?)?\)?|\||N\.?C\.?|%"
+)
+_REPEAT = re.compile(r"(?:^|[\s\[(])(?:x\s*(\d+)|(\d+)\s*x)(?=$|[\s\])])")
+_CAPO = re.compile(r"\s*capo\b\s*[:=]?\s*(?:on\s+)?(?:fret\s+)?(\d+)", re.IGNORECASE)
+_TUNING = re.compile(r"(\s*tuning\b\s*[:=]?\s*)(\S.*?)\s*$", re.IGNORECASE)
+_RHYTHM = re.compile(
+    r"\s*rhythm\s*:\s*(\d+)(?:/(\d+))?\s*beats?\s+per\s+column\s*$", re.IGNORECASE
+)
+_TEMPO = re.compile(r"\s*tempo\s*[:=]\s*(\d+(?:\.\d+)?)\s*(?:bpm)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TabLine:
+    number: int  # 1-based line number in the file
+    label: str | None  # string label as written ('e', 'D', 'Bb'), if any
+    start: int  # 0-based column of the body's first character in the file line
+    body: str  # the tab part: frets, filler, bars (trailing text removed)
+    trailing: str  # text after the closing bar line ('x2', '[2x]', comments)
+
+
+def _find_last_bar(body: str) -> int:
+    """Index of the last '|' outside brackets, or -1."""
+    depth: list[str] = []
+    last = -1
+    for i, ch in enumerate(body):
+        if depth:
+            if ch == depth[-1]:
+                depth.pop()
+            elif ch in OPEN_BRACKETS:
+                depth.append(OPEN_BRACKETS[ch])
+        elif ch in OPEN_BRACKETS:
+            depth.append(OPEN_BRACKETS[ch])
+        elif ch == "|":
+            last = i
+    return last
+
+
+def _outside_brackets(body: str) -> str:
+    """`body` with bracketed text blanked to NULs (same length, no fret digits)."""
+    out = []
+    depth: list[str] = []
+    for ch in body:
+        if depth:
+            if ch == depth[-1]:
+                depth.pop()
+            elif ch in OPEN_BRACKETS:
+                depth.append(OPEN_BRACKETS[ch])
+            out.append(_BLANK)
+        elif ch in OPEN_BRACKETS:
+            depth.append(OPEN_BRACKETS[ch])
+            out.append(_BLANK)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def tab_line(number: int, text: str) -> TabLine | None:
+    """The tab line `text` is, or None for any other line (lyrics, chords, titles)."""
+    m = _LEAD.match(text)
+    if m is None:  # cannot happen: every part of the pattern is optional
+        return None
+    lead, label, gap, sep = m.groups()
+    start = m.end()
+    if label and not gap and not sep and text[start : start + 1] != "-":
+        label, start = None, len(lead)  # a word such as 'Bridge', not a label
+    body = text[start:].rstrip()
+    last = _find_last_bar(body)
+    trailing = ""
+    if last >= 0:
+        rest = body[last + 1 :]
+        content = set(rest) <= TAB_CHARS and "-" in rest
+        if rest and not content:
+            body, trailing = body[: last + 1], rest.strip()
+    plain = _outside_brackets(body)
+    if not body or plain.count("-") < 2 or not set(plain) <= TAB_CHARS | {" ", _BLANK}:
+        return None
+    if " " in plain.strip(" "):
+        return None  # spaces between tab characters: prose, not tab
+    return TabLine(number, label, start, body, trailing)
+
+
+def frets(line: TabLine) -> list[tuple[int, int]]:
+    """(column in the body, fret) for every fret on the line. A multi-digit fret
+    sits at its first digit's column; a run that cannot be one fret (over 24, a
+    leading zero, three or more digits) is read digit by digit."""
+    plain = _outside_brackets(line.body)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(plain):
+        if not plain[i].isdigit():
+            i += 1
+            continue
+        j = i
+        while j < len(plain) and plain[j].isdigit():
+            j += 1
+        run = plain[i:j]
+        if len(run) == 2 and run[0] != "0" and int(run) <= MAX_FRET:
+            out.append((i, int(run)))
+        else:
+            out.extend((i + k, int(d)) for k, d in enumerate(run))
+        i = j
+    return out
+
+
+def repeat_count(text: str) -> int | None:
+    """N of a repeat mark such as '[2x]', 'x2', '(3x)' in `text`, else None."""
+    m = _REPEAT.search(text.lower())
+    if not m:
+        return None
+    return int(m.group(1) or m.group(2))
+
+
+def is_repeat_line(text: str) -> bool:
+    return bool(text.strip()) and repeat_count(text) is not None and bool(
+        re.fullmatch(r"\s*[\[(]?\s*(?:x\s*\d+|\d+\s*x)\s*[\])]?\s*", text.lower())
+    )
+
+
+def is_chord_line(text: str) -> bool:
+    toks = text.split()
+    return bool(toks) and all(_CHORD.fullmatch(t) for t in toks) and any(
+        t[:1].isalpha() or t[:2].lstrip("(")[:1].isalpha() for t in toks
+    )
+
+
+def capo(text: str) -> int | None:
+    m = _CAPO.match(text)
+    return int(m.group(1)) if m else None
+
+
+def tuning_spec(text: str) -> tuple[str, int] | None:
+    """The spec of a `tuning:` line and its 0-based column."""
+    m = _TUNING.match(text)
+    return (m.group(2), len(m.group(1))) if m else None
+
+
+def rhythm(text: str) -> Fraction | None:
+    """Beats per column from a 'rhythm: 1/4 beat per column' line."""
+    m = _RHYTHM.match(text)
+    if not m:
+        return None
+    den = int(m.group(2)) if m.group(2) else 1
+    return Fraction(int(m.group(1)), den) if den else Fraction(0)
+
+
+def tempo(text: str) -> float | None:
+    m = _TEMPO.match(text)
+    return float(m.group(1)) if m else None

@@ -1,0 +1,244 @@
+"""Parsing ASCII tab as posted on the web into a Score.
+
+Rhythm rule (a tab has no exact rhythm). Within a system, every column where a
+fret starts is an onset; columns where every line has a bar line `|` take no
+time; filler before the first onset is ignored. A note lasts until the next
+onset (any string), so its length is the distance in columns to that onset.
+The last onset of a system lasts to the end of the system.
+
+- Without a `rhythm:` line, the most common distance in the whole tab (ties go
+  to the shorter) is an eighth note, and every distance `d` becomes
+  `d / typical` eighths, rounded to the nearest 1/8 beat (at least 1/8 beat).
+  So `3-3-3-` and `3--3--3--` are both even eighths, and `3-3---` is an eighth
+  then a quarter. A system's last note lasts at least the typical distance.
+- A `rhythm: 1/4 beat per column` line (which `format` writes) makes each column
+  that many beats exactly, so tabs written by notegen read back exactly.
+
+Systems follow each other in time; a repeat mark (`[2x]`, `x2`) after a
+system's line, or on the line right after it, plays the system that many times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import tab_lines as tl
+from .errors import ParseError
+from .score import Note, Part, Score, Tempo
+from .tab_tuning import STANDARD, Tuning, from_labels, note_name, resolve_or_raise
+
+EIGHTH = Fraction(1, 2)
+MAX_REPEAT = 32
+GUITAR_PROGRAM = 25  # General MIDI acoustic guitar (steel), 0-based
+BASS_PROGRAM = 33  # General MIDI electric bass (finger), 0-based
+
+
+@dataclass
+class _System:
+    lines: list[tl.TabLine]  # top (highest string) first
+    repeat: int = 1
+
+    @property
+    def first(self) -> int:
+        return self.lines[0].number
+
+
+@dataclass(frozen=True)
+class _Onset:
+    pos: int  # timed column (bar columns removed) within the system
+    frets: tuple[tuple[int, int, int, int], ...]  # (string low-first, fret, line, col)
+
+
+def _split_block(block: list[tl.TabLine]) -> list[_System]:
+    n = len(block)
+    if n in STANDARD:
+        return [_System(block)]
+    if n < 4 and not any(ln.label for ln in block) and not any(
+        ch.isdigit() for ln in block for ch in ln.body
+    ):
+        return []  # a ruler or underline of dashes, not a system
+    for size in (6, 4, 5):
+        if n > 6 and n % size == 0:
+            return [_System(block[i : i + size]) for i in range(0, n, size)]
+    raise ParseError(
+        f"a tab system needs 4, 5 or 6 string lines; found {n} lines in a row",
+        line=block[0].number,
+        col=1,
+    )
+
+
+def _check_ragged(system: _System) -> None:
+    ref = system.lines[0]
+    for ln in system.lines[1:]:
+        if len(ln.body) != len(ref.body):
+            short = min(len(ln.body), len(ref.body))
+            raise ParseError(
+                f"tab line is {len(ln.body)} columns long but line {ref.number} is "
+                f"{len(ref.body)}; the lines of one system must have the same length",
+                line=ln.number,
+                col=ln.start + short + 1,
+            )
+
+
+def _onsets(system: _System) -> tuple[list[_Onset], int]:
+    """Onsets in time order and the system's length in timed columns."""
+    width = len(system.lines[0].body)
+    bar = [all(ln.body[c] == "|" for ln in system.lines) for c in range(width)]
+    timed = []  # timed[c] = timed columns before column c
+    count = 0
+    for c in range(width):
+        timed.append(count)
+        count += not bar[c]
+    at: dict[int, list[tuple[int, int, int, int]]] = {}
+    nlines = len(system.lines)
+    for row, ln in enumerate(system.lines):
+        string = nlines - 1 - row
+        for col, fret in tl.frets(ln):
+            at.setdefault(timed[col], []).append((string, fret, ln.number, ln.start + col + 1))
+    return [_Onset(p, tuple(at[p])) for p in sorted(at)], count
+
+
+def _gaps(onsets: list[_Onset], length: int) -> list[int]:
+    return [b.pos - a.pos for a, b in zip(onsets, onsets[1:])] + (
+        [length - onsets[-1].pos] if onsets else []
+    )
+
+
+def _typical(systems: list[tuple[list[_Onset], int]]) -> int:
+    inner = Counter(g for o, n in systems for g in _gaps(o, n)[:-1])
+    if not inner:
+        inner = Counter(g for o, n in systems for g in _gaps(o, n)[-1:])
+    return min(inner, key=lambda g: (-inner[g], g)) if inner else 1
+
+
+def _duration(gap: int, typical: int, per_column: Fraction | None) -> Fraction:
+    if per_column is not None:
+        return gap * per_column
+    return Fraction(max(1, round(Fraction(4 * gap, typical))), 8)
+
+
+@dataclass
+class _Directives:
+    capo: int = 0
+    tuning: tuple[str, int, int] | None = None  # spec, line, col
+    per_column: Fraction | None = None
+    bpm: float | None = None
+
+
+def _directive(d: _Directives, number: int, text: str) -> bool:
+    """Record a directive line; False if `text` is not one."""
+    if (c := tl.capo(text)) is not None:
+        if c > tl.MAX_FRET:
+            raise ParseError(f"capo {c} is past fret {tl.MAX_FRET}", line=number, col=1)
+        d.capo = d.capo or c
+    elif (spec := tl.tuning_spec(text)) is not None:
+        if d.tuning is None:
+            d.tuning = (spec[0], number, spec[1] + 1)
+    elif (r := tl.rhythm(text)) is not None:
+        if r <= 0:
+            raise ParseError("a rhythm line needs a positive beat value", line=number, col=1)
+        d.per_column = r
+    elif (bpm := tl.tempo(text)) is not None:
+        if not 1 <= bpm <= 1000:
+            raise ParseError(f"tempo {bpm:g} is outside 1..1000 BPM", line=number, col=1)
+        d.bpm = bpm
+    else:
+        return False
+    return True
+
+
+def _scan(text: str) -> tuple[list[_System], _Directives, int | None]:
+    """Systems, directives, and the first chord-name line (for the error when
+    there is no tab at all)."""
+    d = _Directives()
+    systems: list[_System] = []
+    block: list[tl.TabLine] = []
+    chord_line = None
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = tl.tab_line(number, raw)
+        if line is not None:
+            block.append(line)
+            continue
+        if block:
+            systems.extend(_split_block(block))
+            block = []
+        if systems and tl.is_repeat_line(raw) and systems[-1].lines[-1].number == number - 1:
+            systems[-1].repeat = tl.repeat_count(raw) or 1
+        elif not _directive(d, number, raw) and chord_line is None and tl.is_chord_line(raw):
+            chord_line = number
+    if block:
+        systems.extend(_split_block(block))
+    return systems, d, chord_line
+
+
+def _tuning_for(system: _System, d: _Directives, option: str | None) -> Tuning:
+    n = len(system.lines)
+    if option is not None:
+        return resolve_or_raise(option, n, None, None)
+    if d.tuning is not None:
+        spec, line, col = d.tuning
+        return resolve_or_raise(spec, n, line, col)
+    return from_labels([ln.label for ln in system.lines])
+
+
+def parse(text: str, *, tuning: str | None = None) -> Score:
+    """A Score from tab text; see the module docstring for the rhythm rule.
+    `tuning` (a name or note names) overrides `tuning:` lines and string labels."""
+    if not isinstance(text, str):
+        raise ParseError("tab input must be text")
+    systems, d, chord_line = _scan(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not systems:
+        if chord_line is not None:
+            raise ParseError(
+                "found chord names but no tab lines (a tab line looks like 'e|--3--0--|')",
+                line=chord_line,
+                col=1,
+            )
+        raise ParseError("no tab lines found (a tab line looks like 'e|--3--0--|')", line=1, col=1)
+    for s in systems:
+        _check_ragged(s)
+        for ln in s.lines:
+            r = tl.repeat_count(ln.trailing)
+            if r is not None:
+                if not 1 <= r <= MAX_REPEAT:
+                    raise ParseError(
+                        f"repeat count {r} is outside 1..{MAX_REPEAT}",
+                        line=ln.number,
+                        col=ln.start + len(ln.body) + 1,
+                    )
+                s.repeat = max(s.repeat, r)
+        if not 1 <= s.repeat <= MAX_REPEAT:
+            raise ParseError(f"repeat count {s.repeat} is outside 1..{MAX_REPEAT}", line=s.first)
+    timed = [_onsets(s) for s in systems]
+    typical = _typical(timed)
+    notes: list[Note] = []
+    t = Fraction(0)
+    for s, (onsets, length) in zip(systems, timed):
+        open_pitch = _tuning_for(s, d, tuning)
+        gaps = _gaps(onsets, length)
+        if d.per_column is None and gaps:
+            gaps[-1] = max(gaps[-1], typical)
+        for _ in range(s.repeat):
+            for onset, gap in zip(onsets, gaps):
+                dur = _duration(gap, typical, d.per_column)
+                for string, fret, line, col in onset.frets:
+                    pitch = open_pitch[string] + fret + d.capo
+                    if pitch > 127:
+                        raise ParseError(
+                            f"fret {fret} on the {note_name(open_pitch[string])} string "
+                            f"is above the MIDI range",
+                            line=line,
+                            col=col,
+                        )
+                    notes.append(Note(t, pitch, dur))
+                t += dur
+    bass = len(systems[0].lines) < 6
+    part = Part(
+        notes=sorted(set(notes)),
+        name="bass" if bass else "guitar",
+        program=BASS_PROGRAM if bass else GUITAR_PROGRAM,
+    )
+    tempos = [Tempo(Fraction(0), d.bpm)] if d.bpm else []
+    return Score(parts=[part], tempos=tempos)

@@ -1,0 +1,165 @@
+"""String tunings for tab: named tunings, note-name specs, and string labels.
+
+A tuning is a tuple of open-string MIDI pitches from the lowest string to the
+highest, the order musicians spell it ("DADGAD"). Tab systems draw the highest
+string on top, so the parser reverses its lines before looking tunings up.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ParseError
+
+Tuning = tuple[int, ...]
+
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_PC_NAME = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def note_name(pitch: int) -> str:
+    """Scientific pitch name, e.g. 40 -> 'E2'."""
+    return f"{_PC_NAME[pitch % 12]}{pitch // 12 - 1}"
+
+
+def _pitches(spec: str) -> Tuning:
+    out = []
+    for tok in spec.split():
+        m = re.fullmatch(r"([A-G])([#b]?)(\d)", tok)
+        if not m:
+            raise ValueError(tok)
+        acc = {"#": 1, "b": -1, "": 0}[m.group(2)]
+        out.append(_LETTER_PC[m.group(1)] + acc + 12 * (int(m.group(3)) + 1))
+    return tuple(out)
+
+
+STANDARD: dict[int, Tuning] = {
+    6: _pitches("E2 A2 D3 G3 B3 E4"),
+    5: _pitches("B0 E1 A1 D2 G2"),
+    4: _pitches("E1 A1 D2 G2"),
+}
+
+# Names a tab's `tuning:` line or the `tuning` option may use, normalized by
+# `_key` (lower case, no spaces or dashes). "standard" resolves per string count.
+TUNINGS: dict[str, Tuning] = {
+    "standard": STANDARD[6],
+    "dropd": _pitches("D2 A2 D3 G3 B3 E4"),
+    "dropc": _pitches("C2 G2 C3 F3 A3 D4"),
+    "dadgad": _pitches("D2 A2 D3 G3 A3 D4"),
+    "openg": _pitches("D2 G2 D3 G3 B3 D4"),
+    "opend": _pitches("D2 A2 D3 F#3 A3 D4"),
+    "opene": _pitches("E2 B2 E3 G#3 B3 E4"),
+    "opena": _pitches("E2 A2 E3 A3 C#4 E4"),
+    "openc": _pitches("C2 G2 C3 G3 C4 E4"),
+    "halfstepdown": _pitches("Eb2 Ab2 Db3 Gb3 Bb3 Eb4"),
+    "ebstandard": _pitches("Eb2 Ab2 Db3 Gb3 Bb3 Eb4"),
+    "bass": STANDARD[4],
+    "bass5": STANDARD[5],
+    "5stringbass": STANDARD[5],
+    "dropdbass": _pitches("D1 A1 D2 G2"),
+}
+_BY_COUNT: dict[tuple[str, int], Tuning] = {
+    ("standard", 4): STANDARD[4],
+    ("standard", 5): STANDARD[5],
+    ("estandard", 4): STANDARD[4],
+    ("estandard", 6): STANDARD[6],
+    ("dropd", 4): TUNINGS["dropdbass"],
+    ("halfstepdown", 4): tuple(p - 1 for p in STANDARD[4]),
+}
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.lower())
+
+
+def nearest(pc: int, around: int) -> int:
+    """The pitch with pitch class `pc` closest to `around` (-6..+5 semitones)."""
+    return around + ((pc - around + 6) % 12) - 6
+
+
+def letter_pc(label: str) -> int | None:
+    """Pitch class of a note label such as 'e', 'D', 'Bb', 'F#'; None if not one."""
+    m = re.fullmatch(r"([A-Ga-g])([#b]?)", label)
+    if not m:
+        return None
+    return (_LETTER_PC[m.group(1).upper()] + {"#": 1, "b": -1, "": 0}[m.group(2)]) % 12
+
+
+def _split_notes(spec: str) -> list[tuple[int, int | None]] | None:
+    """(pitch class, octave or None) per note of 'D2 A2 D3...' or 'DADGBE'; None
+    when the text is not only note names. A 'b' right after an upper-case letter is
+    a flat; after a lower-case one it is the B string ('eadgbe')."""
+    tokens = spec.replace(",", " ").split()
+    if len(tokens) == 1:
+        tokens = [spec.strip()]
+    notes: list[tuple[int, int | None]] = []
+    for tok in tokens:
+        pos = 0
+        while pos < len(tok):
+            letter = tok[pos]
+            if letter.upper() not in _LETTER_PC:
+                return None
+            pos += 1
+            acc = 0
+            if pos < len(tok) and tok[pos] == "#":
+                acc, pos = 1, pos + 1
+            elif pos < len(tok) and tok[pos] == "b" and letter.isupper():
+                acc, pos = -1, pos + 1
+            octave: int | None = None
+            if pos < len(tok) and tok[pos].isdigit():
+                octave, pos = int(tok[pos]), pos + 1
+            notes.append(((_LETTER_PC[letter.upper()] + acc) % 12, octave))
+    return notes
+
+
+def resolve(spec: str, strings: int | None = None) -> Tuning:
+    """A tuning from a name ('standard', 'drop D', 'DADGAD', 'open G') or note names
+    ('D2 A2 D3 G3 B3 E4', 'DADGBE'), low string first. `strings` picks the variant
+    of a name ('standard' on a 4-line system is the bass). Raises ValueError with a
+    message naming what is accepted."""
+    key = _key(spec.split("(")[0]) if spec.strip() else ""
+    if strings is not None and (key, strings) in _BY_COUNT:
+        return _BY_COUNT[(key, strings)]
+    if key in TUNINGS and (strings is None or len(TUNINGS[key]) == strings):
+        return TUNINGS[key]
+    notes = _split_notes(spec.split("(")[0].strip()) if spec.strip() else None
+    if notes is None and "(" in spec:  # "Standard (E A D G B E)" style
+        inner = spec[spec.index("(") + 1 :].split(")")[0]
+        notes = _split_notes(inner) if inner.strip() else None
+    if notes is None or len(notes) not in STANDARD:
+        if key in TUNINGS:
+            raise ValueError(
+                f"tuning {spec.strip()!r} has {len(TUNINGS[key])} strings, the tab has {strings}"
+            )
+        raise ValueError(
+            f"unknown tuning {spec.strip()!r}; use a name ({', '.join(sorted(TUNINGS))}) "
+            "or note names from the low string up, like 'D2 A2 D3 G3 B3 E4' or 'DADGBE'"
+        )
+    base = STANDARD[len(notes)]
+    out = tuple(
+        12 * (octave + 1) + pc if octave is not None else nearest(pc, b)
+        for (pc, octave), b in zip(notes, base)
+    )
+    if any(not 0 <= p <= 103 for p in out):
+        raise ValueError(f"tuning {spec.strip()!r} has a string outside the MIDI range")
+    if strings is not None and len(out) != strings:
+        raise ValueError(f"tuning {spec.strip()!r} has {len(out)} strings, the tab has {strings}")
+    return out
+
+
+def resolve_or_raise(spec: str, strings: int | None, line: int | None, col: int | None) -> Tuning:
+    try:
+        return resolve(spec, strings)
+    except ValueError as e:
+        raise ParseError(str(e), line=line, col=col) from None
+
+
+def from_labels(labels: list[str | None]) -> Tuning:
+    """Open pitches (low first) for a system whose lines carry `labels` (top line,
+    i.e. highest string, first). Strings are known by position; a label naming a
+    different note retunes its string to the nearest such pitch (drop D)."""
+    base = STANDARD[len(labels)]
+    out = []
+    for label, std in zip(reversed(labels), base):
+        pc = letter_pc(label) if label else None
+        out.append(std if pc is None or pc == std % 12 else nearest(pc, std))
+    return tuple(out)
