@@ -61,9 +61,7 @@ def get(name: str) -> Notation:
     try:
         return NOTATIONS[name]
     except KeyError:
-        raise NotegenError(
-            f"unknown notation {name!r}; known: {', '.join(NOTATIONS)}"
-        ) from None
+        raise NotegenError(f"unknown notation {name!r}; known: {', '.join(NOTATIONS)}") from None
 
 
 def for_path(path: str | Path) -> Notation:

@@ -107,9 +107,7 @@ class Score:
         pitched = [p for p in self.parts if not p.is_drum and p.notes] or self.parts
         return max(pitched, key=lambda p: len(p.notes))
 
-    def one_voice(
-        self, track: int | None = None, channel: int | None = None, melody: bool = False
-    ) -> Score:
+    def one_voice(self, track: int | None = None, channel: int | None = None, melody: bool = False) -> Score:
         """This score reduced to one part; `melody` keeps only the highest note of
         each chord and cuts overlaps (a skyline)."""
         part = self.voice(track, channel)

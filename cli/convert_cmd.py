@@ -1,0 +1,50 @@
+"""`notegen convert`: one file from one notation to another."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from notetokens.registry import NOTATIONS
+
+MUSIC = [n for n, nt in NOTATIONS.items() if nt.music]
+
+
+@click.command()
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--from", "src_notation", type=click.Choice(MUSIC), help="Input notation (default: by extension)."
+)
+@click.option(
+    "--to", "dst_notation", type=click.Choice(MUSIC), help="Output notation (default: by extension)."
+)
+@click.option("--track", type=int, help="Take this part (0-based) of a several-part file.")
+@click.option("--channel", type=click.IntRange(0, 15), help="Take the part on this MIDI channel (0-15).")
+@click.option("--melody", is_flag=True, help="Keep only the highest note at each moment.")
+@click.option(
+    "--tuning", help="Tab tuning: standard, 'drop D', DADGAD, or note names like 'D2 A2 D3 G3 B3 E4'."
+)
+def convert(src: str, dst: str, **options: object) -> None:
+    """Convert SRC to DST; the notations follow the extensions.
+
+    \b
+    .txt/.notes  note strings    .tab  ASCII tab    .abc  ABC
+    .mid/.midi   MIDI            .musicxml (output only)
+    DST '-' writes to standard output (name the notation with --to).
+
+    \b
+    Example:
+      notegen convert examples/notes/ode.txt ode.mid
+      notegen convert song.mid - --to tab --melody
+    """
+    from notetokens.convert import convert as run
+    from notetokens.convert import convert_score, notation_for
+
+    if dst == "-":
+        data = convert_score(src, notation_for(dst, options.pop("dst_notation"), "output"), **options)  # type: ignore[arg-type]
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        run(src, dst, **options)

@@ -1,0 +1,64 @@
+"""Converting a file from one notation to another: the library side of
+`notegen convert`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .errors import NotegenError
+from .io import read, render, write_bytes
+from .registry import Notation, for_path, get
+from .score import Score
+
+ONE_VOICE = {"notes", "tab"}  # notations that take one part
+
+
+def notation_for(path: str | Path, name: str | None, role: str) -> Notation:
+    if name:
+        return get(name)
+    if str(path) == "-":
+        raise NotegenError(
+            f"name the {role} notation with --{'from' if role == 'input' else 'to'} "
+            "when reading or writing standard streams"
+        )
+    return for_path(path)
+
+
+def reduce(score: Score, track: int | None, channel: int | None, melody: bool) -> Score:
+    """The chosen part(s): everything unless a track, channel or melody is asked for."""
+    if track is None and channel is None and not melody:
+        return score
+    return score.one_voice(track, channel, melody)
+
+
+def convert_score(
+    src: str | Path,
+    dst_notation: Notation,
+    *,
+    src_notation: str | None = None,
+    track: int | None = None,
+    channel: int | None = None,
+    melody: bool = False,
+    tuning: str | None = None,
+) -> bytes:
+    """Read `src`, reduce it as asked, and render it in `dst_notation`."""
+    src_nt = notation_for(src, src_notation, "input")
+    if not dst_notation.music or not src_nt.music:
+        raise NotegenError("plain text has no notes to convert; convert between music notations")
+    parse_opts: dict[str, Any] = {"tuning": tuning} if src_nt.name == "tab" and tuning else {}
+    score = reduce(read(src, src_nt.name, **parse_opts), track, channel, melody)
+    if not score.notes:
+        raise NotegenError(f"{src}: no notes to convert")
+    fmt_opts: dict[str, Any] = {"tuning": tuning} if dst_notation.name == "tab" and tuning else {}
+    if dst_notation.name in ONE_VOICE and len(score.parts) > 1:
+        score = replace(score, parts=[score.voice()])
+    return render(score, dst_notation, **fmt_opts)
+
+
+def convert(src: str | Path, dst: str | Path, **options: Any) -> None:
+    """Convert the file `src` into the file `dst` (written atomically)."""
+    to = options.pop("dst_notation", None)
+    data = convert_score(src, notation_for(dst, to, "output"), **options)
+    write_bytes(dst, data)

@@ -1,0 +1,175 @@
+"""The note-string notation (NOTATION.md): `G-G-D-D-E-E-D`, `F#4 A4:2 | [D4 F#4]:4`.
+
+The model text is the canonical form on two lines at most: an optional header
+line, then every event of the tune on one line, bars included. Durations are
+counted in the unit `L:`, which is chosen as the tune's most common note length,
+so most notes carry no duration at all.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .errors import NotegenError, ParseError
+from .notes_grammar import NotesGrammar
+from .notes_reader import KEY_RE, Header, NoteDecoder
+from .score import Note, Score, Tempo, TimeSignature, common_duration
+
+__all__ = ["NoteDecoder", "format", "from_model_text", "grammar", "parse", "to_model_text"]
+
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+FLAT_KEYS = {"F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm", "Abm"}
+MODES = {
+    "major": "",
+    "minor": "m",
+    "dorian": "dor",
+    "phrygian": "phr",
+    "lydian": "lyd",
+    "mixolydian": "mix",
+    "locrian": "loc",
+    "aeolian": "m",
+    "ionian": "",
+}
+
+
+def parse(text: str) -> Score:
+    decoder = NoteDecoder()
+    notes = decoder.feed(text)
+    notes += decoder.close()
+    if decoder.events == 0:
+        raise ParseError("no notes: expected note letters like G-G-D-D-E-E-D", line=1, col=1)
+    h = decoder.header
+    return Score.melody(
+        notes,
+        tempos=[Tempo(Fraction(0), h.bpm)] if h.bpm else [],
+        time_signatures=[h.meter] if h.meter else [],
+        key=h.key,
+    )
+
+
+def normalize_key(key: str | None) -> str | None:
+    """'E minor', 'e', 'Em' -> 'Em'; 'B- major' (music21) -> 'Bb'; None stays None."""
+    if not key:
+        return None
+    words = key.replace("-", "b").split()
+    tonic = words[0][0].upper() + words[0][1:]
+    mode = words[1].lower() if len(words) > 1 else ""
+    if len(words) == 1 and words[0][0].islower() and len(tonic) <= 2:
+        mode = "minor"  # music21 writes minor keys in lower case
+    name = tonic + MODES.get(mode, mode[:3])
+    if KEY_RE.match(name):
+        return name
+    return tonic if KEY_RE.match(tonic) else None
+
+
+def pitch_name(pitch: int, flats: bool = False) -> str:
+    if pitch < 12:
+        raise NotegenError(f"MIDI pitch {pitch} is below C0, which a note string cannot write")
+    names = FLAT_NAMES if flats else SHARP_NAMES
+    return f"{names[pitch % 12]}{pitch // 12 - 1}"
+
+
+def choose_unit(notes: list[Note]) -> Fraction:
+    """L: as a fraction of a whole note: the most common event duration when it
+    is a power-of-two note value (1/1 .. 1/64), else a quarter."""
+    durations = [Note(t, 0, d) for t, _, d in _events(notes)]
+    whole = common_duration(durations) / 4
+    if whole.numerator == 1 and whole.denominator & (whole.denominator - 1) == 0 and whole.denominator <= 64:
+        return whole
+    return Fraction(1, 4)
+
+
+def _duration_text(beats: Fraction, unit: Fraction) -> str:
+    units = beats / (unit * 4)
+    if units == 1:
+        return ""
+    if units.numerator == 1:
+        return f":/{units.denominator}"
+    if units.denominator == 1:
+        return f":{units.numerator}"
+    return f":{units.numerator}/{units.denominator}"
+
+
+def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:
+    """(onset, pitches, duration) per onset, rests as empty pitch lists; a chord
+    lasts as long as its longest note, cut where the next event starts."""
+    by_onset: dict[Fraction, list[Note]] = {}
+    for n in notes:
+        by_onset.setdefault(n.onset, []).append(n)
+    onsets = sorted(by_onset)
+    out: list[tuple[Fraction, list[int], Fraction]] = []
+    time = Fraction(0)
+    for i, t in enumerate(onsets):
+        if t > time:
+            out.append((time, [], t - time))
+        group = by_onset[t]
+        dur = max(n.duration for n in group)
+        if i + 1 < len(onsets):
+            dur = min(dur, onsets[i + 1] - t)
+        out.append((t, sorted({n.pitch for n in group}), dur))
+        time = t + dur
+    return out
+
+
+def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) -> str:
+    notes = score.parts[0].notes if score.parts else []
+    meter = score.meter
+    bar_len = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+    tokens: list[str] = []
+    next_bar = bar_len
+    bars = 0
+    for onset, pitches, dur in _events(notes):
+        while next_bar is not None and bar_len and onset >= next_bar:
+            bars += 1
+            sep = "\n" if bars_per_line and bars % bars_per_line == 0 else ""
+            tokens.append("|" + sep)
+            next_bar += bar_len
+        if not pitches:
+            head = "R"
+        elif len(pitches) == 1:
+            head = pitch_name(pitches[0], flats)
+        else:
+            head = "[" + " ".join(pitch_name(p, flats) for p in pitches) + "]"
+        tokens.append(head + _duration_text(dur, unit))
+    text = " ".join(tokens)
+    return text.replace("\n ", "\n").rstrip()
+
+
+def _header(score: Score, unit: Fraction) -> Header:
+    meter = score.meter
+    return Header(
+        unit=unit,
+        meter=TimeSignature(Fraction(0), meter.numerator, meter.denominator) if meter else None,
+        key=normalize_key(score.key),
+        bpm=score.tempos[0].bpm if score.tempos else None,
+    )
+
+
+def _render(score: Score, bars_per_line: int | None) -> str:
+    notes = score.parts[0].notes if score.parts else []
+    unit = choose_unit(notes)
+    header = _header(score, unit)
+    flats = header.key in FLAT_KEYS
+    body = _body(score, unit, flats, bars_per_line)
+    return f"{header.text()}\n{body}" if header.text() else body
+
+
+def format(
+    score: Score, *, track: int | None = None, channel: int | None = None, melody: bool = False
+) -> str:
+    """The canonical note string of one voice, four bars a line when there is a meter."""
+    return _render(score.one_voice(track, channel, melody), bars_per_line=4) + "\n"
+
+
+def to_model_text(score: Score) -> str:
+    """The model's form: header line (if any) and the whole tune on one line."""
+    return _render(score.one_voice(), bars_per_line=None)
+
+
+def from_model_text(text: str) -> Score:
+    return parse(text)
+
+
+def grammar() -> NotesGrammar:
+    return NotesGrammar()

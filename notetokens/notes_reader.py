@@ -1,0 +1,248 @@
+"""Reading note strings one character at a time.
+
+`NoteDecoder` is the one reader of the note-string notation: `notes.parse` feeds
+it a whole file, and the live player feeds it characters as the sampler makes
+them, getting each note back as soon as its duration is known (when the token
+after it starts). Errors carry line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import ParseError
+from .score import DEFAULT_VELOCITY, Note, TimeSignature
+
+LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+DEFAULT_OCTAVE = 4
+HEADER_KEYS = ("L", "M", "K", "Q")  # canonical order
+KEY_RE = re.compile(r"([A-G])([#b]?)(m|min|maj|dor|phr|lyd|mix|loc|aeo|ion)?$")
+_DUR = r"(?::(?:(?P<num>\d+)(?:/(?P<den>\d+))?|/(?P<den2>\d+)))?"
+NOTE_RE = re.compile(r"(?P<letter>[A-Ga-g])(?P<acc>#+|b+)?(?P<oct>\d)?" + _DUR)
+REST_RE = re.compile(r"R" + _DUR)
+CHORD_END_RE = re.compile(r"\]" + _DUR)
+SEPARATORS = " \t-"
+
+
+@dataclass(frozen=True)
+class Header:
+    unit: Fraction = Fraction(1, 4)  # of a whole note
+    meter: TimeSignature | None = None
+    key: str | None = None
+    bpm: float | None = None
+
+    def text(self) -> str:
+        """The canonical header line (without newline); '' when all defaults."""
+        parts = []
+        if self.unit != Fraction(1, 4):
+            parts.append(f"L:{self.unit.numerator}/{self.unit.denominator}")
+        if self.meter is not None:
+            parts.append(f"M:{self.meter}")
+        if self.key:
+            parts.append(f"K:{self.key}")
+        if self.bpm is not None:
+            parts.append(f"Q:{max(1, round(self.bpm))}")
+        return " ".join(parts)
+
+
+def pitch_of(letter: str, acc: str, octave: int) -> int:
+    return 12 * (octave + 1) + LETTER_PC[letter.upper()] + acc.count("#") - acc.count("b")
+
+
+def parse_header(line: str, lineno: int = 1) -> Header:
+    fields: dict[str, object] = {}
+    col = 1
+    for tok in line.split(" "):
+        if tok:
+            fields.update(_header_field(tok, lineno, col, fields))
+        col += len(tok) + 1
+    return Header(**fields)  # type: ignore[arg-type]
+
+
+def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dict[str, object]:
+    key, _, value = tok.partition(":")
+    name = {"L": "unit", "M": "meter", "K": "key", "Q": "bpm"}.get(key)
+    if not _ or name is None:
+        raise ParseError(f"expected a header field L:, M:, K: or Q:, got {tok!r}", line=line, col=col)
+    if name in seen:
+        raise ParseError(f"header field {key}: given twice", line=line, col=col)
+    vcol = col + 2
+    if key in "LM":
+        m = re.fullmatch(r"(\d+)/(\d+)", value) or (re.fullmatch(r"(1)()", value) if key == "L" else None)
+        if key == "M" and value in ("C", "C|"):
+            return {name: TimeSignature(Fraction(0), *((4, 4) if value == "C" else (2, 2)))}
+        if not m or int(m.group(1)) == 0 or (m.group(2) and int(m.group(2)) == 0):
+            raise ParseError(f"{key}: wants a fraction like 1/8, got {value!r}", line=line, col=vcol)
+        num, den = int(m.group(1)), int(m.group(2) or 1)
+        if key == "L":
+            return {name: Fraction(num, den)}
+        return {name: TimeSignature(Fraction(0), num, den)}
+    if key == "K":
+        if not KEY_RE.match(value):
+            raise ParseError(f"K: wants a key like D, Bb or F#m, got {value!r}", line=line, col=vcol)
+        return {name: value}
+    try:
+        bpm = float(value)
+    except ValueError:
+        bpm = 0.0
+    if not 0 < bpm < 10000:
+        raise ParseError(f"Q: wants quarter notes per minute, got {value!r}", line=line, col=vcol)
+    return {name: bpm}
+
+
+class NoteDecoder:
+    """Feed note-string characters; get notes back as they complete."""
+
+    def __init__(self, velocity: int = DEFAULT_VELOCITY) -> None:
+        self.header = Header()
+        self.velocity = velocity
+        self.time = Fraction(0)  # beats: where the next event starts
+        self.events = 0  # notes, rests and chords read
+        self._line, self._col = 1, 0
+        self._tok = ""  # the token being read
+        self._tok_at = (1, 1)
+        self._header_line: str | None = None  # collecting the first line as a header
+        self._first = True  # nothing but blanks seen yet
+
+    @property
+    def bpm(self) -> float | None:
+        return self.header.bpm
+
+    def feed(self, text: str) -> list[Note]:
+        out: list[Note] = []
+        for ch in text:
+            out.extend(self._feed(ch))
+        return out
+
+    def close(self) -> list[Note]:
+        if self._header_line is not None:
+            self._end_header()
+        if self._tok.startswith("[") and "]" not in self._tok:
+            raise ParseError("unclosed chord: expected ']'", line=self._line, col=self._col + 1)
+        return self._flush()
+
+    def _feed(self, ch: str) -> list[Note]:
+        if ch == "\n":
+            self._line, self._col = self._line + 1, 0
+        else:
+            self._col += 1
+        if self._header_line is not None:
+            if ch == "\n":
+                self._end_header()
+            else:
+                self._header_line += ch
+            return []
+        if self._first and ch in HEADER_KEYS and self._line == 1:
+            self._header_line = ch
+            self._first = False
+            return []
+        if ch in " \t\n":
+            pass
+        else:
+            self._first = False
+        in_chord = self._tok.startswith("[") and "]" not in self._tok
+        if in_chord:
+            if ch == "\n":
+                raise ParseError("unclosed chord: expected ']'", line=self._line - 1, col=self._col_end())
+            if ch != "[":
+                self._tok += ch
+                return []
+        if ch in SEPARATORS or ch in "\n|[":
+            notes = self._flush()
+            if ch == "[":
+                self._tok, self._tok_at = "[", (self._line, self._col)
+            return notes
+        if not self._tok and ch not in "ABCDEFGabcdefgR":
+            raise ParseError(f"expected a note letter, got {ch!r}", line=self._line, col=self._col)
+        if not self._tok:
+            self._tok_at = (self._line, self._col)
+        self._tok += ch
+        return []
+
+    def _col_end(self) -> int:
+        return self._tok_at[1] + len(self._tok)
+
+    def _end_header(self) -> None:
+        line, self._header_line = self._header_line or "", None
+        self.header = parse_header(line.rstrip(), 1)
+
+    def _flush(self) -> list[Note]:
+        tok, self._tok = self._tok, ""
+        if not tok:
+            return []
+        line, col = self._tok_at
+        if tok.startswith("["):
+            return self._chord(tok, line, col)
+        if tok.startswith("R"):
+            m = REST_RE.match(tok)
+            self._check_whole(tok, m, line, col, "rest")
+            self.time += self._duration(m, line, col)  # type: ignore[arg-type]
+            self.events += 1
+            return []
+        m = NOTE_RE.match(tok)
+        if not m:
+            raise ParseError(f"expected a note letter, got {tok[0]!r}", line=line, col=col)
+        self._check_whole(tok, m, line, col, "note")
+        pitch = self._pitch(m, line, col)
+        dur = self._duration(m, line, col)
+        note = Note(self.time, pitch, dur, self.velocity)
+        self.time += dur
+        self.events += 1
+        return [note]
+
+    def _chord(self, tok: str, line: int, col: int) -> list[Note]:
+        close = tok.index("]")
+        inner = tok[1:close]
+        m = CHORD_END_RE.match(tok, close)
+        self._check_whole(tok, m, line, col, "chord")
+        dur = self._duration(m, line, col)  # type: ignore[arg-type]
+        pitches = []
+        pos = 0
+        for part in re.split(r"([ \t-]+)", inner):
+            if part and part[0] not in " \t-":
+                pm = NOTE_RE.fullmatch(part)
+                pcol = col + 1 + pos
+                if not pm:
+                    bad = NOTE_RE.match(part)
+                    at = pcol + (bad.end() if bad else 0)
+                    got = part[bad.end()] if bad else part[0]
+                    raise ParseError(f"expected a chord note, got {got!r}", line=line, col=at)
+                if pm.group("num") or pm.group("den2"):
+                    raise ParseError(
+                        "a note in a chord takes the chord's duration: write [C4 E4]:2",
+                        line=line,
+                        col=pcol,
+                    )
+                pitches.append(self._pitch(pm, line, pcol))
+            pos += len(part)
+        if not pitches:
+            raise ParseError("empty chord", line=line, col=col)
+        notes = [Note(self.time, p, dur, self.velocity) for p in sorted(set(pitches))]
+        self.time += dur
+        self.events += 1
+        return notes
+
+    @staticmethod
+    def _check_whole(tok: str, m: re.Match[str] | None, line: int, col: int, what: str) -> None:
+        end = m.end() if m else 1
+        if end < len(tok):
+            raise ParseError(f"unexpected {tok[end]!r} after {what} {tok[:end]!r}", line=line, col=col + end)
+
+    def _pitch(self, m: re.Match[str], line: int, col: int) -> int:
+        acc = m.group("acc") or ""
+        octave = int(m.group("oct")) if m.group("oct") else DEFAULT_OCTAVE
+        pitch = pitch_of(m.group("letter"), acc, octave)
+        if not 0 <= pitch <= 127:
+            raise ParseError(f"pitch {m.group(0)!r} is outside MIDI 0..127", line=line, col=col)
+        return pitch
+
+    def _duration(self, m: re.Match[str], line: int, col: int) -> Fraction:
+        num = int(m.group("num")) if m.group("num") else 1
+        den_s = m.group("den") or m.group("den2")
+        den = int(den_s) if den_s else 1
+        if num == 0 or den == 0:
+            at = col + m.start() + m.group(0).find(":")
+            raise ParseError("a duration must be more than zero", line=line, col=at)
+        return Fraction(num, den) * self.header.unit * 4
