@@ -1,0 +1,123 @@
+"""ABC tunes: read through music21, written by `abc_write`.
+
+`parse` reads the first tune of a text; `parse_tunes` reads every tune of a
+collection (the music21 folk collections hold hundreds per file). Repeats are
+expanded so a Score is what a player plays; tied notes become one note; grace
+notes are skipped; tuplets keep exact durations (a triplet eighth is 1/3 beat).
+
+The model text of ABC is the note-string model text (see `notetokens.notes`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .abc_write import format
+from .errors import ParseError
+from .score import Score
+
+__all__ = ["format", "from_model_text", "grammar", "parse", "parse_tunes", "split_tunes",
+           "to_model_text"]
+
+_TUNE_START = re.compile(r"^X:", re.MULTILINE)
+
+
+def parse(text: str) -> Score:
+    """The first tune of an ABC text (a text without `X:` is one tune)."""
+    tunes = split_tunes(text)
+    if not tunes:
+        raise ParseError("no ABC tune found: the text has no notes")
+    line, tune = tunes[0]
+    return _parse_tune(tune, line)
+
+
+def parse_tunes(text: str, *, skip_errors: bool = False) -> list[Score]:
+    """Every tune of an ABC collection, in order. With `skip_errors`, tunes that
+    cannot be read are left out (corpora from the web have a few); otherwise the
+    first bad tune raises `ParseError`."""
+    out = []
+    for line, tune in split_tunes(text):
+        try:
+            out.append(_parse_tune(tune, line))
+        except ParseError:
+            if not skip_errors:
+                raise
+    return out
+
+
+def split_tunes(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) of each tune. Lines before the first `X:` are
+    the file header, whose fields apply to every tune, so each tune gets a copy."""
+    if not isinstance(text, str):
+        raise ParseError(f"ABC must be text, not {type(text).__name__}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    starts = [m.start() for m in _TUNE_START.finditer(text)]
+    if not starts:
+        return [(1, text)] if text.strip() else []
+    header = text[: starts[0]]
+    # keep only field lines of the header: free text there is not music
+    fields = "".join(ln + "\n" for ln in header.split("\n") if re.match(r"^[A-Za-z]:", ln))
+    bounds = [*starts, len(text)]
+    return [
+        (text.count("\n", 0, a) + 1, fields + text[a:b])
+        for a, b in zip(bounds, bounds[1:])
+    ]
+
+
+def _parse_tune(tune: str, line: int) -> Score:
+    """One tune through music21; every failure becomes a `ParseError` naming the
+    tune's first line (music21 does not report positions)."""
+    from .m21 import stream_to_score
+
+    try:
+        s = _music21_tune(tune)
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("the tune is nested too deeply to read", line=line) from None
+    except Exception as e:  # music21 raises many types on bad ABC
+        raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
+    try:
+        expanded = s.expandRepeats()
+    except Exception:  # inconsistent repeat marks: keep the tune as written
+        expanded = s
+    try:
+        score = stream_to_score(expanded)
+    except Exception as e:
+        raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
+    if not any(p.notes for p in score.parts):
+        raise ParseError("the tune has no notes", line=line)
+    return score
+
+
+def _music21_tune(tune: str) -> Any:
+    from music21 import abcFormat
+    from music21.abcFormat import translate
+
+    handler = abcFormat.ABCFile().readstr(tune)
+    return translate.abcToStreamScore(handler)
+
+
+def _one_line(e: Exception) -> str:
+    msg = " ".join(str(e).split()) or type(e).__name__
+    return msg[:200]
+
+
+def to_model_text(score: Score) -> str:
+    """ABC reads as the note-string model text of its melody."""
+    from . import notes
+
+    return notes.to_model_text(score.one_voice(melody=True))
+
+
+def from_model_text(text: str) -> Score:
+    from . import notes
+
+    return notes.from_model_text(text)
+
+
+def grammar() -> Any:
+    from . import notes
+
+    return notes.grammar()

@@ -1,0 +1,192 @@
+"""Writing a Score as an ABC tune (music21 reads ABC but does not write it).
+
+Each part is a voice (`V:`); within a voice, notes with one onset form a chord
+that lasts as long as its longest note, cut where the next onset starts (ABC
+voices have one line of time). Bar lines follow the meter (4/4 when the score
+has none); a note across a bar line is split and tied. Accidentals: a note that
+differs from the key signature is written with its accidental; once a letter
+has an accidental in a bar, every later note of that letter in the bar is
+written explicitly, so the tune reads the same whether a reader carries
+accidentals through the bar by octave, by letter, or not at all. Tempos are
+written as whole quarter notes per minute.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .keysig import LETTER_PC, LETTERS, parse_key, signature
+from .score import Part, Score, TimeSignature, common_duration
+
+_ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
+_BARS_PER_LINE = 4
+
+
+def format(score: Score) -> str:  # noqa: A001
+    """ABC text for `score`: one tune, one voice per part."""
+    key = parse_key(score.key)
+    sharps = key.sharps if key is not None and -7 <= key.sharps <= 7 else 0
+    sig = signature(sharps)
+    unit = _unit(score)
+    meters = score.time_signatures or [TimeSignature(Fraction(0), 4, 4)]
+    head = [
+        "X:1",
+        f"T:{_one_line(score.title) or 'Untitled'}",
+        f"M:{meters[0]}",
+        f"L:{_fraction_text(unit / 4)}",
+    ]
+    if score.tempos:
+        head.append(f"Q:1/4={_bpm(score.tempos[0].bpm)}")
+    head.append(f"K:{key.name if key is not None and sharps == key.sharps else 'C'}")
+    end = max(score.end, Fraction(0))
+    bars = _bar_starts(meters, end)
+    body: list[str] = []
+    parts = score.parts or [Part()]
+    for i, part in enumerate(parts):
+        if len(parts) > 1:
+            name = f' name="{_one_line(part.name)}"' if part.name else ""
+            body.append(f"V:{i + 1}{name}")
+        body.extend(_voice(part, bars, meters, unit, sig, score if i == 0 else None))
+    return "\n".join(head + body) + "\n"
+
+
+def _unit(score: Score) -> Fraction:
+    """The `L:` unit in beats: the most common note length, kept between a
+    sixteenth and a quarter."""
+    common = common_duration(score.notes)
+    if common >= 1:
+        return Fraction(1)
+    if common <= Fraction(1, 4):
+        return Fraction(1, 4)
+    return Fraction(1, 2)
+
+
+def _bar_starts(meters: list[TimeSignature], end: Fraction) -> list[Fraction]:
+    """Onsets of every bar up to `end` (and the bar after, as a sentinel). A meter
+    change starts a new bar where it stands."""
+    starts: list[Fraction] = []
+    t = Fraction(0)
+    for i, ts in enumerate(meters):
+        stop = meters[i + 1].onset if i + 1 < len(meters) else None
+        length = Fraction(4 * ts.numerator, ts.denominator) if ts.numerator > 0 else Fraction(4)
+        t = ts.onset
+        while t < (stop if stop is not None else end):
+            starts.append(t)
+            t += length
+    starts.append(t)  # the bar line after the last note
+    if len(starts) == 1:
+        starts.append(t + 4)
+    return sorted(set(starts))
+
+
+def _events(part: Part) -> list[tuple[Fraction, Fraction, list[int]]]:
+    """(onset, duration, pitches) with rests as empty pitch lists, back to back
+    from beat 0."""
+    groups: dict[Fraction, list[tuple[int, Fraction]]] = {}
+    for n in part.notes:
+        groups.setdefault(n.onset, []).append((n.pitch, n.duration))
+    onsets = sorted(groups)
+    out: list[tuple[Fraction, Fraction, list[int]]] = []
+    now = Fraction(0)
+    for i, onset in enumerate(onsets):
+        if onset > now:
+            out.append((now, onset - now, []))
+        dur = max(d for _, d in groups[onset])
+        if i + 1 < len(onsets):
+            dur = min(dur, onsets[i + 1] - onset)
+        out.append((onset, dur, sorted({p for p, _ in groups[onset]})))
+        now = onset + dur
+    return out
+
+
+def _voice(
+    part: Part,
+    bars: list[Fraction],
+    meters: list[TimeSignature],
+    unit: Fraction,
+    sig: dict[str, int],
+    tempo_score: Score | None,
+) -> list[str]:
+    meter_at = {ts.onset: ts for ts in meters[1:]}
+    tempo_at = {t.onset: t.bpm for t in tempo_score.tempos[1:]} if tempo_score else {}
+    events = _events(part) or [(Fraction(0), bars[1] - bars[0], [])]
+    lines: list[str] = []
+    line: list[str] = []
+    bar_index = 0
+    touched: dict[str, int] = {}  # letters with an accidental in this bar
+    for onset, dur, pitches in events:
+        t = onset
+        while t < onset + dur:
+            while bar_index + 1 < len(bars) and bars[bar_index + 1] <= t:
+                bar_index += 1
+                line.append("|")
+                touched = {}
+                if line.count("|") >= _BARS_PER_LINE:
+                    lines.append(" ".join(line))
+                    line = []
+                if bars[bar_index] in meter_at:
+                    line.append(f"[M:{meter_at.pop(bars[bar_index])}]")
+            if t in tempo_at:
+                line.append(f"[Q:1/4={_bpm(tempo_at.pop(t))}]")
+            stop = onset + dur
+            if bar_index + 1 < len(bars):
+                stop = min(stop, bars[bar_index + 1])
+            length = _duration_text((stop - t) / unit)
+            tie = "-" if pitches and stop < onset + dur else ""
+            if not pitches:
+                line.append(f"z{length}")
+            elif len(pitches) == 1:
+                line.append(f"{_pitch(pitches[0], sig, touched)}{length}{tie}")
+            else:
+                inner = "".join(_pitch(p, sig, touched) + tie for p in pitches)
+                line.append(f"[{inner}]{length}")
+            t = stop
+    line.append("|]")
+    lines.append(" ".join(line))
+    return lines
+
+
+def _pitch(midi: int, sig: dict[str, int], touched: dict[str, int]) -> str:
+    letter, alter = _spell(midi, sig)
+    octave = (midi - LETTER_PC[letter] - alter) // 12 - 1
+    if letter in touched or alter != sig[letter]:
+        acc = _ACCIDENTAL[alter]
+        touched[letter] = alter
+    else:
+        acc = ""
+    if octave >= 5:
+        name = letter.lower() + "'" * (octave - 5)
+    else:
+        name = letter + "," * (4 - octave)
+    return acc + name
+
+
+def _spell(midi: int, sig: dict[str, int]) -> tuple[str, int]:
+    """Letter and alteration for a MIDI pitch: the key's own note when there is
+    one, else the natural, else a sharp in sharp keys and a flat in flat keys."""
+    pc = midi % 12
+    options = [(L, a) for L in LETTERS for a in (-1, 0, 1) if (LETTER_PC[L] + a) % 12 == pc]
+    flats = any(v < 0 for v in sig.values())
+    return min(options, key=lambda o: (o[1] != sig[o[0]], o[1] != 0, (o[1] > 0) == flats))
+
+
+def _duration_text(units: Fraction) -> str:
+    if units == 1:
+        return ""
+    if units.denominator == 1:
+        return str(units.numerator)
+    if units.numerator == 1:
+        return f"/{units.denominator}"
+    return f"{units.numerator}/{units.denominator}"
+
+
+def _fraction_text(f: Fraction) -> str:
+    return f"{f.numerator}/{f.denominator}"
+
+
+def _bpm(bpm: float) -> int:
+    return max(1, round(bpm))
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
