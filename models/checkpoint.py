@@ -1,0 +1,193 @@
+"""Checkpoints: one self-describing safetensors file.
+
+Weights are safetensors tensors; the model config, vocabulary, notation, metrics
+and notegen version are JSON strings in the safetensors metadata header. Loading
+reads only that format, so a checkpoint can never run code (no pickle, ever).
+A training checkpoint (`last.safetensors`) also holds the optimizer state and the
+trainer's position under the `_train.` prefix, in the same atomic write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from notetokens.errors import NotegenError
+from notetokens.io import write_bytes
+from notetokens.vocab import CharVocab
+
+from .config import ModelConfig
+from .gru import CharGRU
+
+FORMAT = "notegen-checkpoint/1"
+TRAIN_PREFIX = "_train."
+BUNDLED = Path(__file__).parent / "bundled"
+BEST = "best.safetensors"
+LAST = "last.safetensors"
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to sample: in eval mode, on `device`, with its vocabulary."""
+
+    model: CharGRU
+    vocab: CharVocab
+    notation: str
+    config: ModelConfig
+    metrics: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # every metadata field, parsed
+    path: Path | None = None
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.head.weight.device
+
+
+def _version() -> str:
+    try:
+        from notegen import __version__
+
+        return __version__
+    except ImportError:  # pragma: no cover - notegen is always installed with us
+        return "unknown"
+
+
+def encode(
+    model: torch.nn.Module,
+    vocab: CharVocab,
+    notation: str,
+    config: ModelConfig,
+    metrics: dict[str, Any] | None = None,
+    *,
+    extra_tensors: dict[str, Tensor] | None = None,
+    extra_meta: dict[str, Any] | None = None,
+) -> bytes:
+    """The bytes of a checkpoint file (see `save`)."""
+    from safetensors.torch import save as st_save
+
+    # CPU copies: a checkpoint written on a GPU loads anywhere
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    for k, v in (extra_tensors or {}).items():
+        tensors[TRAIN_PREFIX + k] = v.detach().cpu().contiguous()
+    meta = {
+        "format": FORMAT,
+        "notegen_version": _version(),
+        "notation": notation,
+        "config": config.to_dict(),
+        "vocab": vocab.to_dict(),
+        "metrics": metrics or {},
+        **(extra_meta or {}),
+    }
+    header = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()}
+    return st_save(tensors, metadata=header)
+
+
+def save(
+    path: str | Path,
+    model: torch.nn.Module,
+    vocab: CharVocab,
+    notation: str,
+    config: ModelConfig,
+    metrics: dict[str, Any] | None = None,
+    *,
+    extra_tensors: dict[str, Tensor] | None = None,
+    extra_meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint atomically: a temporary file in the same folder, fsynced,
+    then renamed over `path`, so a crash mid-write leaves the previous file whole."""
+    data = encode(
+        model, vocab, notation, config, metrics,
+        extra_tensors=extra_tensors, extra_meta=extra_meta,
+    )
+    write_bytes(path, data)
+    return Path(path)
+
+
+def resolve(name: str | Path) -> Path:
+    """A checkpoint file from a file, a run directory (its best checkpoint) or the
+    name of a bundled model ("folk" is models/bundled/folk.safetensors)."""
+    p = Path(name)
+    if p.is_dir():
+        for candidate in (BEST, LAST):
+            if (p / candidate).is_file():
+                return p / candidate
+        raise NotegenError(f"{p}: no {BEST} or {LAST} in this directory")
+    if p.is_file():
+        return p
+    text = str(name)
+    if text and "/" not in text and "\\" not in text and not p.suffix:
+        bundled = BUNDLED / f"{text}.safetensors"
+        if bundled.is_file():
+            return bundled
+        have = ", ".join(bundled_names()) or "none installed"
+        raise NotegenError(f"{text}: no such file, and no bundled model of that name ({have})")
+    raise NotegenError(f"{name}: no such file or directory")
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in BUNDLED.glob("*.safetensors")) if BUNDLED.is_dir() else []
+
+
+def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """Tensors and parsed metadata of a checkpoint file, refusing anything else.
+
+    safetensors parses a fixed binary header and raw tensor bytes; a pickle (or any
+    other file) fails that parse before a byte of it is interpreted as code.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    try:
+        tensors: dict[str, Tensor] = {}
+        with safe_open(str(path), framework="pt", device=str(device)) as f:
+            header = f.metadata() or {}
+            for k in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
+                tensors[k] = f.get_tensor(k)
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise NotegenError(f"{path}: not a notegen checkpoint (not a valid safetensors file: {e})") from None
+    if header.get("format") != FORMAT:
+        raise NotegenError(f"{path}: a safetensors file but not a notegen checkpoint")
+    meta: dict[str, Any] = {}
+    for k, v in header.items():
+        try:
+            meta[k] = json.loads(v) if k not in ("format", "notegen_version", "notation") else v
+        except json.JSONDecodeError:
+            raise NotegenError(f"{path}: metadata field {k!r} is not valid JSON") from None
+    return tensors, meta
+
+
+def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """A model ready to sample from a checkpoint file, run directory or bundled name."""
+    path = resolve(path_or_name)
+    device = _device(device)
+    tensors, meta = read(path, device)
+    try:
+        config = ModelConfig.from_dict(meta["config"])
+        vocab = CharVocab.from_dict(meta["vocab"])
+        notation = str(meta["notation"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise NotegenError(f"{path}: checkpoint metadata is incomplete or invalid ({e})") from None
+    if config.vocab_size != len(vocab):
+        raise NotegenError(
+            f"{path}: config says {config.vocab_size} tokens but the vocabulary has {len(vocab)}"
+        )
+    model = CharGRU(config)
+    weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        raise NotegenError(f"{path}: weights do not match the stored config ({e})") from None
+    model.to(device).eval().requires_grad_(False)  # sampling needs no autograd
+    return LoadedModel(model, vocab, notation, config, dict(meta.get("metrics", {})), meta, path)
+
+
+def _device(device: str | torch.device) -> torch.device:
+    try:
+        return torch.device(device)
+    except RuntimeError as e:
+        raise NotegenError(f"unknown device {device!r} ({e})") from None

@@ -1,0 +1,203 @@
+"""How good a model is: bits per character on held-out text, the validity rate of
+unconstrained samples, and musical statistics of samples against a corpus."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from notetokens.errors import NotegenError, ParseError
+
+from .checkpoint import LoadedModel
+from .data import IGNORE, Streams, encode_stream, make_streams
+
+
+def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) and target count over all of `data`,
+    the hidden state carried across batches as in training."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    hidden = None
+    with torch.inference_mode():
+        for x, y in data:
+            logits, hidden = model(x, hidden)  # (B, T, V)
+            total += F.cross_entropy(
+                logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="sum"
+            ).item()
+            count += int((y != IGNORE).sum())
+    model.train(was_training)
+    return total, count
+
+
+def bits_per_char(
+    lm: LoadedModel, documents: list[str], *, batch_size: int = 16, seq_len: int = 256
+) -> float:
+    """Bits per character of `documents` (the end token of each counts as one)."""
+    docs = [d for d in documents if d]
+    if not docs:
+        raise NotegenError("no text to evaluate on")
+    ids = encode_stream(docs, lm.vocab)
+    data = make_streams(ids, batch_size, seq_len).to(lm.device)
+    nll, count = stream_nll(lm.model, data)
+    return nll / max(1, count) / math.log(2)
+
+
+def samples(
+    lm: LoadedModel, n: int, *, constrain: bool, seed: int = 0, max_chars: int = 400,
+    temperature: float = 1.0, prime: str = "",
+) -> list[str]:
+    """N sampled documents, the i-th from seed + i."""
+    from .sampling import sample_text
+
+    return [
+        sample_text(lm, prime, temperature=temperature, seed=seed + i, constrain=constrain,
+                    max_chars=max_chars)
+        for i in range(n)
+    ]
+
+
+def _parse(notation: str, text: str) -> Any | None:
+    import notetokens
+
+    try:
+        return notetokens.get(notation).from_model_text(text)
+    except ParseError:
+        return None
+
+
+def validity_rate(
+    lm: LoadedModel, n: int = 20, *, seed: int = 0, max_chars: int = 400,
+    temperature: float = 1.0,
+) -> float:
+    """The fraction of N unconstrained samples that the notation parses."""
+    if n < 1:
+        raise NotegenError(f"the number of samples must be >= 1, got {n}")
+    texts = samples(lm, n, constrain=False, seed=seed, max_chars=max_chars,
+                    temperature=temperature)
+    return sum(_parse(lm.notation, t) is not None for t in texts) / n
+
+
+@dataclass(frozen=True)
+class MusicStats:
+    melodies: int
+    notes: int
+    pitch_low: int | None
+    pitch_high: int | None
+    pitch_mean: float | None
+    pitch_classes: tuple[float, ...]  # 12 frequencies, C first; zeros when no notes
+    repeated_ngram_rate: float  # of pitch n-grams, the share seen before in the same melody
+
+
+def music_stats(scores: list[Any], n: int = 4) -> MusicStats:
+    """Pitch range, pitch-class histogram and repetition of the scores' notes."""
+    pitches_all: list[int] = []
+    repeated = grams = 0
+    for score in scores:
+        pitches = [note.pitch for note in score.notes]
+        pitches_all += pitches
+        seen: set[tuple[int, ...]] = set()
+        for i in range(len(pitches) - n + 1):
+            g = tuple(pitches[i : i + n])
+            grams += 1
+            repeated += g in seen
+            seen.add(g)
+    counts = Counter(p % 12 for p in pitches_all)
+    total = len(pitches_all)
+    return MusicStats(
+        melodies=len(scores),
+        notes=total,
+        pitch_low=min(pitches_all) if pitches_all else None,
+        pitch_high=max(pitches_all) if pitches_all else None,
+        pitch_mean=sum(pitches_all) / total if total else None,
+        pitch_classes=tuple(counts[c] / total if total else 0.0 for c in range(12)),
+        repeated_ngram_rate=repeated / grams if grams else 0.0,
+    )
+
+
+def js_distance(p: tuple[float, ...], q: tuple[float, ...]) -> float:
+    """Jensen-Shannon distance in bits (0 = same distribution, 1 = disjoint)."""
+    def kl(a: tuple[float, ...], m: list[float]) -> float:
+        return sum(x * math.log2(x / y) for x, y in zip(a, m, strict=True) if x > 0)
+
+    if not any(p) or not any(q):
+        return 1.0
+    m = [(x + y) / 2 for x, y in zip(p, q, strict=True)]
+    return math.sqrt(max(0.0, (kl(p, m) + kl(q, m)) / 2))
+
+
+def total_variation(p: tuple[float, ...], q: tuple[float, ...]) -> float:
+    return sum(abs(x - y) for x, y in zip(p, q, strict=True)) / 2
+
+
+@dataclass
+class EvalReport:
+    notation: str
+    bits_per_char: float
+    documents: int
+    characters: int
+    validity_rate: float | None = None  # music only: unconstrained samples that parse
+    samples: MusicStats | None = None  # music only: constrained samples
+    corpus: MusicStats | None = None  # music only: the evaluated documents
+    pc_js_distance: float | None = None
+    pc_total_variation: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """A human-readable summary, one measurement per line."""
+        out = [
+            f"notation           {self.notation}",
+            f"held-out text      {self.documents} documents, {self.characters} characters",
+            f"bits per char      {self.bits_per_char:.4f}",
+        ]
+        if self.validity_rate is not None:
+            out.append(f"validity rate      {self.validity_rate:.1%} of unconstrained samples parse")
+        if self.samples and self.corpus:
+            for name, s in (("samples", self.samples), ("corpus", self.corpus)):
+                rng = f"{s.pitch_low}-{s.pitch_high}" if s.notes else "-"
+                mean = f"{s.pitch_mean:.1f}" if s.pitch_mean is not None else "-"
+                out.append(
+                    f"{name:<18} {s.melodies} melodies, {s.notes} notes, pitch range {rng}, "
+                    f"mean {mean}, repeated 4-gram rate {s.repeated_ngram_rate:.3f}"
+                )
+            out.append(
+                f"pitch classes      Jensen-Shannon distance {self.pc_js_distance:.3f}, "
+                f"total variation {self.pc_total_variation:.3f}"
+            )
+        return out
+
+
+def evaluate_model(
+    lm: LoadedModel, documents: list[str], *, n_samples: int = 20, seed: int = 0,
+    max_chars: int = 400, temperature: float = 1.0,
+) -> EvalReport:
+    """Bits per character on `documents`; for music, the validity rate of N
+    unconstrained samples and statistics of N constrained samples against them."""
+    import notetokens
+
+    report = EvalReport(
+        notation=lm.notation,
+        bits_per_char=bits_per_char(lm, documents),
+        documents=len(documents),
+        characters=sum(len(d) for d in documents),
+    )
+    if not notetokens.get(lm.notation).music or n_samples < 1:
+        return report
+    report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,
+                                         temperature=temperature)
+    texts = samples(lm, n_samples, constrain=True, seed=seed, max_chars=max_chars,
+                    temperature=temperature)
+    sampled = [s for s in (_parse(lm.notation, t) for t in texts) if s is not None]
+    corpus = [s for s in (_parse(lm.notation, d) for d in documents) if s is not None]
+    report.samples = music_stats(sampled)
+    report.corpus = music_stats(corpus)
+    report.pc_js_distance = js_distance(report.samples.pitch_classes, report.corpus.pitch_classes)
+    report.pc_total_variation = total_variation(
+        report.samples.pitch_classes, report.corpus.pitch_classes
+    )
+    return report
