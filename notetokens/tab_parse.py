@@ -20,6 +20,7 @@ system's line, or on the line right after it, plays the system that many times.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
@@ -101,7 +102,7 @@ def _onsets(system: _System) -> tuple[list[_Onset], int]:
 
 
 def _gaps(onsets: list[_Onset], length: int) -> list[int]:
-    return [b.pos - a.pos for a, b in zip(onsets, onsets[1:])] + (
+    return [b.pos - a.pos for a, b in itertools.pairwise(onsets)] + (
         [length - onsets[-1].pos] if onsets else []
     )
 
@@ -215,13 +216,13 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
     typical = _typical(timed)
     notes: list[Note] = []
     t = Fraction(0)
-    for s, (onsets, length) in zip(systems, timed):
+    for s, (onsets, length) in zip(systems, timed, strict=True):
         open_pitch = _tuning_for(s, d, tuning)
         gaps = _gaps(onsets, length)
         if d.per_column is None and gaps:
             gaps[-1] = max(gaps[-1], typical)
         for _ in range(s.repeat):
-            for onset, gap in zip(onsets, gaps):
+            for onset, gap in zip(onsets, gaps, strict=True):
                 dur = _duration(gap, typical, d.per_column)
                 for string, fret, line, col in onset.frets:
                     pitch = open_pitch[string] + fret + d.capo

@@ -22,6 +22,11 @@ def note_name(pitch: int) -> str:
     return f"{_PC_NAME[pitch % 12]}{pitch // 12 - 1}"
 
 
+def pc_name(pitch: int) -> str:
+    """The pitch-class name, e.g. 40 -> 'E', 63 -> 'Eb'."""
+    return _PC_NAME[pitch % 12]
+
+
 def _pitches(spec: str) -> Tuning:
     out = []
     for tok in spec.split():
@@ -137,7 +142,7 @@ def resolve(spec: str, strings: int | None = None) -> Tuning:
     base = STANDARD[len(notes)]
     out = tuple(
         12 * (octave + 1) + pc if octave is not None else nearest(pc, b)
-        for (pc, octave), b in zip(notes, base)
+        for (pc, octave), b in zip(notes, base, strict=True)
     )
     if any(not 0 <= p <= 103 for p in out):
         raise ValueError(f"tuning {spec.strip()!r} has a string outside the MIDI range")
@@ -159,7 +164,7 @@ def from_labels(labels: list[str | None]) -> Tuning:
     different note retunes its string to the nearest such pitch (drop D)."""
     base = STANDARD[len(labels)]
     out = []
-    for label, std in zip(reversed(labels), base):
+    for label, std in zip(reversed(labels), base, strict=True):
         pc = letter_pc(label) if label else None
         out.append(std if pc is None or pc == std % 12 else nearest(pc, std))
     return tuple(out)

@@ -1,0 +1,174 @@
+"""Rendering a Score as ASCII tab.
+
+One voice is taken (`Score.one_voice`); notes with the same onset are a chord.
+The instrument follows the range: a guitar in standard tuning when nothing goes
+below E2, a 4-string bass down to E1, a 5-string bass down to B0, unless a
+`tuning` is given. A pitch the instrument cannot play is an error naming it
+(no silent octave folding: the tab would not be the music any more). A chord
+with more notes than fit on distinct strings keeps its top and bottom notes and
+as many inner notes as fit.
+
+Spacing is proportional to time: a `rhythm:` line states the beats per column,
+each onset takes as many columns as the time to the next onset, so `parse` reads
+the onsets back exactly. Bar lines go where an onset falls on a measure start.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from .errors import NotegenError
+from .score import Note, Score
+from .tab_fingering import MAX_FRET, Fingering, fingering, places, playable
+from .tab_tuning import STANDARD, Tuning, note_name, pc_name, resolve
+
+DEFAULT_WIDTH = 78
+MAX_CELL = 32  # columns one onset may take before spacing is approximated
+
+
+def instrument(pitches: list[int], capo: int = 0, tuning: str | None = None) -> Tuning:
+    """The tuning to write `pitches` with; raises NotegenError naming a pitch that
+    does not fit."""
+    if tuning is not None:
+        try:
+            strings = resolve(tuning)
+        except ValueError as e:
+            raise NotegenError(str(e)) from None
+    elif not pitches or min(pitches) - capo >= STANDARD[6][0]:
+        strings = STANDARD[6]
+    elif min(pitches) - capo >= STANDARD[4][0]:
+        strings = STANDARD[4]
+    else:
+        strings = STANDARD[5]
+    name = "guitar" if len(strings) == 6 else "bass"
+    span = f"{note_name(strings[0] + capo)}..{note_name(strings[-1] + capo + MAX_FRET)}"
+    for p in sorted(set(pitches)):
+        if not places(p - capo, strings):
+            raise NotegenError(
+                f"pitch {note_name(p)} (MIDI {p}) is outside the {name}'s range {span}; "
+                "transpose the music or choose another tuning"
+            )
+    return strings
+
+
+def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:
+    """(onset, pitches, time to the next onset or the longest note) per onset."""
+    by_onset: dict[Fraction, list[Note]] = {}
+    for n in notes:
+        by_onset.setdefault(n.onset, []).append(n)
+    times = sorted(by_onset)
+    out = []
+    for i, t in enumerate(times):
+        nxt = times[i + 1] - t if i + 1 < len(times) else max(n.duration for n in by_onset[t])
+        out.append((t, sorted({n.pitch for n in by_onset[t]}), nxt))
+    return out
+
+
+def _gcd(values: list[Fraction]) -> Fraction:
+    den = math.lcm(*(v.denominator for v in values))
+    return Fraction(math.gcd(*(int(v * den) for v in values)), den)
+
+
+def _columns(iois: list[Fraction], widths: list[int]) -> tuple[Fraction, list[int]]:
+    """Beats per column and columns per onset: every onset gets room for its
+    fret digits and one filler, the time between onsets exactly when that fits."""
+    unit = _gcd(iois)
+    scale = max(math.ceil(Fraction(w + 1) / (d / unit)) for d, w in zip(iois, widths, strict=True))
+    unit /= scale
+    cols = [int(d / unit) for d in iois]
+    if max(cols) > MAX_CELL:  # e.g. a triplet next to a long note: approximate
+        unit = min(iois) / (max(widths) + 1)
+        pairs = zip(iois, widths, strict=True)
+        cols = [max(w + 1, min(MAX_CELL, round(d / unit))) for d, w in pairs]
+    return unit, cols
+
+
+def _labels(strings: Tuning) -> list[str]:
+    """Labels from the top (highest) line down, padded to one width."""
+    names = [pc_name(p) for p in strings]
+    if names[-1] in names[:-1]:
+        names[-1] = names[-1].lower()
+    width = max(len(n) for n in names)
+    return [n.ljust(width) for n in reversed(names)]
+
+
+def _cell(f: Fingering, nstrings: int, cols: int) -> list[str]:
+    """One onset's columns for each line, top line first."""
+    at = dict(f)
+    out = []
+    for string in reversed(range(nstrings)):
+        fret = str(at[string]) if string in at else ""
+        out.append(fret + "-" * (cols - len(fret)))
+    return out
+
+
+def _layout(measures: list[list[list[str]]], nlines: int, room: int) -> list[list[str]]:
+    """Systems (one string per line) packed to `room` columns, broken between
+    measures when a measure fits on a fresh system, else between onsets."""
+    systems: list[list[str]] = []
+    rows = [""] * nlines
+    for m in measures:
+        if rows[0] and len(rows[0]) + sum(len(c[0]) for c in m) > room:
+            systems.append(rows)
+            rows = [""] * nlines
+        for cell in m:
+            if rows[0] and len(rows[0]) + len(cell[0]) > room:
+                systems.append(rows)
+                rows = [""] * nlines
+            rows = [r + c for r, c in zip(rows, cell, strict=True)]
+        rows = [r + "|" for r in rows]
+    if rows[0]:
+        systems.append(rows)
+    return systems
+
+
+def _beats(x: Fraction) -> str:
+    word = "beat" if x <= 1 else "beats"
+    return f"{x} {word} per column"
+
+
+def format(
+    score: Score,
+    *,
+    tuning: str | None = None,
+    track: int | None = None,
+    channel: int | None = None,
+    width: int = DEFAULT_WIDTH,
+    capo: int = 0,
+) -> str:
+    """The score's chosen voice as tab text (see the module docstring)."""
+    if not 0 <= capo <= MAX_FRET:
+        raise NotegenError(f"capo must be in range 0..{MAX_FRET}, got {capo}")
+    notes = score.one_voice(track, channel).notes
+    events = _events(notes)
+    strings = instrument([p for _, ps, _ in events for p in ps], capo, tuning)
+    chords = [playable([p - capo for p in ps], strings) for _, ps, _ in events]
+    fingers = fingering(chords, strings)
+    header = [f"tuning: {' '.join(note_name(p) for p in strings)}"]
+    if capo:
+        header.append(f"capo: {capo}")
+    if score.tempos:
+        header.append(f"tempo: {score.bpm:g}")
+    labels = _labels(strings)
+    if not events:
+        return "\n".join([*header, "", *(f"{lab}|--------|" for lab in labels)]) + "\n"
+    iois = [d for _, _, d in events]
+    widths = [max(len(str(fret)) for _, fret in f) if f else 1 for f in fingers]
+    unit, cols = _columns(iois, widths)
+    header.append(f"rhythm: {_beats(unit)}")
+    meter = score.meter
+    bar = Fraction(4 * meter.numerator, meter.denominator) if meter else Fraction(4)
+    # measures: lists of cells, a bar line between consecutive measures
+    measures: list[list[list[str]]] = [[]]
+    for i, (f, c) in enumerate(zip(fingers, cols, strict=True)):
+        measures[-1].append(_cell(f, len(strings), c))
+        nxt = events[i + 1][0] if i + 1 < len(events) else None
+        if nxt is not None and nxt % bar == 0:
+            measures.append([])
+    room = max(8, width - len(labels[0]) - 3)
+    out = [*header]
+    for rows in _layout(measures, len(strings), room):
+        out.append("")
+        out.extend(f"{lab}|-{row.rstrip('|')}|" for lab, row in zip(labels, rows, strict=True))
+    return "\n".join(out) + "\n"
