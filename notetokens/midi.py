@@ -154,7 +154,7 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
         for ch in channels.values():
             for pitch, waiting in ch.open.items():
                 ch.notes.extend(_note(on, tick, pitch, vel, tpb) for on, vel in waiting)
-        if not channels and index == 0 and fmt != 2 or fmt == 0:
+        if (not channels and index == 0 and fmt != 2) or fmt == 0:
             title = title or name or None
         for ch in channels.values():
             parts.append(
@@ -179,9 +179,17 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
 
 
 def _bpm(tempo: int) -> float:
+    """Quarter notes per minute for microseconds per quarter: the shortest decimal
+    that is written back as the same microseconds (454545 us reads as 132, not
+    132.000132), so BPM values read as people set them and still round-trip."""
     if tempo <= 0:
         return 120.0
-    return 60_000_000 / tempo
+    exact = 60_000_000 / tempo
+    for digits in range(7):
+        bpm = round(exact, digits)
+        if bpm > 0 and round(60_000_000 / bpm) == tempo:
+            return float(bpm)
+    return exact
 
 
 def _note(on: int, off: int, pitch: int, velocity: int, tpb: int) -> Note:
@@ -191,7 +199,7 @@ def _note(on: int, off: int, pitch: int, velocity: int, tpb: int) -> Note:
 # -- writing ----------------------------------------------------------------
 
 
-def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:  # noqa: A001
+def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     """The bytes of a type 1 Standard MIDI File.
 
     `ticks_per_beat=None` picks the resolution: 480 when every time falls on a
@@ -226,7 +234,7 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:  # noqa
     for t in score.tempos:
         if not t.bpm > 0:
             raise NotegenError(f"tempo {t.bpm} BPM at beat {t.onset} is not positive")
-        micros = min(max(mido.bpm2tempo(t.bpm), 1), 0xFFFFFF)
+        micros = min(max(round(60_000_000 / t.bpm), 1), 0xFFFFFF)
         conductor.append((tick(t.onset), 3, mido.MetaMessage("set_tempo", tempo=micros)))
     out = mido.MidiFile(type=1, ticks_per_beat=tpb)
     out.tracks.append(_track(conductor))
