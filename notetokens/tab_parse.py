@@ -2,7 +2,8 @@
 
 Rhythm rule (a tab has no exact rhythm). Within a system, every column where a
 fret starts is an onset; columns where every line has a bar line `|` take no
-time; filler before the first onset is ignored. A note lasts until the next
+time, and so does one column of filler right after a bar line (`2-|-4` is as
+long as `2-4`); filler before the first onset is ignored. A note lasts until the next
 onset (any string), so its length is the distance in columns to that onset.
 The last onset of a system lasts to the end of the system.
 
@@ -87,11 +88,13 @@ def _onsets(system: _System) -> tuple[list[_Onset], int]:
     """Onsets in time order and the system's length in timed columns."""
     width = len(system.lines[0].body)
     bar = [all(ln.body[c] == "|" for ln in system.lines) for c in range(width)]
+    # the filler right after a bar line pads it, as '|-' does at a system's start
+    pad = [c > 0 and bar[c - 1] and all(ln.body[c] == "-" for ln in system.lines) for c in range(width)]
     timed = []  # timed[c] = timed columns before column c
     count = 0
     for c in range(width):
         timed.append(count)
-        count += not bar[c]
+        count += not (bar[c] or pad[c])
     at: dict[int, list[tuple[int, int, int, int]]] = {}
     nlines = len(system.lines)
     for row, ln in enumerate(system.lines):
