@@ -18,6 +18,7 @@ from notetokens.errors import NotegenError
 from notetokens.vocab import BOS, CharVocab, Tokenizer
 
 IGNORE = -100  # cross_entropy's ignore_index: targets that carry no information
+MIN_DOCS_TO_SPLIT = 10  # below this, validation takes the tail of every document
 
 
 def encode_stream(documents: list[str], vocab: CharVocab) -> Tensor:
@@ -36,17 +37,19 @@ def encode_stream(documents: list[str], vocab: CharVocab) -> Tensor:
 def split_documents(
     documents: list[str], val_fraction: float, seed: int
 ) -> tuple[list[str], list[str]]:
-    """Train and validation documents. With one document (a single text file) its
-    tail becomes the validation text. The choice depends only on `seed`."""
+    """Train and validation documents: whole documents chosen by `seed`, or with
+    fewer than ten documents (a few text files) the tail of each."""
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("the corpus is empty")
     if val_fraction <= 0:
         return docs, []
-    if len(docs) == 1:
-        text = docs[0]
-        cut = int(len(text) * (1 - val_fraction))
-        return [text[:cut]], [text[cut:]] if cut < len(text) else []
+    if len(docs) < MIN_DOCS_TO_SPLIT:
+        # too few documents to hold whole ones out: each gives up its tail instead
+        cuts = [int(len(d) * (1 - val_fraction)) for d in docs]
+        train = [d[:c] for d, c in zip(docs, cuts, strict=True) if c > 0]
+        val = [d[c:] for d, c in zip(docs, cuts, strict=True) if c < len(d)]
+        return train or docs, val
     n_val = max(1, round(len(docs) * val_fraction))
     n_val = min(n_val, len(docs) - 1)
     order = torch.randperm(len(docs), generator=torch.Generator().manual_seed(seed)).tolist()
