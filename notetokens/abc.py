@@ -10,6 +10,7 @@ The model text of ABC is the note-string model text (see `notetokens.notes`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -61,7 +62,7 @@ def split_tunes(text: str) -> list[tuple[int, str]]:
     bounds = [*starts, len(text)]
     return [
         (text.count("\n", 0, a) + 1, fields + text[a:b])
-        for a, b in zip(bounds, bounds[1:])
+        for a, b in itertools.pairwise(bounds)
     ]
 
 
@@ -78,10 +79,12 @@ def _parse_tune(tune: str, line: int) -> Score:
         raise ParseError("the tune is nested too deeply to read", line=line) from None
     except Exception as e:  # music21 raises many types on bad ABC
         raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
-    try:
-        expanded = s.expandRepeats()
-    except Exception:  # inconsistent repeat marks: keep the tune as written
-        expanded = s
+    expanded = s
+    if _has_repeats(s):  # expanding deep-copies the tune: only when there is work
+        try:
+            expanded = s.expandRepeats()
+        except Exception:  # inconsistent repeat marks: keep the tune as written
+            expanded = s
     try:
         score = stream_to_score(expanded)
     except Exception as e:
@@ -89,6 +92,15 @@ def _parse_tune(tune: str, line: int) -> Score:
     if not any(p.notes for p in score.parts):
         raise ParseError("the tune has no notes", line=line)
     return score
+
+
+def _has_repeats(s: Any) -> bool:
+    from music21 import bar, repeat, spanner
+
+    marks = s.recurse().getElementsByClass(
+        (bar.Repeat, repeat.RepeatExpression, spanner.RepeatBracket)
+    )
+    return marks.first() is not None
 
 
 def _music21_tune(tune: str) -> Any:

@@ -28,8 +28,7 @@ def stream_to_score(s: Any) -> Score:
         parts = [s]
     out: list[Part] = []
     for p in parts:
-        flat = p.stripTies(matchByPitch=True).flatten()
-        out.append(_part(p, flat))
+        out.append(_part(p, p.flatten()))
     first = parts[0].flatten()
     return Score(
         parts=out,
@@ -44,22 +43,42 @@ def _part(p: Any, flat: Any) -> Part:
     from music21 import chord, note
 
     notes: list[Note] = []
+    # tied notes by pitch: [onset, duration, velocity]; music21's stripTies would
+    # deep-copy the whole part, which costs more than the rest of reading
+    tied: dict[int, list[Any]] = {}
     for el in flat.notes:
         ql = Fraction(el.quarterLength)
         if el.duration.isGrace or ql <= 0:
             continue
         if isinstance(el, chord.Chord):
-            pitches = [x.pitch for x in el.notes]
+            members = [(x.pitch, x.tie or el.tie) for x in el.notes]
         elif isinstance(el, note.Note):
-            pitches = [el.pitch]
+            members = [(el.pitch, el.tie)]
         else:  # unpitched percussion has no MIDI pitch to keep
             continue
         onset = Fraction(flat.elementOffset(el))
         velocity = el.volume.velocity if el.volume.velocity is not None else DEFAULT_VELOCITY
-        for pitch in pitches:
+        velocity = min(max(int(velocity), 1), 127)
+        for pitch, tie in members:
             midi = round(pitch.ps)
-            if 0 <= midi <= 127:
-                notes.append(Note(onset, midi, ql, min(max(int(velocity), 1), 127)))
+            if not 0 <= midi <= 127:
+                continue
+            kind = tie.type if tie is not None else None
+            held = tied.get(midi)
+            if held is not None and kind in ("stop", "continue") and held[0] + held[1] == onset:
+                held[1] += ql
+                if kind == "stop":
+                    notes.append(Note(held[0], midi, held[1], held[2]))
+                    del tied[midi]
+                continue
+            if held is not None:  # a tie that never stopped
+                notes.append(Note(held[0], midi, held[1], held[2]))
+                del tied[midi]
+            if kind in ("start", "continue"):
+                tied[midi] = [onset, ql, velocity]
+            else:
+                notes.append(Note(onset, midi, ql, velocity))
+    notes += [Note(on, midi, dur, vel) for midi, (on, dur, vel) in tied.items()]
     inst = p.getInstrument(returnDefault=False) if hasattr(p, "getInstrument") else None
     program = getattr(inst, "midiProgram", None)
     channel = getattr(inst, "midiChannel", None)
