@@ -45,6 +45,16 @@ def untrained(notation: str, texts: list[str], cell: str = "gru", seed: int = 0)
     return LoadedModel(model, vocab, notation, config)
 
 
+@pytest.fixture
+def make_untrained():
+    return untrained
+
+
+@pytest.fixture
+def text():
+    return TEXT
+
+
 @pytest.fixture(scope="session")
 def text_run(tmp_path_factory):
     """A tiny text model trained for a few seconds; returns (run dir, TrainResult)."""
