@@ -1,0 +1,240 @@
+"""`notegen train`, `notegen text` and `notegen eval`: thin wrappers over
+notegen.models (each parses options and calls one library function). Only click
+is imported at the top, so listing commands never imports torch."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .options import sampling_options
+
+
+def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
+    from notetokens.corpus import documents
+    from notetokens.errors import NotegenError
+
+    skipped: list[str] = []
+    docs = documents(list(paths), notation, skipped)
+    if skipped:
+        click.echo(f"notegen: skipped {len(skipped)} unreadable item(s), first: {skipped[0]}", err=True)
+    if not docs:
+        raise NotegenError(f"no {notation} documents in {', '.join(paths)}")
+    return docs
+
+
+@click.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--notation",
+    "-n",
+    help="Model text to train on: notes, tab, abc, midi or text (with --resume, the checkpoint's).",
+)
+@click.option(
+    "--preset",
+    "-p",
+    default="tiny",
+    show_default=True,
+    help="Model size: tiny (seconds on a CPU), small (~1.4 M weights), base (~5 M).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for best.safetensors and last.safetensors.",
+)
+@click.option("--epochs", type=click.IntRange(1), help="Passes over the corpus.")
+@click.option(
+    "--steps",
+    type=click.IntRange(1),
+    help="Optimizer steps (with --epochs, the smaller bound wins; neither means 10 epochs).",
+)
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
+@click.option("--overwrite", is_flag=True, help="Start afresh even if --out holds a run.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
+@click.option(
+    "--seq-len",
+    type=click.IntRange(1),
+    default=128,
+    show_default=True,
+    help="Characters per row of a batch (truncated back-propagation length).",
+)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=3e-3, show_default=True)
+@click.option(
+    "--schedule",
+    type=click.Choice(["cosine", "step", "constant"]),
+    default="cosine",
+    show_default=True,
+    help="Learning-rate decay after the warmup.",
+)
+@click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Steps between validations and checkpoints.",
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+def train(
+    corpus: tuple[str, ...],
+    notation: str | None,
+    preset: str,
+    out_dir: str,
+    epochs: int | None,
+    steps: int | None,
+    resume: bool,
+    overwrite: bool,
+    seed: int,
+    batch_size: int,
+    seq_len: int,
+    lr: float,
+    schedule: str,
+    eval_every: int,
+    device: str,
+) -> None:
+    """Train a model on CORPUS files and folders.
+
+    \b
+    notegen train tunes/ --notation notes --preset tiny --out runs/tunes --steps 300
+    notegen train book.txt --notation text --out runs/book --epochs 5
+    notegen train tunes/ --out runs/tunes --resume --steps 600
+    torchrun --nproc_per_node=2 "$(which notegen)" train ...   (several processes)
+    """
+    from notegen.models.training import TrainConfig
+    from notegen.models.training import train as train_model
+
+    if notation is None:
+        notation = _resumed_notation(out_dir) if resume else None
+        if notation is None:
+            raise click.UsageError("name the corpus notation with --notation (notes, tab, abc, midi or text)")
+    config = TrainConfig(
+        preset=preset,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        lr=lr,
+        epochs=epochs,
+        steps=steps,
+        schedule=schedule,
+        eval_every=eval_every,
+        seed=seed,
+        device=device,
+    )
+    result = train_model(
+        _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite
+    )
+    best = f"{result.best_val_bpc:.3f}" if result.best_val_bpc is not None else "-"
+    click.echo(
+        f"{'stopped' if result.interrupted else 'trained'} at step {result.step}/"
+        f"{result.total_steps}; best validation {best} bits/char; "
+        f"{result.chars_per_sec:,.0f} chars/s; model in {result.best}",
+        err=True,
+    )
+
+
+def _resumed_notation(out_dir: str) -> str | None:
+    from pathlib import Path
+
+    from notegen.models import checkpoint
+
+    last = Path(out_dir) / checkpoint.LAST
+    return str(checkpoint.read(last)[1]["notation"]) if last.is_file() else None
+
+
+@click.command()
+@click.option(
+    "--model",
+    "-m",
+    default="kjv",
+    show_default=True,
+    help="A checkpoint file, a training run's folder, or a bundled model's name.",
+)
+@click.option(
+    "--prime", default="", help="Text to start from (every character must be in the model's vocabulary)."
+)
+@click.option(
+    "--length",
+    "-l",
+    type=click.IntRange(0),
+    default=500,
+    show_default=True,
+    help="Characters to write at most (the model may end sooner).",
+)
+@sampling_options
+@click.option("--device", default="cpu", show_default=True)
+def text(
+    model: str,
+    prime: str,
+    length: int,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    argmax: bool,
+    seed: int | None,
+    device: str,
+) -> None:
+    """Write text from a model to stdout, character by character."""
+    from notegen.models.checkpoint import load
+    from notegen.models.sampling import stream
+
+    lm = load(model, device=device)
+    chars = stream(
+        lm,
+        prime,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        max_chars=length,
+        argmax=argmax,
+    )
+    out = sys.stdout
+    out.write(prime)
+    for ch in chars:
+        out.write(ch)
+        if ch == "\n":
+            out.flush()
+    out.write("\n")
+    out.flush()
+
+
+@click.command("eval")
+@click.option(
+    "--model",
+    "-m",
+    required=True,
+    help="A checkpoint file, a training run's folder, or a bundled model's name.",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--samples",
+    "-n",
+    "n_samples",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="Samples for the validity rate and statistics (music).",
+)
+@click.option(
+    "--max-chars", type=click.IntRange(1), default=400, show_default=True, help="Length bound of each sample."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+def eval_cmd(
+    model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str
+) -> None:
+    """Bits per character of a model on held-out FILES; for music models also the
+    validity rate of unconstrained samples and musical statistics against FILES."""
+    from notegen.models.checkpoint import load
+    from notegen.models.evaluate import evaluate_model
+
+    lm = load(model, device=device)
+    report = evaluate_model(
+        lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars
+    )
+    click.echo(f"model              {lm.path}")
+    for line in report.lines():
+        click.echo(line)

@@ -1,0 +1,109 @@
+"""`notegen train`, `text` and `eval` through the real entry point."""
+
+import pytest
+import torch
+
+from notegen.cli.main import main
+from notegen.models import checkpoint
+
+BOOK = "In the beginning was the word, and the word was good. " * 30
+TUNES = [
+    "G-G-D-D-E-E-D",
+    "C4 D4 E4 C4 | C4 D4 E4 C4 | E4 F4 G4:2",
+    "E4 D4 C4 D4 | E4 E4 E4:2 | D4 D4 D4:2 | E4 G4 G4:2",
+    "L:1/8 M:6/8 K:D Q:110\nD4 F#4 A4 D5:2 | A4 F#4 D4:3",
+]
+FAST = ["--batch-size", "4", "--seq-len", "32", "--lr", "0.01", "--eval-every", "10"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def run(argv, capsys):
+    """Exit code, stdout and stderr of `notegen argv`."""
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_on_a_text_file_then_write_text(tmp_path, capsys):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    code, _, err = run(["train", str(book), "--notation", "text", "--out", str(out),
+                        "--steps", "40", *FAST], capsys)
+    assert code == 0, err
+    assert "40/40" in err and "bpc=" in err and "trained at step 40/40" in err
+    code, text, err = run(["text", "--model", str(out), "--prime", "In the", "--length", "60",
+                           "--temperature", "0.7", "--seed", "3"], capsys)
+    assert code == 0, err
+    assert text.startswith("In the") and 6 < len(text) <= 6 + 60 + 1
+    again = run(["text", "--model", str(out / "best.safetensors"), "--prime", "In the",
+                 "--length", "60", "--temperature", "0.7", "--seed", "3"], capsys)[1]
+    assert again == text  # a file or its run directory, same seed, same text
+
+
+def test_train_on_a_folder_of_note_strings_resume_and_eval(tmp_path, capsys):
+    folder = tmp_path / "tunes"
+    folder.mkdir()
+    for i, tune in enumerate(TUNES * 3):
+        (folder / f"tune{i}.txt").write_text(tune + "\n")
+    out = tmp_path / "run"
+    code, _, err = run(["train", str(folder), "--notation", "notes", "--out", str(out),
+                        "--steps", "12", *FAST], capsys)
+    assert code == 0, err
+    lm = checkpoint.load(out)
+    assert lm.notation == "notes" and "#" in lm.vocab
+    # resume without naming the notation again: it comes from the checkpoint
+    code, _, err = run(["train", str(folder), "--out", str(out), "--resume", "--steps", "20",
+                        *FAST], capsys)
+    assert code == 0, err
+    assert checkpoint.read(out / "last.safetensors")[1]["train_state"]["step"] == 20
+    held_out = tmp_path / "held_out.txt"
+    held_out.write_text("D4 E4 F#4 G4 | A4:2 A4:2\n")
+    code, report, err = run(["eval", "--model", str(out), str(held_out), "--samples", "4",
+                             "--max-chars", "100"], capsys)
+    assert code == 0, err
+    assert "bits per char" in report and "validity rate" in report
+    assert "Jensen-Shannon" in report
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    assert run(["train", str(book), "--notation", "text", "--out", str(out), "--steps", "2",
+                *FAST], capsys)[0] == 0
+    cases = [
+        (["text", "--model", str(out), "--prime", "In the Zoo"], "'Z'"),
+        (["text", "--model", str(out), "--temperature", "0"], "temperature must be"),
+        (["text", "--model", str(tmp_path / "none.safetensors")], "no such file"),
+        (["train", str(book), "--notation", "text", "--out", str(out)], "already holds"),
+        (["train", str(tmp_path / "missing.txt"), "--notation", "text", "--out",
+          str(tmp_path / "r2")], "no such file"),
+    ]
+    for argv, message in cases:
+        code, _, err = run(argv, capsys)
+        assert code == 2, (argv, err)
+        assert message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, err
+    pickle_file = tmp_path / "evil.safetensors"
+    pickle_file.write_bytes(b"\x80\x04\x95" + b"\x00" * 40)
+    code, _, err = run(["text", "--model", str(pickle_file)], capsys)
+    assert code == 2 and "not a notegen checkpoint" in err
+
+
+def test_train_needs_a_notation(tmp_path, capsys):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    code, _, err = run(["train", str(book), "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "--notation" in err
