@@ -10,6 +10,8 @@ The model text of ABC is the note-string model text (see `notetokens.notes`).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import re
 from typing import Any
@@ -72,9 +74,9 @@ def _parse_tune(tune: str, line: int) -> Score:
     from .m21 import stream_to_score
 
     try:
-        s = _music21_tune(tune)
-    except ParseError:
-        raise
+        s = _music21_tune(_default_unit(tune))
+    except ParseError as e:
+        raise ParseError(e.message, line=line) from None
     except RecursionError:
         raise ParseError("the tune is nested too deeply to read", line=line) from None
     except Exception as e:  # music21 raises many types on bad ABC
@@ -94,6 +96,17 @@ def _parse_tune(tune: str, line: int) -> Score:
     return score
 
 
+def _default_unit(tune: str) -> str:
+    """The tune with `L:1/8` added when it sets neither `L:` nor `M:`: that is
+    ABC's default, which music21 does not apply."""
+    if re.search(r"^[LM]:", tune, re.MULTILINE):
+        return tune
+    first, _, rest = tune.partition("\n")
+    if first.startswith("X:"):
+        return f"{first}\nL:1/8\n{rest}"
+    return "L:1/8\n" + tune
+
+
 def _has_repeats(s: Any) -> bool:
     from music21 import bar, repeat, spanner
 
@@ -104,11 +117,48 @@ def _has_repeats(s: Any) -> bool:
 
 
 def _music21_tune(tune: str) -> Any:
+    """music21's reading of one tune. music21 warns on stderr and reads a token it
+    cannot make sense of as a C; that warning is turned into a `ParseError`, and
+    the others are kept off the user's terminal."""
     from music21 import abcFormat
     from music21.abcFormat import translate
 
-    handler = abcFormat.ABCFile().readstr(tune)
-    return translate.abcToStreamScore(handler)
+    warnings = io.StringIO()
+    with contextlib.redirect_stderr(warnings):
+        handler = abcFormat.ABCFile().readstr(tune)
+        s = translate.abcToStreamScore(handler)
+        _tie_chords(handler, s)
+    bad = re.search(r"Could not get pitch information from note:\s*(.*?), assuming C",
+                    warnings.getvalue())
+    if bad:
+        raise ParseError(f"not a note: {bad.group(1).strip()!r}")
+    return s
+
+
+def _tie_chords(handler: Any, s: Any) -> None:
+    """Carry ties of chords (`[CE]2-|[CE]2`) into the stream. music21's reader
+    marks them on its chord tokens but does not copy them to the chords it makes;
+    chords are matched to tokens in order, voice by voice, and left alone when
+    the counts differ."""
+    from music21 import abcFormat, chord, harmony, tie
+
+    voices = handler.splitByVoice()
+    voices = voices if len(voices) == 1 else voices[1:]
+    for voice, part in zip(voices, s.parts, strict=False):
+        tokens = [
+            t for t in voice.tokens
+            if isinstance(t, abcFormat.ABCChord)
+            and any(isinstance(x, abcFormat.ABCNote) for x in t.subTokens)
+        ]
+        chords = [
+            c for c in part.recurse().getElementsByClass(chord.Chord)
+            if not isinstance(c, harmony.Harmony)
+        ]
+        if len(tokens) != len(chords):
+            continue
+        for t, c in zip(tokens, chords, strict=True):
+            if t.tie is not None:
+                c.tie = tie.Tie(t.tie)
 
 
 def _one_line(e: Exception) -> str:

@@ -3,26 +3,31 @@
 Each part is a voice (`V:`); within a voice, notes with one onset form a chord
 that lasts as long as its longest note, cut where the next onset starts (ABC
 voices have one line of time). Bar lines follow the meter (4/4 when the score
-has none); a note across a bar line is split and tied. Accidentals: a note that
+has none); a note, chord or rest across a bar line is split, notes and chords
+tied (`[CE]2-|[CE]2`). Accidentals: a note that
 differs from the key signature is written with its accidental; once a letter
 has an accidental in a bar, every later note of that letter in the bar is
 written explicitly, so the tune reads the same whether a reader carries
 accidentals through the bar by octave, by letter, or not at all. Tempos are
-written as whole quarter notes per minute.
+written as whole quarter notes per minute. Meter and tempo changes at a bar
+line are written as field lines just before that bar line, the one place where
+music21 reads them (it drops inline `[M:3/4]` fields); it still reads a meter
+change with a spurious one-beat meter in the bar before it. Tempo changes
+inside a bar are written too, but music21 ignores them.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from .keysig import LETTER_PC, LETTERS, parse_key, signature
+from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, Key, parse_key, signature
 from .score import Part, Score, TimeSignature, common_duration
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
 _BARS_PER_LINE = 4
 
 
-def format(score: Score) -> str:  # noqa: A001
+def format(score: Score) -> str:
     """ABC text for `score`: one tune, one voice per part."""
     key = parse_key(score.key)
     sharps = key.sharps if key is not None and -7 <= key.sharps <= 7 else 0
@@ -37,7 +42,7 @@ def format(score: Score) -> str:  # noqa: A001
     ]
     if score.tempos:
         head.append(f"Q:1/4={_bpm(score.tempos[0].bpm)}")
-    head.append(f"K:{key.name if key is not None and sharps == key.sharps else 'C'}")
+    head.append(f"K:{_key_field(key, sharps)}")
     end = max(score.end, Fraction(0))
     bars = _bar_starts(meters, end)
     body: list[str] = []
@@ -48,6 +53,15 @@ def format(score: Score) -> str:  # noqa: A001
             body.append(f"V:{i + 1}{name}")
         body.extend(_voice(part, bars, meters, unit, sig, score if i == 0 else None))
     return "\n".join(head + body) + "\n"
+
+
+def _key_field(key: Key | None, sharps: int) -> str:
+    """The `K:` value. music21 reads `K:Bloc` as B major, so locrian keys are
+    written as the major key with the same signature (the notes stay right, the
+    tonic is lost)."""
+    if key is None or sharps != key.sharps:
+        return "C"
+    return MAJOR_BY_SHARPS[sharps] if key.mode == "loc" else key.name
 
 
 def _unit(score: Score) -> Fraction:
@@ -119,15 +133,25 @@ def _voice(
         while t < onset + dur:
             while bar_index + 1 < len(bars) and bars[bar_index + 1] <= t:
                 bar_index += 1
-                line.append("|")
                 touched = {}
-                if line.count("|") >= _BARS_PER_LINE:
-                    lines.append(" ".join(line))
-                    line = []
+                # music21 drops inline fields ([M:3/4]) and field lines that
+                # follow a bar line; it reads a field line put before the bar
+                fields = []
                 if bars[bar_index] in meter_at:
-                    line.append(f"[M:{meter_at.pop(bars[bar_index])}]")
+                    fields.append(f"M:{meter_at.pop(bars[bar_index])}")
+                if bars[bar_index] in tempo_at:
+                    fields.append(f"Q:1/4={_bpm(tempo_at.pop(bars[bar_index]))}")
+                if fields:
+                    lines += [" ".join(line), *fields]
+                    line = ["|"]
+                else:
+                    line.append("|")
+                    if line.count("|") >= _BARS_PER_LINE:
+                        lines.append(" ".join(line))
+                        line = []
             if t in tempo_at:
-                line.append(f"[Q:1/4={_bpm(tempo_at.pop(t))}]")
+                lines += [" ".join(line), f"Q:1/4={_bpm(tempo_at.pop(t))}"]
+                line = []
             stop = onset + dur
             if bar_index + 1 < len(bars):
                 stop = min(stop, bars[bar_index + 1])
@@ -138,8 +162,8 @@ def _voice(
             elif len(pitches) == 1:
                 line.append(f"{_pitch(pitches[0], sig, touched)}{length}{tie}")
             else:
-                inner = "".join(_pitch(p, sig, touched) + tie for p in pitches)
-                line.append(f"[{inner}]{length}")
+                inner = "".join(_pitch(p, sig, touched) for p in pitches)
+                line.append(f"[{inner}]{length}{tie}")
             t = stop
     line.append("|]")
     lines.append(" ".join(line))
@@ -154,10 +178,7 @@ def _pitch(midi: int, sig: dict[str, int], touched: dict[str, int]) -> str:
         touched[letter] = alter
     else:
         acc = ""
-    if octave >= 5:
-        name = letter.lower() + "'" * (octave - 5)
-    else:
-        name = letter + "," * (4 - octave)
+    name = letter.lower() + "'" * (octave - 5) if octave >= 5 else letter + "," * (4 - octave)
     return acc + name
 
 

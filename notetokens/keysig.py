@@ -17,6 +17,8 @@ _MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
 MODE_SHIFT = {"maj": 0, "ion": 0, "min": -3, "aeo": -3, "m": -3, "dor": -2,
               "phr": -4, "lyd": 1, "mix": -1, "loc": -5}
 SHARP_ORDER = "FCGDAEB"
+_MAJORS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
+MAJOR_BY_SHARPS = dict(zip(range(-7, 8), _MAJORS, strict=True))
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)\s*$")
 
 

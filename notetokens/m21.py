@@ -100,7 +100,8 @@ def _tempos(flat: Any) -> list[Tempo]:
         bpm = mm.getQuarterBPM()
         if bpm is None or bpm <= 0:
             continue
-        t = Tempo(Fraction(flat.elementOffset(mm)), float(bpm))
+        # music21 computes BPM in floats (217 reads as 216.99999999999997)
+        t = Tempo(Fraction(flat.elementOffset(mm)), round(float(bpm), 6))
         if not out or out[-1].bpm != t.bpm:
             out.append(t)
     return out
@@ -124,8 +125,8 @@ def _key(flat: Any) -> str | None:
         k = ks if isinstance(ks, key.Key) else ks.asKey("major")
         tonic = k.tonic.name.replace("-", "b")
         mode = {"major": "", "minor": "m"}.get(k.mode, (k.mode or "")[:3])
-        name = tonic + mode
-        return name if parse_key(name) else tonic
+        parsed = parse_key(tonic + mode)
+        return parsed.name if parsed else tonic
     return None
 
 
