@@ -32,3 +32,60 @@ def accepts(grammar: Grammar, text: str, complete: bool = True) -> bool:
             return False
         grammar.feed(ch)
     return grammar.can_end() or not complete
+
+
+def state_key(grammar: object) -> tuple[object, ...]:
+    """A hashable snapshot of a grammar's state (its attributes)."""
+    return tuple(sorted(vars(grammar).items()))
+
+
+class Restricted:
+    """A grammar limited to an alphabet (a model's vocabulary), allowing only the
+    characters after which the text can still be finished with that alphabet.
+
+    Without this, a model that knows `d` but not `o` could start the key mode
+    `dor` and find nothing it may write next. Look-ahead runs over copies of the
+    inner grammar (which must have `copy()`), memoized by state, so after a few
+    characters each step is a dictionary look-up.
+    """
+
+    DEPTH = 12  # beyond this, a path is assumed finishable
+
+    def __init__(self, inner: Grammar, alphabet: frozenset[str] | set[str] | str) -> None:
+        self.inner = inner
+        self.alphabet = frozenset(alphabet)
+        self._viable: dict[tuple[object, ...], bool] = {}
+        self._allowed: dict[tuple[object, ...], frozenset[str]] = {}
+
+    def allowed(self) -> frozenset[str]:
+        key = state_key(self.inner)
+        got = self._allowed.get(key)
+        if got is None:
+            got = self._allowed[key] = frozenset(
+                c for c in self.inner.allowed() & self.alphabet if self._after(self.inner, c)
+            )
+        return got
+
+    def feed(self, ch: str) -> None:
+        self.inner.feed(ch)
+
+    def can_end(self) -> bool:
+        return self.inner.can_end()
+
+    def _after(self, g: Grammar, ch: str, depth: int = 0) -> bool:
+        nxt = g.copy()  # type: ignore[attr-defined]
+        nxt.feed(ch)
+        return self._finishable(nxt, depth + 1)
+
+    def _finishable(self, g: Grammar, depth: int) -> bool:
+        key = state_key(g)
+        if key in self._viable:
+            return self._viable[key]
+        if g.can_end():
+            result = True
+        elif depth >= self.DEPTH:
+            return True  # optimistic, and not memoized
+        else:
+            result = any(self._after(g, c, depth) for c in sorted(g.allowed() & self.alphabet))
+        self._viable[key] = result
+        return result

@@ -136,6 +136,11 @@ def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) 
     return text.replace("\n ", "\n").rstrip()
 
 
+def body_text(score: Score, unit: Fraction) -> str:
+    """The one-line body of a one-part score, durations counted in `unit`."""
+    return _body(score, unit, normalize_key(score.key) in FLAT_KEYS, None)
+
+
 def _header(score: Score, unit: Fraction) -> Header:
     meter = score.meter
     return Header(

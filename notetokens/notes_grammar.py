@@ -38,6 +38,11 @@ class NotesGrammar:
         self.letter = "C"  # the note letter being read
         self.pitched = False  # a note has been read: a melody needs one
 
+    def copy(self) -> NotesGrammar:
+        g = NotesGrammar()
+        g.__dict__.update(self.__dict__)
+        return g
+
     # -- queries -----------------------------------------------------------
     def can_end(self) -> bool:
         return self.state in FINAL and not self.in_chord and self.pitched

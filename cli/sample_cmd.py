@@ -1,0 +1,138 @@
+"""`notegen sample` (melodies from a model to files) and `notegen models`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from notetokens.score import Score
+
+from .options import sampling_options
+
+OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .musicxml .wav), '-' prints."
+
+
+@click.command()
+@click.option(
+    "--model",
+    "-m",
+    default="folk",
+    show_default=True,
+    help="A bundled model name, a run directory or a checkpoint file.",
+)
+@click.option("--out", "-o", default="-", show_default=True, help=OUT_HELP)
+@click.option(
+    "--num",
+    "-n",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="How many melodies (files get -1, -2, ... suffixes).",
+)
+@click.option("--length", type=click.IntRange(1), help="Stop after this many notes.")
+@click.option("--bars", type=click.IntRange(1), help="Stop after this many bars.")
+@sampling_options
+@click.option("--prime", help="Begin the melody with these notes, e.g. 'G-G-D-D'.")
+@click.option(
+    "--prime-file", type=click.Path(dir_okay=False), help="Begin with this file's melody (any notation)."
+)
+@click.option("--key", help="Ask for a key, e.g. D, Em, Bb (through the tune header).")
+@click.option("--meter", help="Ask for a meter, e.g. 6/8 (through the tune header).")
+@click.option("--bpm", type=click.FloatRange(1, 999), help="Tempo in quarter notes per minute.")
+@click.option("--program", type=click.IntRange(0, 127), help="General MIDI program (0 = piano, 73 = flute).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a piano roll to this PNG.")
+@click.option("--play", is_flag=True, help="Also play the melody to a MIDI port (--port).")
+@click.option("--port", help="MIDI output port for --play (name or part of it).")
+@click.option("--api", help="MIDI API for --play: alsa, jack, coremidi, windows.")
+def sample(**o: object) -> None:
+    """Sample melodies from a music model and write them to --out.
+
+    \b
+    Examples:
+      notegen sample --out song.mid
+      notegen sample --out jig.abc --meter 6/8 --key D --temperature 0.8 --seed 1
+      notegen sample --prime "G-G-D-D-E-E-D" --bars 8 --out -
+      notegen sample --out song.wav --program 73
+    """
+    from notegen.models.checkpoint import load
+    from notegen.models.melody import header_prime, prime_from, sample_melody
+    from notetokens import io
+
+    out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
+    if out != "-" and not out.lower().endswith(".wav"):
+        io.for_path(out)  # a bad extension fails before any sampling
+    lm = load(str(o["model"]))
+    prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
+    header = header_prime(o["key"], o["meter"])  # type: ignore[arg-type]
+    prime = prime_from(header, o["prime"], prime_score)  # type: ignore[arg-type]
+    for i in range(num):
+        melody = sample_melody(
+            lm,
+            prime,
+            length=o["length"],  # type: ignore[arg-type]
+            bars=o["bars"],  # type: ignore[arg-type]
+            program=o["program"],  # type: ignore[arg-type]
+            bpm=o["bpm"],  # type: ignore[arg-type]
+            seed=None if seed is None else int(seed) + i,  # type: ignore[call-overload]
+            **_sampling(o),
+        )
+        target = numbered(out, i, num)
+        write_melody(melody.score, target)
+        if o["plot"]:
+            from .pianoroll import plot
+
+            plot(melody.score, numbered(str(o["plot"]), i, num), title=Path(target).name)
+        if o["play"]:
+            from .live import play_score
+
+            play_score(melody.score, o["port"], api=o["api"])
+
+
+def _sampling(o: dict[str, object]) -> dict[str, object]:
+    return {k: o[k] for k in ("temperature", "top_k", "top_p", "argmax")}
+
+
+def numbered(path: str, i: int, n: int) -> str:
+    if n == 1 or path == "-":
+        return path
+    p = Path(path)
+    return str(p.with_name(f"{p.stem}-{i + 1}{p.suffix}"))
+
+
+def write_melody(score: Score, out: str) -> None:
+    from notetokens import io, notes
+
+    if out == "-":
+        sys.stdout.write(notes.format(score))
+        sys.stdout.flush()
+    elif out.lower().endswith(".wav"):
+        from .synth import render_wav
+
+        render_wav(score, out)
+    else:
+        io.write(score, out)
+    if out != "-":
+        click.echo(f"wrote {out}", err=True)
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Also list checkpoints under this folder (default: ./runs).",
+)
+def models(dirs: tuple[str, ...]) -> None:
+    """List bundled and local models with their size and test metrics.
+
+    \b
+    Example:
+      notegen models --dir runs
+    """
+    from notegen.models.catalog import describe_all
+
+    for line in describe_all([Path(d) for d in dirs] or [Path("runs")]):
+        click.echo(line)

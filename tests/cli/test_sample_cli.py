@@ -1,0 +1,152 @@
+"""`notegen sample` as a user runs it, on a tiny notes model trained here."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+
+import mido
+import pytest
+
+from notetokens import io, notes
+
+from ..conftest import need
+
+MELODIES = [
+    "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | D4 F#4 A4 D5:2 A4 | B4 A4 F#4 D4:3",
+    "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4",
+    "M:3/4 K:C\nC4 E4 G4 | C5:2 G4 | E4:3 | C4:3",
+    "L:1/8 M:6/8 K:D\nA4 F#4 D4 D4:2 E4 | F#4 A4 B4 A4:3 | A4 F#4 D4 E4:2 F#4 | D4:6",
+]
+
+
+@pytest.fixture(scope="module")
+def notes_model(tmp_path_factory):
+    import torch
+
+    from notegen.models.training import TrainConfig, train
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("notes_run")
+    cfg = TrainConfig(steps=60, batch_size=4, seq_len=32, lr=1e-2, eval_every=30, val_fraction=0.25)
+    docs = [notes.to_model_text(notes.parse(m)) for m in MELODIES]  # what a corpus holds
+    train(docs * 3, "notes", out, cfg, progress=False)
+    return out
+
+
+def test_sample_writes_a_midi_file_a_daw_reads(notes_model, tmp_path, notegen):
+    out = tmp_path / "song.mid"
+    r = notegen("sample", "--model", str(notes_model), "--out", str(out), "--seed", "3", "--length", "12")
+    assert r.returncode == 0, r.stderr
+    mf = mido.MidiFile(str(out))  # a second library reads it
+    ons = [m for t in mf.tracks for m in t if m.type == "note_on" and m.velocity > 0]
+    offs = [m for t in mf.tracks for m in t if m.type == "note_off" or not getattr(m, "velocity", 1)]
+    assert len({m.note for m in ons}) >= 1 and len(ons) == len(offs)
+    assert len(io.read(out).notes) >= 12  # --length counts notes (a chord's notes share an event)
+
+
+def test_same_seed_same_melody_and_formats_follow_the_extension(notes_model, tmp_path, notegen):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    for p in (a, b):
+        r = notegen("sample", "-m", str(notes_model), "-o", str(p), "--seed", "9", "--bars", "4")
+        assert r.returncode == 0, r.stderr
+    assert a.read_text() == b.read_text()
+    assert notes.parse(a.read_text()).notes  # note strings that parse
+    for ext in ("abc", "tab", "musicxml"):
+        out = tmp_path / f"s.{ext}"
+        r = notegen("sample", "-m", str(notes_model), "-o", str(out), "--seed", "9", "--length", "8")
+        assert r.returncode == 0, r.stderr
+        assert out.stat().st_size > 0
+
+
+def test_num_and_stdout(notes_model, tmp_path, notegen):
+    r = notegen("sample", "-m", str(notes_model), "-o", str(tmp_path / "s.mid"), "-n", "3", "--length", "5")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s-1.mid", "s-2.mid", "s-3.mid"]
+    r = notegen("sample", "-m", str(notes_model), "--length", "5", "--seed", "1")
+    assert r.returncode == 0 and notes.parse(r.stdout).notes
+
+
+def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
+    r = notegen(
+        "sample",
+        "-m",
+        str(notes_model),
+        "--prime",
+        "G-G-D-D",
+        "--meter",
+        "6/8",
+        "--key",
+        "D",
+        "--bpm",
+        "100",
+        "--length",
+        "6",
+        "--seed",
+        "2",
+    )
+    assert r.returncode == 0, r.stderr
+    score = notes.parse(r.stdout)
+    assert [n.pitch for n in score.notes[:4]] == [67, 67, 62, 62]
+    assert str(score.meter) == "6/8" and score.key == "D" and score.bpm == 100
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--temperature", "0"], "temperature must be"),
+        (["--prime", "G H"], "--prime"),
+        (["--out", "x.xyz"], "extension"),
+        (["--model", "no-such-model"], "no bundled model"),
+        (["--meter", "6/0"], "--meter"),
+    ],
+)
+def test_bad_options_are_one_line_errors(notes_model, tmp_path, notegen, args, words):
+    base = ["sample", "--model", str(notes_model)] if "--model" not in args else ["sample"]
+    r = notegen(*base, *args, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_writes_a_png(notes_model, tmp_path, notegen):
+    png = tmp_path / "roll.png"
+    out = tmp_path / "s.mid"
+    r = notegen("sample", "-m", str(notes_model), "-o", str(out), "--plot", str(png), "--length", "8")
+    assert r.returncode == 0, r.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width > 100 and height > 100
+
+
+def test_wav_renders_through_fluidsynth(notes_model, tmp_path, notegen):
+    import shutil
+
+    from notegen.cli.synth import find_soundfont
+
+    need(
+        shutil.which("fluidsynth") is not None and find_soundfont() is not None,
+        "fluidsynth and a GM soundfont (Debian: fluidsynth timgm6mb-soundfont)",
+    )
+    wav = tmp_path / "s.wav"
+    r = notegen("sample", "-m", str(notes_model), "-o", str(wav), "--length", "8", "--seed", "1", timeout=300)
+    assert r.returncode == 0, r.stderr
+    import wave
+
+    with wave.open(str(wav)) as w:
+        frames = w.readframes(w.getnframes())
+        assert w.getnframes() > w.getframerate() // 2  # at least half a second of sound
+    assert any(b != 0 for b in frames[: len(frames) // 2])  # not silence
+
+
+def test_wav_without_synth_says_what_to_install(notes_model, tmp_path):
+    code = (
+        "import shutil, sys\nshutil.which = lambda name: None\n"
+        "from notegen.cli.main import main\n"
+        f"main(['sample', '-m', {str(notes_model)!r}, '-o', {str(tmp_path / 'x.wav')!r}, '--length', '4'])"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 2 and "fluidsynth" in r.stderr.lower()
+    assert not (tmp_path / "x.wav").exists()
