@@ -323,11 +323,38 @@ def _mido_key(name: str | None) -> str | None:
 # -- model text -------------------------------------------------------------
 
 
+MODEL_GRID = Fraction(1, 12)  # a beat in twelfths holds sixteenths and triplets
+
+
 def to_model_text(score: Score) -> str:
-    """MIDI reads as the note-string model text of its melody."""
+    """MIDI reads as the note-string model text of its melody, with times rounded
+    to twelfths of a beat: played MIDI has durations like 239/480 that would
+    make noisy text (and that the note-string grammar does not accept)."""
     from . import notes
 
-    return notes.to_model_text(score.one_voice(melody=True))
+    return notes.to_model_text(quantize(score.one_voice(melody=True)))
+
+
+def quantize(score: Score, grid: Fraction = MODEL_GRID) -> Score:
+    """`score` with onsets and ends rounded to `grid`; a note keeps at least one
+    grid step, and notes of a part that now overlap are cut (a skyline)."""
+    from dataclasses import replace
+
+    from .score import skyline
+
+    def snap(t: Fraction) -> Fraction:
+        return math.floor(t / grid + Fraction(1, 2)) * grid
+
+    parts = []
+    for part in score.parts:
+        snapped = [
+            replace(n, onset=snap(n.onset), duration=max(snap(n.end) - snap(n.onset), grid))
+            for n in part.notes
+        ]
+        parts.append(replace(part, notes=skyline(snapped) if len(score.parts) == 1 else snapped))
+    tempos = [replace(t, onset=snap(t.onset)) for t in score.tempos]
+    meters = [replace(m, onset=snap(m.onset)) for m in score.time_signatures]
+    return replace(score, parts=parts, tempos=tempos, time_signatures=meters)
 
 
 def from_model_text(text: str) -> Score:

@@ -103,3 +103,18 @@ def test_random_abc_like_text_raises_only_parse_error(body: str):
 def test_random_unicode_raises_only_parse_error(text: str):
     with contextlib.suppress(ParseError):
         abc.parse(text)
+
+
+def test_model_text_is_the_note_string_melody():
+    from notetokens.grammar import accepts
+    from notetokens.score import skyline
+
+    score = abc.parse((EXAMPLES / "slow_tide.abc").read_text())
+    text = abc.to_model_text(score)
+    assert text.startswith("M:3/4 K:Gm Q:72\n")
+    assert accepts(abc.grammar(), text)
+    back = abc.from_model_text(text)
+    want = skyline(score.parts[0].notes)  # the chords' top notes
+    assert [(n.onset, n.pitch, n.duration) for n in back.notes] == [
+        (n.onset, n.pitch, n.duration) for n in want
+    ]

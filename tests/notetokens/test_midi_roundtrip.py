@@ -204,3 +204,18 @@ def test_example_file_written_by_format_is_a_file_mido_saves_the_same(tmp_path: 
 
     assert read(path) == midi.parse(data)
     assert os.path.getsize(path) == len(data)
+
+
+def test_model_text_is_the_quantized_melody():
+    from notetokens.grammar import accepts
+
+    path = next(p for p in primitive_files() if p.name == "test01.mid")
+    score = midi.parse(path.read_bytes())
+    text = midi.to_model_text(score)
+    assert accepts(midi.grammar(), text)
+    back = midi.from_model_text(text)
+    want = midi.quantize(score.one_voice(melody=True)).parts[0].notes
+    assert [(n.onset, n.pitch, n.duration) for n in back.notes] == [
+        (n.onset, n.pitch, n.duration) for n in want
+    ]
+    assert all((n.onset * 12).denominator == 1 for n in back.notes)
