@@ -13,7 +13,7 @@ from .m21 import score_to_stream
 from .score import Score
 
 
-def format(score: Score) -> bytes:  # noqa: A001
+def format(score: Score) -> bytes:
     """The bytes of a MusicXML (partwise, UTF-8) document for `score`."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
