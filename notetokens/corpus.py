@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from .io import read, read_text
 from .registry import NOTATIONS, Notation, for_path, get
 
 SOURCES = ("folk", "folk-test", "kjv", "kjv-test")
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # bump when parsing changes what a file yields
 
 
 @dataclass
@@ -50,14 +49,6 @@ def cache_dir() -> Path:
     return Path(base) / "corpus"
 
 
-def split_abc_tunes(text: str) -> list[str]:
-    """The tunes of an ABC file, each starting at its `X:` line."""
-    starts = [m.start() for m in re.finditer(r"(?m)^X:", text)]
-    if not starts:
-        return [text] if text.strip() else []
-    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
-
-
 def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
     """One file's documents in `notation`'s model text (runs in a worker)."""
     target = get(notation)
@@ -72,14 +63,13 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
     if source.name == "abc":
         from . import abc
 
-        items = [(i, t) for i, t in enumerate(split_abc_tunes(read_text(path)))]
-        for i, tune in items:
+        for line, tune in abc.split_tunes(read_text(path)):  # file header copied into each
             try:
                 out.documents.append(target.to_model_text(abc.parse(tune)))
             except NotegenError as e:
                 if strict:
                     raise (e.with_source(path) if isinstance(e, ParseError) else e) from None
-                out.skipped.append(f"{path} tune {i + 1}: {e}")
+                out.skipped.append(f"{path}:{line}: {e}")
         return out
     try:
         out.documents.append(target.to_model_text(read(path)))

@@ -120,11 +120,11 @@ def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) 
     next_bar = bar_len
     bars = 0
     for onset, pitches, dur in _events(notes):
-        while next_bar is not None and bar_len and onset >= next_bar:
-            bars += 1
+        if next_bar is not None and bar_len and onset >= next_bar:
+            bars += 1  # one bar line, even after a note longer than a bar
             sep = "\n" if bars_per_line and bars % bars_per_line == 0 else ""
             tokens.append("|" + sep)
-            next_bar += bar_len
+            next_bar += bar_len * ((onset - next_bar) // bar_len + 1)
         if not pitches:
             head = "R"
         elif len(pitches) == 1:
