@@ -46,3 +46,44 @@ def run_notegen(
 @pytest.fixture
 def notegen():
     return run_notegen
+
+
+MELODIES = [
+    "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | D4 F#4 A4 D5:2 A4 | B4 A4 F#4 D4:3",
+    "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4",
+    "M:3/4 K:C\nC4 E4 G4 | C5:2 G4 | E4:3 | C4:3",
+    "L:1/8 M:6/8 K:D\nA4 F#4 D4 D4:2 E4 | F#4 A4 B4 A4:3 | A4 F#4 D4 E4:2 F#4 | D4:6",
+]
+TEXT = "and the dwarves went into the hall, and the dwarves sang of gold. " * 20
+
+
+def _train_tiny(out: Path, docs: list[str], notation: str, steps: int = 60) -> Path:
+    import torch
+
+    from notegen.models.training import TrainConfig, train
+
+    torch.set_num_threads(1)  # tiny models gain nothing from threads on a busy CPU
+    cfg = TrainConfig(steps=steps, batch_size=4, seq_len=32, lr=1e-2, eval_every=30, val_fraction=0.25)
+    train(docs, notation, out, cfg, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_notes_model(tmp_path_factory) -> Path:
+    """A run directory of a tiny note-string model trained here in a few seconds."""
+    from notetokens import notes
+
+    docs = [notes.to_model_text(notes.parse(m)) for m in MELODIES]  # what a corpus holds
+    return _train_tiny(tmp_path_factory.mktemp("notes_run"), docs * 3, "notes")
+
+
+@pytest.fixture(scope="session")
+def tiny_text_model(tmp_path_factory) -> Path:
+    docs = [TEXT[i : i + 200] for i in range(0, len(TEXT), 200)]
+    return _train_tiny(tmp_path_factory.mktemp("text_run"), docs, "text")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Corpus caches go to a temporary folder, never the user's ~/.cache."""
+    monkeypatch.setenv("NOTEGEN_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))

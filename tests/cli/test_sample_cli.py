@@ -13,26 +13,10 @@ from notetokens import io, notes
 
 from ..conftest import need
 
-MELODIES = [
-    "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | D4 F#4 A4 D5:2 A4 | B4 A4 F#4 D4:3",
-    "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4",
-    "M:3/4 K:C\nC4 E4 G4 | C5:2 G4 | E4:3 | C4:3",
-    "L:1/8 M:6/8 K:D\nA4 F#4 D4 D4:2 E4 | F#4 A4 B4 A4:3 | A4 F#4 D4 E4:2 F#4 | D4:6",
-]
 
-
-@pytest.fixture(scope="module")
-def notes_model(tmp_path_factory):
-    import torch
-
-    from notegen.models.training import TrainConfig, train
-
-    torch.set_num_threads(1)
-    out = tmp_path_factory.mktemp("notes_run")
-    cfg = TrainConfig(steps=60, batch_size=4, seq_len=32, lr=1e-2, eval_every=30, val_fraction=0.25)
-    docs = [notes.to_model_text(notes.parse(m)) for m in MELODIES]  # what a corpus holds
-    train(docs * 3, "notes", out, cfg, progress=False)
-    return out
+@pytest.fixture
+def notes_model(tiny_notes_model):
+    return tiny_notes_model
 
 
 def test_sample_writes_a_midi_file_a_daw_reads(notes_model, tmp_path, notegen):
