@@ -16,6 +16,7 @@ from torch import Tensor
 
 import notetokens
 from notetokens.errors import NotegenError, ParseError
+from notetokens.grammar import Restricted
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
@@ -23,6 +24,7 @@ from .gru import Hidden
 
 Temperature = float | Callable[[], float]
 GRACE = 64  # characters a grammar may add past max_chars to finish what it began
+BLOCKED = frozenset((PAD, BOS, UNK))  # specials never sampled (the end token may be)
 
 
 class _Stepper:
@@ -31,25 +33,19 @@ class _Stepper:
     def __init__(self, lm: LoadedModel) -> None:
         self.model = lm.model
         self.device = lm.device
-        # load() freezes the weights, so no autograd context is needed per step
-        self.grad_free = not any(p.requires_grad for p in self.model.parameters())
         self.hidden: Hidden | None = None
-        self.x = torch.zeros((1, 1), dtype=torch.long, device=self.device)
-
-    def prime(self, ids: list[int]) -> Tensor:
         with torch.inference_mode():
-            logits, self.hidden = self.model(torch.tensor([ids], device=self.device), None)
-        return logits[0, -1]
+            self.x = torch.zeros((1, 1), dtype=torch.long, device=self.device)
+
+    # callers hold torch.inference_mode(): one context per character, not per call
+    def prime(self, ids: list[int]) -> Tensor:
+        logits, self.hidden = self.model(torch.tensor([ids], device=self.device), None)
+        return logits[0, -1]  # (V,)
 
     def feed(self, i: int) -> Tensor:
-        if self.grad_free:
-            self.x.fill_(i)
-            logits, self.hidden = self.model(self.x, self.hidden)  # (1, 1, V)
-        else:
-            with torch.inference_mode():
-                logits, self.hidden = self.model(torch.tensor([[i]], device=self.device),
-                                                 self.hidden)
-        return logits[0, -1]
+        self.x.fill_(i)
+        logits, self.hidden = self.model(self.x, self.hidden)  # (1, 1, V)
+        return logits[0, -1]  # (V,)
 
 
 def step_logits(lm: LoadedModel, text: str) -> Tensor:
@@ -57,9 +53,10 @@ def step_logits(lm: LoadedModel, text: str) -> Tensor:
     step at a time through the sampler's own stepper."""
     lm.vocab.check(text)
     s = _Stepper(lm)
-    out = [s.prime([BOS])]
-    out += [s.feed(lm.vocab.id(ch)) for ch in text]
-    return torch.stack(out)
+    with torch.inference_mode():
+        out = [s.prime([BOS])]
+        out += [s.feed(lm.vocab.id(ch)).clone() for ch in text]
+        return torch.stack(out)
 
 
 def grammar_for(notation: str) -> Any | None:
@@ -107,6 +104,8 @@ def stream(
         raise NotegenError(f"max_chars must be >= 0, got {max_chars}")
     grammar = grammar_for(lm.notation) if constrain else None
     if grammar is not None:
+        # only characters this model knows, and only those after which it can finish
+        grammar = Restricted(grammar, lm.vocab.chars)
         _feed_prime(grammar, prime, lm.notation)
     return _generate(lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax)
 
@@ -157,10 +156,11 @@ def _generate(
         gen.manual_seed(seed)
     # specials other than the end token are never sampled: (V,) of 0 or -inf
     block = torch.zeros(size, device=device)
-    block[[PAD, BOS, UNK]] = -math.inf
+    block[list(BLOCKED)] = -math.inf
     masks: dict[tuple[frozenset[str], bool], Tensor] = {}
     stepper = _Stepper(lm)
-    logits = stepper.prime([BOS, *vocab.encode(prime)])
+    ids = [BOS, *vocab.encode(prime)]
+    last: int | None = None
     limit = None if max_chars is None else max_chars + (GRACE if grammar is not None else 0)
     n = 0
     while True:
@@ -168,15 +168,20 @@ def _generate(
             grammar is None or n >= limit or grammar.can_end()
         ):
             return
+        mask = None
         if grammar is not None:
             key = (grammar.allowed(), grammar.can_end())
             mask = masks.get(key)
             if mask is None:
                 mask = masks[key] = _mask(key, vocab, size, device)
-            scores = logits + mask
-        else:
-            scores = logits + block
-        i = _choose(scores, temperature, top_k, top_p, argmax, gen)
+        with torch.inference_mode():
+            logits = stepper.prime(ids) if last is None else stepper.feed(last)
+            if mask is not None:
+                i = _choose(logits + mask, temperature, top_k, top_p, argmax, gen)
+            else:
+                i = _choose(logits, temperature, top_k, top_p, argmax, gen)
+                if i in BLOCKED:  # rare: draw again without them (exact rejection sampling)
+                    i = _choose(logits + block, temperature, top_k, top_p, argmax, gen)
         if i == EOS:
             return
         ch = chars[i]
@@ -184,7 +189,7 @@ def _generate(
             grammar.feed(ch)
         yield ch
         n += 1
-        logits = stepper.feed(i)
+        last = i
 
 
 def _mask(key: tuple[frozenset[str], bool], vocab: Any, size: int, device: torch.device) -> Tensor:
@@ -212,7 +217,7 @@ def _choose(
         return int(scores.argmax())
     t = _check_temperature(temperature()) if callable(temperature) else temperature
     if top_k is None and top_p is None:
-        probs = torch.softmax(scores / t, dim=-1)
+        probs = torch.softmax(scores if t == 1.0 else scores / t, dim=-1)
         return int(torch.multinomial(probs, 1, generator=gen))
     ids: Tensor | None = None
     if top_k is not None and top_k < scores.numel():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from notegen.models.checkpoint import LoadedModel
 from notegen.models.config import PRESETS
 from notegen.models.gru import CharGRU
-
 from notetokens.vocab import CharVocab
 
 TEXT = (

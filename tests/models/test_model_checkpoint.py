@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 import torch
+
 from notegen.models import checkpoint
 from notegen.models.sampling import step_logits
-
 from notetokens.errors import NotegenError
 
 TEXT = "the quick brown fox jumps over the lazy dog. a stitch in time saves nine."

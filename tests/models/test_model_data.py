@@ -1,7 +1,7 @@
 import pytest
 import torch
-from notegen.models.data import IGNORE, encode_stream, make_streams, split_documents
 
+from notegen.models.data import IGNORE, encode_stream, make_streams, split_documents
 from notetokens.errors import NotegenError
 from notetokens.vocab import BOS, EOS, CharVocab
 

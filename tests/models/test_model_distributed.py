@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+
 from notegen.models import checkpoint
 
 SCRIPT = textwrap.dedent("""

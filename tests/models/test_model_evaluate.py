@@ -1,6 +1,7 @@
 import math
 
 import pytest
+
 from notegen.models import checkpoint
 from notegen.models.evaluate import (
     bits_per_char,
@@ -11,7 +12,6 @@ from notegen.models.evaluate import (
     validity_rate,
 )
 from notegen.models.training import TrainConfig, train
-
 from notetokens import notes
 from notetokens.errors import NotegenError
 

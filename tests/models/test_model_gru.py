@@ -2,9 +2,9 @@ from dataclasses import replace
 
 import pytest
 import torch
+
 from notegen.models.config import PRESETS, ModelConfig, preset
 from notegen.models.gru import CharGRU, detach_hidden
-
 from notetokens.errors import NotegenError
 
 

@@ -2,8 +2,8 @@ import math
 
 import pytest
 import torch
-from notegen.models.sampling import sample_text, step_logits, stream
 
+from notegen.models.sampling import sample_text, step_logits, stream
 from notetokens import notes
 from notetokens.errors import NotegenError
 from notetokens.vocab import BOS

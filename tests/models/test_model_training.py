@@ -2,10 +2,10 @@ import json
 
 import pytest
 import torch
+
 from notegen.models import checkpoint
 from notegen.models.config import PRESETS
 from notegen.models.training import TrainConfig, train
-
 from notetokens.errors import NotegenError
 
 SMALL = "abcabdabcabd hello world. " * 20
