@@ -1,0 +1,382 @@
+"""The player: sends notes to a MIDI port at their absolute times.
+
+Every event's time is computed from one start time on a monotonic clock
+(`start + beat * seconds_per_beat`), never by adding up sleeps, so an hour of
+playing ends on time. Waiting sleeps coarsely, then spins the last ~1 ms.
+The clock, the sleep function and the port are parameters: tests pass a fake
+clock and an in-memory port. Whatever ends playback (the end, Ctrl-C, SIGTERM,
+an error) every sounding note gets its note_off and all-notes-off (CC 123).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from notetokens.score import Note, Score
+
+from .sync import TICKS_PER_BEAT, ClockFollower
+
+END = object()  # a source's end marker in a queue
+
+Voiced = tuple[Note, int]  # a note and its MIDI channel
+
+
+class IterSource:
+    """A note source over an iterable that never blocks (a score, a test list)."""
+
+    def __init__(self, items: Iterable[Note | Voiced]) -> None:
+        self._it: Iterator[Note | Voiced] = iter(items)
+        self.done = False
+
+    def poll(self, timeout: float) -> Note | Voiced | None:
+        try:
+            return next(self._it)
+        except StopIteration:
+            self.done = True
+            return None
+
+
+class QueueSource:
+    """Notes a generator thread puts in a queue; `END` ends the stream."""
+
+    def __init__(self, q: queue.Queue[Any]) -> None:
+        self.queue = q
+        self.done = False
+
+    def poll(self, timeout: float) -> Note | Voiced | None:
+        try:
+            item = self.queue.get(timeout=timeout) if timeout > 0 else self.queue.get_nowait()
+        except queue.Empty:
+            return None
+        if item is END:
+            self.done = True
+            return None
+        return item
+
+
+@dataclass
+class SentEvent:
+    scheduled: float  # clock time the event was due
+    sent: float  # clock time just before port.send
+    message: Any
+
+
+@dataclass
+class PlayStats:
+    notes: int = 0
+    underruns: int = 0  # notes that came from the source after their time
+    max_late: float = 0.0  # seconds
+    log: list[SentEvent] | None = None
+
+
+@dataclass(order=True)
+class _Off:
+    beat: float
+    seq: int
+    channel: int = field(compare=False)
+    pitch: int = field(compare=False)
+
+
+class Player:
+    """Plays a note source into a mido-like output port (anything with `send`).
+
+    bpm: tempo when not following a clock; clock_out: send MIDI beat clock with
+    start/stop; follow: a `ClockFollower` fed from an input, whose tempo and
+    transport drive playback instead of `bpm`; length: stop after this many beats.
+    """
+
+    def __init__(
+        self,
+        port: Any,
+        *,
+        bpm: float = 120.0,
+        channel: int = 0,
+        velocity: int | None = None,
+        program: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
+        spin: float = 0.001,
+        max_wait: float = 0.02,
+        clock_out: bool = False,
+        follow: ClockFollower | None = None,
+        length: float | None = None,
+        stop: threading.Event | None = None,
+        preroll: float = 0.05,
+        record: bool = False,
+    ) -> None:
+        import mido
+
+        self._mido = mido
+        if not 0 <= channel <= 15:
+            raise ValueError("channel must be in range 0..15")
+        self.port = port
+        self.bpm = float(bpm)
+        self.channel = channel
+        self.velocity = velocity
+        self.program = program
+        self.clock = clock
+        self.sleep = sleep
+        self.spin = spin
+        self.max_wait = max_wait
+        self.clock_out = clock_out
+        self.follow = follow
+        self.length = length
+        self.stop = stop or threading.Event()
+        self.preroll = preroll
+        self.stats = PlayStats(log=[] if record else None)
+        self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> seq of its off
+        self._channels: set[int] = {channel}
+        self._offs: list[_Off] = []
+        self._seq = 0
+        self._start = 0.0
+        self._shift = 0.0  # beats added to the source's onsets after underruns
+        self._base = 0.0  # stream beat of the follower's beat 0 (after a start)
+        self._epoch = -1
+        self._running = True
+        self._tick = 0
+        self._lock = threading.Lock()
+        self._position = 0.0
+
+    # -- time ------------------------------------------------------------
+
+    def time_of(self, beat: float) -> float | None:
+        """Clock time of a stream beat, or None while a followed clock is stopped."""
+        if self.follow is None:
+            return self._start + beat * 60.0 / self.bpm
+        return self.follow.time_of(beat - self._base)
+
+    def now_beat(self) -> float:
+        """The source's beat at this moment: where a generator can place notes
+        (a response) so that they play from now on."""
+        now = self.clock()
+        if self.follow is None:
+            return (now - self._start) * self.bpm / 60.0 - self._shift
+        beat = self.follow.beat_at(now)
+        with self._lock:
+            return (beat + self._base if beat is not None else self._position) - self._shift
+
+    # -- sending ---------------------------------------------------------
+
+    def _send(self, msg: Any, due: float) -> None:
+        now = self.clock()
+        self.port.send(msg)
+        late = now - due
+        if late > self.stats.max_late:
+            self.stats.max_late = late
+        if self.stats.log is not None:
+            self.stats.log.append(SentEvent(due, now, msg))
+
+    def _note_on(self, note: Note, channel: int, beat: float, due: float) -> None:
+        key = (channel, note.pitch)
+        if key in self._sounding:  # same pitch again: end the old one first
+            del self._sounding[key]
+            self._send(self._mido.Message("note_off", channel=channel, note=note.pitch), due)
+        vel = self.velocity if self.velocity is not None else note.velocity
+        on = self._mido.Message("note_on", channel=channel, note=note.pitch, velocity=vel)
+        self._send(on, due)
+        self._seq += 1
+        off = _Off(beat + float(note.duration), self._seq, channel, note.pitch)
+        heapq.heappush(self._offs, off)
+        self._sounding[key] = off.seq
+        self._channels.add(channel)
+        self.stats.notes += 1
+
+    def _note_off(self, off: _Off, due: float) -> None:
+        key = (off.channel, off.pitch)
+        if self._sounding.get(key) != off.seq:
+            return  # this note was already cut by a repeat or a stop
+        del self._sounding[key]
+        self._send(self._mido.Message("note_off", channel=off.channel, note=off.pitch), due)
+
+    def silence(self) -> None:
+        """note_off for every sounding note, then all-notes-off on each channel used."""
+        now = self.clock()
+        for channel, pitch in list(self._sounding):
+            self._send(self._mido.Message("note_off", channel=channel, note=pitch), now)
+        self._sounding.clear()
+        self._offs.clear()
+        for channel in sorted(self._channels):
+            self._send(self._mido.Message("control_change", channel=channel, control=123), now)
+
+    # -- the loop ----------------------------------------------------------
+
+    def play(self, source: IterSource | QueueSource | Iterable[Note | Voiced]) -> PlayStats:
+        """Play until the source ends, `length` beats pass, or `stop` is set.
+        Sounding notes are silenced however this returns or raises."""
+        src = source if isinstance(source, IterSource | QueueSource) else IterSource(source)
+        try:
+            self._run(src)
+        finally:
+            try:
+                self.silence()
+                if self.clock_out:
+                    self._send(self._mido.Message("stop"), self.clock())
+            except Exception:  # the port itself failed; nothing more can be sent
+                pass
+        return self.stats
+
+    def _run(self, src: IterSource | QueueSource) -> None:
+        self._start = self.clock() + self.preroll
+        if self.program is not None:
+            for ch in sorted(self._channels):
+                msg = self._mido.Message("program_change", channel=ch, program=self.program)
+                self._send(msg, self._start)
+        if self.clock_out:
+            self._wait_until(self._start)
+            self._send(self._mido.Message("start"), self._start)
+        pending: tuple[Note, int] | None = None
+        taking = True
+        while not self.stop.is_set():
+            if self.follow is not None and not self._sync_transport(pending):
+                continue
+            if pending is None and taking and not src.done:
+                item = src.poll(0)
+                if item is not None:
+                    pending = item if isinstance(item, tuple) else (item, self.channel)
+                    pending = self._place(pending)
+            on_beat = float(pending[0].onset) + self._shift if pending else math.inf
+            if self.length is not None and on_beat >= self.length:
+                pending, taking, on_beat = None, False, math.inf
+            off_beat = self._offs[0].beat if self._offs else math.inf
+            tick_beat = self._tick / TICKS_PER_BEAT if self.clock_out else math.inf
+            if self.clock_out and self.length is not None and tick_beat >= self.length:
+                tick_beat = math.inf
+            beat = min(on_beat, off_beat, tick_beat)
+            if beat == math.inf:
+                if not taking or src.done:
+                    return
+                self.sleep(0.002)  # the generator is behind: look again soon
+                item = src.poll(0)
+                if item is not None:
+                    pending = self._place(item if isinstance(item, tuple) else (item, self.channel))
+                continue
+            due = self.time_of(beat)
+            if due is None or not self._wait_until(due, interruptible=pending is None and taking):
+                continue
+            with self._lock:
+                self._position = beat
+            if off_beat == beat:
+                self._note_off(heapq.heappop(self._offs), due)
+            elif tick_beat == beat:
+                self._send(self._mido.Message("clock"), due)
+                self._tick += 1
+            else:
+                assert pending is not None
+                self._note_on(pending[0], pending[1], on_beat, due)
+                pending = None
+
+    def _place(self, item: tuple[Note, int]) -> tuple[Note, int]:
+        """Count an underrun when a note arrives after its time; without an
+        external clock, later notes move back by whole beats to keep the groove."""
+        due = self.time_of(float(item[0].onset) + self._shift)
+        now = self.clock()
+        if due is not None and now - due > 0.02:
+            self.stats.underruns += 1
+            if self.follow is None:
+                late_beats = (now - due) * self.bpm / 60.0
+                self._shift += math.ceil(late_beats)
+        return item
+
+    def _sync_transport(self, pending: tuple[Note, int] | None) -> bool:
+        """Follow start/stop/continue; False while stopped (after waiting a bit)."""
+        assert self.follow is not None
+        running, epoch = self.follow.transport()
+        if epoch != self._epoch:
+            # a Start: the next stream beat becomes the DAW's beat 0
+            nxt = min(
+                float(pending[0].onset) + self._shift if pending else self._position,
+                self._offs[0].beat if self._offs else math.inf,
+            )
+            self._base = float(math.ceil(nxt - 1e-9)) if nxt != math.inf else 0.0
+            self._epoch = epoch
+            if self._sounding:
+                self.silence()
+        if running != self._running:
+            self._running = running
+            if not running and self._sounding:
+                self.silence()
+        if not running or self.follow.time_of(0.0) is None:
+            self.sleep(min(self.max_wait, 0.005))
+            return False
+        return True
+
+    def _wait_until(self, due: float, interruptible: bool = False) -> bool:
+        """Sleep coarsely, then spin; False when it woke early to look again
+        (a long wait is cut into pieces so stop, tempo and new notes are seen)."""
+        remaining = due - self.clock()
+        if remaining <= 0:
+            return True
+        cap = 0.002 if interruptible else self.max_wait
+        if self.follow is not None:
+            cap = min(cap, 0.005)
+        if remaining > self.spin:
+            self.sleep(min(remaining - self.spin, cap))
+            return False
+        while self.clock() < due:
+            self.sleep(0)
+        return True
+
+
+def score_source(score: Score) -> list[Voiced]:
+    """Every note of every part with its channel, in time order."""
+    items = [(n, p.channel) for p in score.parts for n in p.notes]
+    return sorted(items, key=lambda x: (x[0].onset, x[1], x[0].pitch))
+
+
+def tempo_scaled(score: Score, bpm: float) -> list[Voiced]:
+    """Fold a tempo map into beat times at a constant `bpm`, so a Player at that
+    bpm plays each tempo section at its own speed."""
+    tempos = sorted(score.tempos, key=lambda t: t.onset) or None
+    if not tempos:
+        return score_source(score)
+
+    def at(beat: Fraction) -> Fraction:
+        out, prev_beat, prev_bpm = Fraction(0), Fraction(0), tempos[0].bpm
+        for t in tempos[1:]:
+            if t.onset >= beat:
+                break
+            out += (t.onset - prev_beat) * Fraction(bpm) / Fraction(prev_bpm)
+            prev_beat, prev_bpm = t.onset, t.bpm
+        return out + (beat - prev_beat) * Fraction(bpm) / Fraction(prev_bpm)
+
+    items = []
+    for note, channel in score_source(score):
+        start, end = at(note.onset), at(note.end)
+        items.append((Note(start, note.pitch, end - start, note.velocity), channel))
+    return items
+
+
+def play_score(score: Score, port_name: str, api: str | None = None, bpm: float | None = None) -> PlayStats:
+    """Play a whole score to an existing port (exact name or unique part of it);
+    `bpm` overrides the score's tempo map. Ctrl-C silences and re-raises."""
+    from .ports import open_output
+
+    port = open_output(port_name, api=api)
+    try:
+        programs = {p.channel: p.program for p in score.parts}
+        for channel, program in programs.items():
+            if program:
+                port.send(_program_change(channel, program))
+        if bpm is None:
+            base = score.tempos[0].bpm if score.tempos else 120.0
+            items = tempo_scaled(score, base)
+        else:
+            base, items = bpm, score_source(score)
+        player = Player(port, bpm=base)
+        return player.play(items)
+    finally:
+        port.close()
+
+
+def _program_change(channel: int, program: int) -> Any:
+    import mido
+
+    return mido.Message("program_change", channel=channel, program=program)
