@@ -177,7 +177,7 @@ def _run(todo: list[tuple[str, str, bool]], jobs: int) -> Iterator[Corpus]:
         yield from map(_job, todo)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_job, todo, chunksize=max(1, len(todo) // (jobs * 8)))
+        yield from pool.map(_job, todo)  # one file at a time: files differ a lot in size
 
 
 def documents(paths: list[str], notation: str, skipped: list[str] | None = None) -> list[str]:
