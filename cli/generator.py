@@ -40,6 +40,7 @@ class Temperature:
         self.cc = cc
         self._lock = threading.Lock()
         self.changes = 0
+        self.history: list[tuple[float | None, float]] = []  # (time, value) set by the CC
 
     def __call__(self) -> float:
         with self._lock:
@@ -50,9 +51,11 @@ class Temperature:
             self._value = float(value)
             self.changes += 1
 
-    def feed(self, msg: Any) -> None:
+    def feed(self, msg: Any, t: float | None = None) -> None:
         if self.cc is not None and msg.type == "control_change" and msg.control == self.cc:
-            self.set(cc_to_temperature(msg.value))
+            value = cc_to_temperature(msg.value)
+            self.set(value)
+            self.history.append((t, value))
 
 
 def _tail_prime(text: str, bars: int = 4, max_chars: int = 200) -> str:
@@ -101,12 +104,14 @@ def melody(
     text_prime = prime
     while True:
         decoder = NoteDecoder()
-        if text_prime:
-            ready = text_prime if text_prime.endswith((" ", "\n", "|")) else text_prime + " "
-            prime_notes = decoder.feed(ready)
-            if play_prime and segment == 0:
-                yield from prime_notes
+        # a separator ends the prime's last note, so the model cannot lengthen it
+        if text_prime and not text_prime.endswith((" ", "\n", "|")):
+            text_prime += " "
+        prime_notes = decoder.feed(text_prime)
         start = decoder.time
+        if play_prime and segment == 0:
+            yield from prime_notes
+            offset += start  # the continuation follows the prime
         text = text_prime
         seg_seed = None if seed is None else seed + segment
         chars = stream_fn(

@@ -1,0 +1,69 @@
+"""`notegen live` and `notegen ports`: thin click layers over cli/session.py and
+cli/ports.py (only click is imported here, so `notegen --help` stays fast)."""
+
+from __future__ import annotations
+
+import click
+
+API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
+
+
+@click.command()
+@click.option("--api", type=API_CHOICE, default="auto", show_default=True,
+              help="MIDI system; auto prefers a running JACK server on Linux.")
+def ports(api: str) -> None:
+    """List MIDI input and output ports."""
+    from .ports import list_ports
+
+    found = list_ports(api)
+    click.echo(f"API: {found.api}")
+    for title, names in (("inputs", found.inputs), ("outputs", found.outputs)):
+        click.echo(f"{title}:")
+        for name in names:
+            click.echo(f"  {name}")
+        if not names:
+            click.echo("  (none)")
+
+
+@click.command()
+@click.option("--model", default="folk", show_default=True, help="Bundled model name or checkpoint path.")
+@click.option("--virtual", metavar="NAME", help="Open a virtual output port (default: 'notegen').")
+@click.option("--port", metavar="NAME",
+              help="Play into this existing output port (or a unique part of its name).")
+@click.option("--api", type=API_CHOICE, default="auto", show_default=True, help="MIDI system.")
+@click.option("--bpm", type=float, default=120.0, show_default=True,
+              help="Tempo in quarter notes per minute.")
+@click.option("--temperature", type=float, default=1.0, show_default=True, help="Sampling temperature.")
+@click.option("--top-k", type=int, help="Sample only from the k likeliest characters.")
+@click.option("--top-p", type=float, help="Sample only from the top probability mass p.")
+@click.option("--seed", type=int, help="Random seed: the same seed plays the same melody.")
+@click.option("--prime", default="", help="Start of the melody as a note string, e.g. 'G4 G4 D5'.")
+@click.option("--channel", type=click.IntRange(0, 15), default=0, show_default=True,
+              help="MIDI channel 0-15 (0 is what DAWs call channel 1).")
+@click.option("--program", type=click.IntRange(0, 127), help="General MIDI program to select first.")
+@click.option("--velocity", type=click.IntRange(1, 127), help="Fixed velocity for every note.")
+@click.option("--length", type=float, help="Stop after this many beats (default: until Ctrl-C).")
+@click.option("--clock-out", is_flag=True, help="Send MIDI beat clock (24 per quarter) with start/stop.")
+@click.option("--sync", is_flag=True, help="Follow the MIDI clock arriving on --input (start/stop/continue).")
+@click.option("--input", "input_", metavar="NAME",
+              help="Input port for --sync, --cc-temperature, --respond (default: a virtual 'NAME-in').")
+@click.option("--cc-temperature", type=click.IntRange(0, 127), metavar="CC",
+              help="This controller (e.g. 1, the mod wheel) sets the temperature: 0..127 -> 0.1..2.0.")
+@click.option("--respond", is_flag=True, help="Call and response: continue what is played on --input.")
+@click.option("--lookahead", type=click.IntRange(1, 4096), default=16, show_default=True,
+              help="Notes generated ahead of playback.")
+@click.option("--log-events", type=click.Path(dir_okay=False), hidden=True)
+def live(input_: str | None, **options: object) -> None:
+    """Play an endless sampled melody into a MIDI port, in time, for a DAW.
+
+    Ctrl-C stops it; every sounding note is turned off first.
+    """
+    from .session import LiveOptions, run_live
+
+    if options.get("api") == "auto":
+        options["api"] = None
+    opts = LiveOptions(input=input_, **options)  # type: ignore[arg-type]
+    try:
+        run_live(opts)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
