@@ -115,7 +115,8 @@ def _cached(path: Path, notation: str, strict: bool) -> Corpus:
     if entry.exists():
         try:
             d = json.loads(entry.read_text())
-            return Corpus(d["documents"], d["skipped"], 1)
+            if not (strict and d["skipped"]):  # strict reading must raise the error itself
+                return Corpus(d["documents"], d["skipped"], 1)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is rebuilt
     result = file_documents(str(path), notation, strict)
