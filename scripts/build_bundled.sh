@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Rebuild the bundled models from the corpora installed packages provide:
+#   folk: music21's ABC collections (essenFolksong, oneills1850, ryansMammoth;
+#         test: airdsAirs, miscFolk)
+#   kjv:  Debian's bible-kjv (sudo apt-get install bible-kjv; test: 3 John on)
+# Usage: bash scripts/build_bundled.sh [folk|kjv]...   (default: both)
+# Long: run it under nohup; training resumes from runs/NAME if interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. .venv/bin/activate
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # one thread per run: fastest on 2 shared cores
+mkdir -p data runs
+STEPS=${STEPS:-4000}
+
+build() {
+  name=$1 notation=$2
+  [ -f "data/$name-train.jsonl" ] || notegen corpus "$name" --notation "$notation" --out "data/$name-train.jsonl"
+  [ -f "data/$name-test.jsonl" ] || notegen corpus "$name-test" --notation "$notation" --out "data/$name-test.jsonl"
+  train="notegen train data/$name-train.jsonl --notation $notation --preset small --out runs/$name \
+--steps $STEPS --batch-size 32 --seq-len 128 --lr 3e-3 --eval-every 200"
+  if [ -f "runs/$name/last.safetensors" ]; then $train --resume; else $train; fi
+  python scripts/bundle_model.py "$name" "runs/$name" "data/$name-train.jsonl" "data/$name-test.jsonl" \
+    --command "bash scripts/build_bundled.sh $name"
+}
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(folk kjv)
+for name in "${names[@]}"; do
+  case $name in
+    folk) build folk notes ;;
+    kjv) build kjv text ;;
+    *) echo "unknown bundled model $name (folk or kjv)" >&2; exit 2 ;;
+  esac
+done
