@@ -183,7 +183,10 @@ class Player:
         on = self._mido.Message("note_on", channel=channel, note=note.pitch, velocity=vel)
         self._send(on, due)
         self._seq += 1
-        off = _Off(beat + float(note.duration), self._seq, channel, note.pitch)
+        end = beat + float(note.duration)
+        if self.length is not None:
+            end = min(end, self.length)  # --length ends the music, long notes too
+        off = _Off(end, self._seq, channel, note.pitch)
         heapq.heappush(self._offs, off)
         self._sounding[key] = off.seq
         self._channels.add(channel)

@@ -265,3 +265,13 @@ def test_cc_maps_to_temperature() -> None:
     assert temp() == 0.8  # another controller changes nothing
     temp.feed(mido.Message("control_change", control=1, value=127))
     assert temp() == pytest.approx(2.0)
+
+
+def test_length_cuts_long_notes_at_the_end() -> None:
+    clock = FakeClock()
+    p, port = player(clock, bpm=120, length=4)
+    start = clock.now
+    p.play([Note(F(0), 60, F(1)), Note(F(3), 62, F(64)), Note(F(5), 64, F(1))])
+    assert [m.note for _, m in port.of("note_on")] == [60, 62]
+    assert port.of("note_off")[-1][0] == pytest.approx(start + 2.0, abs=2e-4)
+    check_balanced(port)
