@@ -59,10 +59,13 @@ def sample(**o: object) -> None:
     from notegen.models.checkpoint import load
     from notegen.models.melody import header_prime, prime_from, sample_melody
     from notetokens import io
+    from notetokens.errors import NotegenError
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
     if out != "-" and not out.lower().endswith(".wav"):
         io.for_path(out)  # a bad extension fails before any sampling
+    if o["play"] and not o["port"]:
+        raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     lm = load(str(o["model"]))
     prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
     header = header_prime(o["key"], o["meter"])  # type: ignore[arg-type]
@@ -85,9 +88,9 @@ def sample(**o: object) -> None:
 
             plot(melody.score, numbered(str(o["plot"]), i, num), title=Path(target).name)
         if o["play"]:
-            from .live import play_score
+            from .scheduler import play_score
 
-            play_score(melody.score, o["port"], api=o["api"])
+            play_score(melody.score, str(o["port"]), api=o["api"])  # type: ignore[arg-type]
 
 
 def _sampling(o: dict[str, object]) -> dict[str, object]:
