@@ -10,6 +10,7 @@ an error) every sounding note gets its note_off and all-notes-off (CC 123).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 import queue
@@ -17,10 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
-from notetokens.score import Note, Score
+from notetokens.score import Note
 
 from .sync import TICKS_PER_BEAT, ClockFollower
 
@@ -111,6 +111,7 @@ class Player:
         stop: threading.Event | None = None,
         preroll: float = 0.05,
         record: bool = False,
+        realtime: bool = False,
     ) -> None:
         import mido
 
@@ -131,6 +132,7 @@ class Player:
         self.length = length
         self.stop = stop or threading.Event()
         self.preroll = preroll
+        self.realtime = realtime
         self.stats = PlayStats(log=[] if record else None)
         self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> seq of its off
         self._channels: set[int] = {channel}
@@ -215,9 +217,12 @@ class Player:
         """Play until the source ends, `length` beats pass, or `stop` is set.
         Sounding notes are silenced however this returns or raises."""
         src = source if isinstance(source, IterSource | QueueSource) else IterSource(source)
+        restore = _timing_priority() if self.realtime else None
         try:
             self._run(src)
         finally:
+            if restore is not None:
+                restore()
             try:
                 self.silence()
                 if self.clock_out:
@@ -328,58 +333,28 @@ class Player:
         return True
 
 
-def score_source(score: Score) -> list[Voiced]:
-    """Every note of every part with its channel, in time order."""
-    items = [(n, p.channel) for p in score.parts for n in p.notes]
-    return sorted(items, key=lambda x: (x[0].onset, x[1], x[0].pitch))
+def _timing_priority() -> Callable[[], None]:
+    """Make this thread hard to delay while it plays: a short GIL switch interval
+    (another Python thread hands the GIL over within 0.5 ms, not 5 ms) and, where
+    the OS allows it (Linux, root or an rtprio limit as for JACK), SCHED_FIFO.
+    Returns the function that undoes both."""
+    import os
+    import sys
 
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    old_policy = None
+    if hasattr(os, "sched_setscheduler"):
+        try:
+            old_policy = (os.sched_getscheduler(0), os.sched_getparam(0))
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
+        except OSError:  # not permitted: normal priority works, only less tightly
+            old_policy = None
 
-def tempo_scaled(score: Score, bpm: float) -> list[Voiced]:
-    """Fold a tempo map into beat times at a constant `bpm`, so a Player at that
-    bpm plays each tempo section at its own speed."""
-    tempos = sorted(score.tempos, key=lambda t: t.onset) or None
-    if not tempos:
-        return score_source(score)
+    def restore() -> None:
+        sys.setswitchinterval(interval)
+        if old_policy is not None:
+            with contextlib.suppress(OSError):
+                os.sched_setscheduler(0, old_policy[0], old_policy[1])
 
-    def at(beat: Fraction) -> Fraction:
-        out, prev_beat, prev_bpm = Fraction(0), Fraction(0), tempos[0].bpm
-        for t in tempos[1:]:
-            if t.onset >= beat:
-                break
-            out += (t.onset - prev_beat) * Fraction(bpm) / Fraction(prev_bpm)
-            prev_beat, prev_bpm = t.onset, t.bpm
-        return out + (beat - prev_beat) * Fraction(bpm) / Fraction(prev_bpm)
-
-    items = []
-    for note, channel in score_source(score):
-        start, end = at(note.onset), at(note.end)
-        items.append((Note(start, note.pitch, end - start, note.velocity), channel))
-    return items
-
-
-def play_score(score: Score, port_name: str, api: str | None = None, bpm: float | None = None) -> PlayStats:
-    """Play a whole score to an existing port (exact name or unique part of it);
-    `bpm` overrides the score's tempo map. Ctrl-C silences and re-raises."""
-    from .ports import open_output
-
-    port = open_output(port_name, api=api)
-    try:
-        programs = {p.channel: p.program for p in score.parts}
-        for channel, program in programs.items():
-            if program:
-                port.send(_program_change(channel, program))
-        if bpm is None:
-            base = score.tempos[0].bpm if score.tempos else 120.0
-            items = tempo_scaled(score, base)
-        else:
-            base, items = bpm, score_source(score)
-        player = Player(port, bpm=base)
-        return player.play(items)
-    finally:
-        port.close()
-
-
-def _program_change(channel: int, program: int) -> Any:
-    import mido
-
-    return mido.Message("program_change", channel=channel, program=program)
+    return restore

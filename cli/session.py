@@ -93,7 +93,7 @@ def run_live(opts: LiveOptions, stop: threading.Event | None = None) -> PlayStat
         player = Player(
             out, bpm=opts.bpm, channel=opts.channel, velocity=opts.velocity,
             program=opts.program, clock=clock, clock_out=opts.clock_out, follow=follower,
-            length=opts.length, stop=stop, record=opts.log_events is not None,
+            length=opts.length, stop=stop, record=opts.log_events is not None, realtime=True,
         )
 
         def on_input(msg: Any) -> None:  # on rtmidi's thread: stamp first

@@ -12,7 +12,8 @@ import mido
 import pytest
 
 from notegen.cli.generator import Temperature, cc_to_temperature
-from notegen.cli.scheduler import END, Player, QueueSource, play_score, tempo_scaled
+from notegen.cli.live import play_score, tempo_scaled
+from notegen.cli.scheduler import END, Player, QueueSource
 from notegen.cli.sync import ClockFollower
 from notetokens.score import Note, Part, Score, Tempo
 
