@@ -358,3 +358,11 @@ def _timing_priority() -> Callable[[], None]:
                 os.sched_setscheduler(0, old_policy[0], old_policy[1])
 
     return restore
+
+
+def play_score(score: Any, port_name: str, api: str | None = None, bpm: float | None = None) -> PlayStats:
+    """Play a whole score to an existing port: `notegen.cli.live.play_score`
+    (it lives with the score helpers; callers of the scheduler find it here too)."""
+    from .live import play_score as play
+
+    return play(score, port_name, api=api, bpm=bpm)
