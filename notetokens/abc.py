@@ -26,23 +26,25 @@ __all__ = ["format", "from_model_text", "grammar", "parse", "parse_tunes", "spli
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
 
 
-def parse(text: str) -> Score:
-    """The first tune of an ABC text (a text without `X:` is one tune)."""
+def parse(text: str, *, expand_repeats: bool = True) -> Score:
+    """The first tune of an ABC text (a text without `X:` is one tune). Repeats
+    are played out unless `expand_repeats` is False; then the tune is read as
+    written, each section once (endings in turn), as corpora use it."""
     tunes = split_tunes(text)
     if not tunes:
         raise ParseError("no ABC tune found: the text has no notes")
     line, tune = tunes[0]
-    return _parse_tune(tune, line)
+    return _parse_tune(tune, line, expand_repeats)
 
 
-def parse_tunes(text: str, *, skip_errors: bool = False) -> list[Score]:
+def parse_tunes(text: str, *, skip_errors: bool = False, expand_repeats: bool = True) -> list[Score]:
     """Every tune of an ABC collection, in order. With `skip_errors`, tunes that
     cannot be read are left out (corpora from the web have a few); otherwise the
     first bad tune raises `ParseError`."""
     out = []
     for line, tune in split_tunes(text):
         try:
-            out.append(_parse_tune(tune, line))
+            out.append(_parse_tune(tune, line, expand_repeats))
         except ParseError:
             if not skip_errors:
                 raise
@@ -68,7 +70,7 @@ def split_tunes(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def _parse_tune(tune: str, line: int) -> Score:
+def _parse_tune(tune: str, line: int, expand_repeats: bool = True) -> Score:
     """One tune through music21; every failure becomes a `ParseError` naming the
     tune's first line (music21 does not report positions)."""
     from .m21 import stream_to_score
@@ -82,7 +84,7 @@ def _parse_tune(tune: str, line: int) -> Score:
     except Exception as e:  # music21 raises many types on bad ABC
         raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
     expanded = s
-    if _has_repeats(s):  # expanding deep-copies the tune: only when there is work
+    if expand_repeats and _has_repeats(s):  # expanding deep-copies the tune: only when needed
         try:
             expanded = s.expandRepeats()
         except Exception:  # inconsistent repeat marks: keep the tune as written
