@@ -97,3 +97,13 @@ def test_kjv_split_parses_bible_output():
         ),
         ("3 John", "1:1 The elder unto Gaius.\n"),
     ]
+
+
+def test_corpus_reads_abc_as_written_while_convert_plays_repeats_out():
+    from notetokens import abc
+    from notetokens.io import read_text as read_text_file
+
+    jig = ROOT / "examples/abc/lantern_jig.abc"
+    written = corpus.documents([str(jig)], "notes")[0]
+    played = abc.parse(read_text_file(jig))
+    assert len(notes.from_model_text(written).notes) < len(played.notes)
