@@ -3,34 +3,13 @@ described from their metadata alone (no weights are loaded)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from notetokens.errors import NotegenError
 
-from .checkpoint import BUNDLED, FORMAT
-
-
-def read_meta(path: Path) -> dict[str, Any]:
-    """A checkpoint's metadata from its safetensors header, without the weights."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(str(path), framework="numpy") as f:
-            header = f.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as e:
-        raise NotegenError(f"{path}: not a safetensors file ({e})") from None
-    if header.get("format") != FORMAT:
-        raise NotegenError(f"{path}: not a notegen checkpoint")
-    out: dict[str, Any] = {}
-    for k, v in header.items():
-        try:
-            out[k] = json.loads(v)
-        except ValueError:
-            out[k] = v
-    return out
+from .checkpoint import BUNDLED, read_meta
 
 
 def _describe(name: str, path: Path) -> str:
@@ -63,6 +42,3 @@ def describe_all(dirs: Iterable[Path]) -> list[str]:
             lines += ["  " + _describe(str(p.relative_to(d)), p) for p in found]
     return lines
 
-
-def card_metrics(path: Path) -> str:
-    return json.dumps(read_meta(path).get("metrics", {}), indent=2)

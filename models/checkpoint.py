@@ -150,6 +150,22 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
                 tensors[k] = f.get_tensor(k)
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise NotegenError(f"{path}: not a notegen checkpoint (not a valid safetensors file: {e})") from None
+    return tensors, parse_meta(path, header)
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's parsed metadata from its header alone (no weights read)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            header = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise NotegenError(f"{path}: not a notegen checkpoint (not a valid safetensors file: {e})") from None
+    return parse_meta(Path(path), header)
+
+
+def parse_meta(path: Path, header: dict[str, str]) -> dict[str, Any]:
     if header.get("format") != FORMAT:
         raise NotegenError(f"{path}: a safetensors file but not a notegen checkpoint")
     meta: dict[str, Any] = {}
@@ -158,7 +174,7 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
             meta[k] = json.loads(v) if k not in ("format", "notegen_version", "notation") else v
         except json.JSONDecodeError:
             raise NotegenError(f"{path}: metadata field {k!r} is not valid JSON") from None
-    return tensors, meta
+    return meta
 
 
 def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> LoadedModel:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .errors import NotegenError, ParseError
 from .notes_grammar import NotesGrammar
-from .notes_reader import KEY_RE, Header, NoteDecoder
+from .notes_reader import KEY_RE, Header, NoteDecoder, duration_suffix
 from .score import Note, Score, Tempo, TimeSignature, common_duration
 
 __all__ = ["NoteDecoder", "format", "from_model_text", "grammar", "parse", "to_model_text"]
@@ -81,14 +81,7 @@ def choose_unit(notes: list[Note]) -> Fraction:
 
 
 def _duration_text(beats: Fraction, unit: Fraction) -> str:
-    units = beats / (unit * 4)
-    if units == 1:
-        return ""
-    if units.numerator == 1:
-        return f":/{units.denominator}"
-    if units.denominator == 1:
-        return f":{units.numerator}"
-    return f":{units.numerator}/{units.denominator}"
+    return duration_suffix(beats / (unit * 4))
 
 
 def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:

@@ -47,6 +47,18 @@ class Header:
         return " ".join(parts)
 
 
+def duration_suffix(units: Fraction) -> str:
+    """`:N`, `:/M` or `:N/M` for a duration counted in units; '' for one unit.
+    Note strings and tab model text both write durations this way."""
+    if units == 1:
+        return ""
+    if units.denominator == 1:
+        return f":{units.numerator}"
+    if units.numerator == 1:
+        return f":/{units.denominator}"
+    return f":{units.numerator}/{units.denominator}"
+
+
 def pitch_of(letter: str, acc: str, octave: int) -> int:
     return 12 * (octave + 1) + LETTER_PC[letter.upper()] + acc.count("#") - acc.count("b")
 

@@ -26,6 +26,7 @@ import re
 from fractions import Fraction
 
 from .errors import ParseError
+from .notes_reader import duration_suffix
 from .score import Note, Part, Score, Tempo
 from .tab_fingering import fingering, playable
 from .tab_format import instrument
@@ -45,14 +46,7 @@ _PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 def _dur_text(d: Fraction) -> str:
     units = (d / UNIT).limit_denominator(MAX_NUM)
-    units = min(max(units, Fraction(1, MAX_NUM)), Fraction(MAX_NUM))
-    if units == 1:
-        return ""
-    if units.denominator == 1:
-        return f":{units.numerator}"
-    if units.numerator == 1:
-        return f":/{units.denominator}"
-    return f":{units.numerator}/{units.denominator}"
+    return duration_suffix(min(max(units, Fraction(1, MAX_NUM)), Fraction(MAX_NUM)))
 
 
 def _slice(f: tuple[tuple[int, int], ...], nstrings: int) -> str:
