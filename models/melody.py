@@ -21,6 +21,8 @@ from .sampling import stream
 
 NOTES_TEXT = {"notes", "abc", "midi"}  # notations whose model text is the note string
 DEFAULT_MAX_CHARS = 3000
+MIN_NOTES = 8  # a "melody" of fewer notes is drawn again
+RETRIES = 5
 
 
 @dataclass
@@ -65,7 +67,19 @@ def prime_from(header: str, prime: str | None = None, prime_score: Score | None 
     return header + body + " "
 
 
-def sample_melody(
+def sample_melody(lm: LoadedModel, prime: str = "", *, min_notes: int = MIN_NOTES, **options: Any) -> Melody:
+    """A melody (see `draw`); one that ends after fewer than `min_notes` notes (a
+    model may close a tune early) is drawn again, with the next seed."""
+    seed = options.pop("seed", None)
+    for attempt in range(RETRIES):
+        melody = draw(lm, prime, seed=None if seed is None else seed + attempt * 7919, **options)
+        onsets = {n.onset for n in melody.score.notes}
+        if len(onsets) >= min_notes or options.get("length") or options.get("bars"):
+            break
+    return melody
+
+
+def draw(
     lm: LoadedModel,
     prime: str = "",
     *,
