@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("test")
     ap.add_argument("--command", required=True, help="the command that retrains this model")
     ap.add_argument("--samples", type=int, default=50)
+    ap.add_argument("--train-time", default="see the training log", help="wall time of the training run")
     a = ap.parse_args()
 
     from notegen.models import checkpoint
@@ -73,7 +74,7 @@ def render_card(a: argparse.Namespace, lm, metrics: dict, rows: list, out: Path,
         f"- training: {tc.get('steps')} steps of {tc.get('batch_size')} x {tc.get('seq_len')} characters, "
         f"lr {tc.get('lr')} ({tc.get('schedule')}), stopped at step {metrics.get('step')} "
         f"(epoch {metrics.get('epoch', 0):.1f}); best validation {metrics.get('val_bpc', 0):.3f} bits/char",
-        f"- training time: {a.train_time if hasattr(a, 'train_time') else 'see the training log'}",
+        f"- training time: {a.train_time}",
         f"- test set: {n_test} documents never trained or tuned on",
         "",
         "## Retrain",
