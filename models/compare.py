@@ -64,7 +64,11 @@ def longest_loop(text: str, max_period: int = 200) -> int:
     return best
 
 
-def _valid(lm: LoadedModel, text: str) -> bool:
+def _valid(lm: LoadedModel, text: str, cut: bool) -> bool:
+    """Whether the sample parses; a sample cut at the length limit is judged
+    without its last, unfinished token."""
+    if cut and " " in text:
+        text = text.rsplit(" ", 1)[0]
     try:
         get(lm.notation).from_model_text(text.strip())
         return True
@@ -95,7 +99,7 @@ def sweep(
                 bits_per_char=sum(self_bits(lm, x) for x in texts) / samples,
                 distinct_4grams=sum(distinct_ngrams(x) for x in texts) / samples,
                 longest_loop=max(longest_loop(x) for x in texts),
-                valid=sum(_valid(lm, x) for x in texts) / samples if music else None,
+                valid=sum(_valid(lm, x, len(x) >= length) for x in texts) / samples if music else None,
                 example=texts[0][:80].replace("\n", " / "),
             )
         )
