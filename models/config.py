@@ -1,4 +1,5 @@
-"""The model's shape as a frozen dataclass of JSON-native fields, and named presets.
+"""The model's shape and the training run's settings as frozen dataclasses of
+JSON-native fields, and named model presets.
 
 A checkpoint stores `ModelConfig.to_dict()`; loading rebuilds the model with
 `CharGRU(ModelConfig.from_dict(d))`, so a checkpoint never needs code beyond this.
@@ -10,6 +11,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from notetokens.errors import NotegenError
+
+from .schedule import SCHEDULES
 
 CELLS = ("gru", "lstm", "rnn")
 
@@ -59,3 +62,45 @@ def preset(name: str) -> ModelConfig:
         return PRESETS[name]
     except KeyError:
         raise NotegenError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}") from None
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    preset: str = "tiny"  # model preset, unless train() is given a ModelConfig
+    batch_size: int = 32  # parallel streams per process
+    seq_len: int = 128  # characters per batch row (truncated BPTT length)
+    lr: float = 3e-3  # peak learning rate
+    weight_decay: float = 0.01  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # max global gradient norm; 0 turns clipping off
+    epochs: int | None = None  # passes over the data; with steps, the smaller bound wins
+    steps: int | None = None  # optimizer steps; neither bound means 10 epochs
+    schedule: str = "cosine"  # "cosine", "step" or "constant"
+    warmup_steps: int = 100  # linear warmup, at most a tenth of the run
+    val_fraction: float = 0.05  # documents held out for validation
+    eval_every: int = 200  # steps between validations and checkpoints
+    seed: int = 0  # model init, dropout and the validation split
+    device: str = "auto"  # auto = cuda, then mps, then cpu
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.seq_len < 1:
+            raise NotegenError("batch size and sequence length must be >= 1")
+        if self.lr <= 0:
+            raise NotegenError(f"learning rate must be > 0, got {self.lr}")
+        if self.schedule not in SCHEDULES:
+            raise NotegenError(f"unknown schedule {self.schedule!r}; known: {', '.join(SCHEDULES)}")
+        for name in ("epochs", "steps"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise NotegenError(f"{name} must be >= 1, got {value}")
+        if not 0 <= self.val_fraction < 1:
+            raise NotegenError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.eval_every < 1:
+            raise NotegenError("eval_every must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
