@@ -84,7 +84,7 @@ def sample(**o: object) -> None:
         target = numbered(out, i, num)
         write_melody(melody.score, target)
         if o["plot"]:
-            from .pianoroll import plot
+            from notegen.pianoroll import plot
 
             plot(melody.score, numbered(str(o["plot"]), i, num), title=Path(target).name)
         if o["play"]:
@@ -111,7 +111,7 @@ def write_melody(score: Score, out: str) -> None:
         sys.stdout.write(notes.format(score))
         sys.stdout.flush()
     elif out.lower().endswith(".wav"):
-        from .synth import render_wav
+        from notegen.synth import render_wav
 
         render_wav(score, out)
     else:

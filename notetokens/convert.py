@@ -33,6 +33,13 @@ def reduce(score: Score, track: int | None, channel: int | None, melody: bool) -
     return score.one_voice(track, channel, melody)
 
 
+def fit(score: Score, notation: Notation) -> Score:
+    """`score` as `notation` can hold it: a one-voice notation takes the main part."""
+    if notation.name in ONE_VOICE and len(score.parts) > 1:
+        return replace(score, parts=[score.voice()])
+    return score
+
+
 def convert_score(
     src: str | Path,
     dst_notation: Notation,
@@ -52,9 +59,7 @@ def convert_score(
     if not score.notes:
         raise NotegenError(f"{src}: no notes to convert")
     fmt_opts: dict[str, Any] = {"tuning": tuning} if dst_notation.name == "tab" and tuning else {}
-    if dst_notation.name in ONE_VOICE and len(score.parts) > 1:
-        score = replace(score, parts=[score.voice()])
-    return render(score, dst_notation, **fmt_opts)
+    return render(fit(score, dst_notation), dst_notation, **fmt_opts)
 
 
 def convert(src: str | Path, dst: str | Path, **options: Any) -> None:

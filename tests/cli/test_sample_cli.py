@@ -108,7 +108,7 @@ def test_plot_writes_a_png(notes_model, tmp_path, notegen):
 def test_wav_renders_through_fluidsynth(notes_model, tmp_path, notegen):
     import shutil
 
-    from notegen.cli.synth import find_soundfont
+    from notegen.synth import find_soundfont
 
     need(
         shutil.which("fluidsynth") is not None and find_soundfont() is not None,

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from notetokens import Score
 from notetokens.errors import NotegenError
 from notetokens.io import write_bytes
 
 
-def plot(score: Score, path: str, title: str = "") -> None:
+def available() -> bool:
+    """Whether matplotlib is installed (the `plot` extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def png_bytes(score: Score, title: str = "", dpi: int = 100) -> bytes:
+    """The piano roll of `score` as PNG bytes: pitch against beats, bar lines in grey."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")  # no screen needed
         import matplotlib.pyplot as plt
     except ImportError:
-        raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'") from None
+        raise NotegenError("a piano roll needs matplotlib: pip install 'notegen[plot]'") from None
     notes = score.notes
-    fig, ax = plt.subplots(figsize=(max(6.0, float(score.end) * 0.25), 4), dpi=100)
+    fig, ax = plt.subplots(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=dpi)
     for n in notes:
         ax.broken_barh([(float(n.onset), float(n.duration))], (n.pitch - 0.4, 0.8), color="tab:blue")
     if notes:
@@ -39,4 +48,9 @@ def plot(score: Score, path: str, title: str = "") -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def plot(score: Score, path: str | Path, title: str = "") -> None:
+    """Write the piano roll of `score` to the PNG file `path` (atomically)."""
+    write_bytes(path, png_bytes(score, title))

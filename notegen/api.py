@@ -1,0 +1,213 @@
+"""The Python API: the `notegen` commands as functions, for notebooks and scripts.
+
+Each verb is a thin call into the library function the command calls (sampling in
+notegen.models.melody and .sampling, training in .training, files in notetokens),
+so the API and the command line cannot drift apart. A `model` argument is a
+bundled model's name, a run folder, a checkpoint file, or a model from `load`.
+Bad input raises `notetokens.NotegenError` (a `ParseError` names file, line and
+column), the same errors the command prints in one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from notetokens import Score
+from notetokens.errors import NotegenError
+
+from .tune import Tune
+
+if TYPE_CHECKING:
+    from notegen.models.checkpoint import LoadedModel
+    from notegen.models.evaluate import EvalReport
+    from notegen.models.training import TrainResult
+
+
+def load(model: str | Path = "folk", device: str = "cpu") -> LoadedModel:
+    """A model ready to sample: a bundled name (`folk`, `kjv`), a run folder (its
+    best checkpoint) or a checkpoint file.
+
+    >>> folk = notegen.load("folk")
+    """
+    from notegen.models.checkpoint import LoadedModel, load
+
+    return model if isinstance(model, LoadedModel) else load(model, device=device)
+
+
+def sample(
+    model: str | Path | LoadedModel = "folk",
+    *,
+    prime: str | Tune | Score | None = None,
+    key: str | None = None,
+    meter: str | None = None,
+    bars: int | None = None,
+    length: int | None = None,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    argmax: bool = False,
+    seed: int | None = None,
+    bpm: float | None = None,
+    program: int | None = None,
+) -> Tune:
+    """A melody from a music model, as `notegen sample` draws it: the header asks
+    for `key` and `meter`, `prime` (a note string or a tune) begins it, and it
+    stops at the tune's end, after `bars` bars or `length` notes.
+
+    >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
+    """
+    from notegen.models.melody import header_prime, prime_from, sample_melody
+
+    lm = load(model)
+    prime_text = prime if isinstance(prime, str) else None
+    prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
+    start = prime_from(header_prime(key, meter), prime_text, prime_score)
+    melody = sample_melody(
+        lm, start, length=length, bars=bars, program=program, bpm=bpm, seed=seed,
+        temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax,
+    )  # fmt: skip
+    return Tune(melody.score, melody.text)
+
+
+def text(
+    model: str | Path | LoadedModel = "kjv",
+    prime: str = "",
+    *,
+    length: int = 500,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    argmax: bool = False,
+    seed: int | None = None,
+) -> str:
+    """The prime and up to `length` characters after it, as `notegen text` writes.
+
+    >>> notegen.text(prime="And God said", length=100, temperature=0.5, seed=1)
+    """
+    from notegen.models.sampling import sample_text
+
+    return sample_text(
+        load(model), prime, max_chars=length, temperature=temperature, top_k=top_k,
+        top_p=top_p, argmax=argmax, seed=seed,
+    )  # fmt: skip
+
+
+def predict(model: str | Path | LoadedModel, text: str, k: int = 5) -> dict[str, float]:
+    """The model's `k` likeliest next characters after `text`, with probabilities
+    (the end of the document shows as `<eos>`).
+
+    >>> notegen.predict("kjv", "And God sa")
+    """
+    import torch
+
+    from notegen.models.sampling import step_logits
+    from notetokens.vocab import EOS, SPECIALS
+
+    lm = load(model)
+    probs = torch.softmax(step_logits(lm, text)[-1], dim=-1)
+    top = torch.topk(probs, min(k, len(probs)))
+    return {
+        lm.vocab.char(i) or SPECIALS[i] if i != EOS else "<eos>": round(float(p), 4)
+        for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+    }
+
+
+def train(
+    corpus: str | Path | list[str | Path],
+    out: str | Path,
+    *,
+    notation: str,
+    preset: str = "tiny",
+    steps: int | None = None,
+    epochs: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> TrainResult:
+    """Train on files and folders of `notation` (notes, tab, abc, midi, text) into
+    the folder `out`, as `notegen train` does. `options` are TrainConfig fields
+    (seed, batch_size, seq_len, lr, schedule, eval_every, device). The result has
+    the metrics (`best_val_bpc`, `history`); `notegen.load(out)` samples from it.
+
+    >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=300)
+    """
+    from notegen.models.config import TrainConfig
+    from notegen.models.training import train as train_model
+
+    paths = [str(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
+    config = TrainConfig(preset=preset, steps=steps, epochs=epochs, **options)
+    return train_model(
+        _documents(paths, notation), notation, out, config,
+        resume=resume, overwrite=overwrite, progress=progress,
+    )  # fmt: skip
+
+
+def _documents(paths: list[str], notation: str) -> list[str]:
+    from notetokens.corpus import documents
+
+    docs = documents(paths, notation)
+    if not docs:
+        raise NotegenError(f"no {notation} documents in {', '.join(paths)}")
+    return docs
+
+
+def read(path: str | Path, notation: str | None = None, **options: Any) -> Tune:
+    """A tune from a file of any music notation (by extension unless named);
+    options go to the notation's parser (a tab's `tuning`).
+
+    >>> riff = notegen.read("examples/tabs/riff.tab")
+    """
+    from notetokens.io import read as read_score
+
+    return Tune(read_score(path, notation, **options), title=Path(path).name)
+
+
+def write(tune: Tune | Score, path: str | Path, notation: str | None = None) -> Path:
+    """Write a tune or Score to a file (see `Tune.save`).
+
+    >>> notegen.write(tune, "song.mid")
+    """
+    return (tune if isinstance(tune, Tune) else Tune(tune)).save(path, notation)
+
+
+def convert(src: str | Path, dst: str | Path, **options: Any) -> Path:
+    """Convert the file `src` to `dst`, as `notegen convert` does; options: track,
+    channel, melody, tuning, src_notation, dst_notation.
+
+    >>> notegen.convert("examples/notes/ode.txt", "ode.tab")
+    """
+    from notetokens.convert import convert as convert_file
+
+    convert_file(src, dst, **options)
+    return Path(dst)
+
+
+def evaluate(
+    model: str | Path | LoadedModel,
+    files: str | Path | list[str | Path],
+    *,
+    samples: int = 20,
+    seed: int = 0,
+    max_chars: int = 400,
+) -> EvalReport:
+    """Bits per character on held-out files and, for music, the validity rate and
+    statistics of samples, as `notegen eval` reports (`report.lines()`).
+
+    >>> print(*notegen.evaluate("folk", "examples/abc").lines(), sep="\\n")
+    """
+    from notegen.models.evaluate import evaluate_model
+
+    lm = load(model)
+    paths = [str(p) for p in (files if isinstance(files, list) else [files])]
+    docs = _documents(paths, lm.notation)
+    return evaluate_model(lm, docs, n_samples=samples, seed=seed, max_chars=max_chars)
+
+
+def list_models(*dirs: str | Path) -> list[str]:
+    """Bundled models and the checkpoints under `dirs` (default ./runs), one line
+    each with notation, size and metrics, as `notegen models` lists them."""
+    from notegen.models.catalog import describe_all
+
+    return describe_all([Path(d) for d in dirs] or [Path("runs")])

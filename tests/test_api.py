@@ -1,0 +1,197 @@
+"""The Python API (`import notegen`): the same results as the commands, tunes that
+show and save themselves, and an import that stays light."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import struct
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+import notegen
+from notegen import synth
+from notetokens import io as nio
+from notetokens.errors import NotegenError, ParseError
+
+from .conftest import ROOT, need, run_notegen
+
+EXAMPLES = ROOT / "examples"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_import_is_light():
+    code = (
+        "import sys, notegen\n"
+        "names = [notegen.sample, notegen.Tune] and None\n"  # resolving names loads no model
+        "print(*(m in sys.modules for m in ('torch', 'music21', 'click', 'matplotlib')))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False"] * 4
+
+
+def test_every_exported_name_resolves_and_is_documented():
+    for name in notegen.__all__:
+        obj = getattr(notegen, name)
+        assert obj.__doc__, name
+    with pytest.raises(AttributeError):
+        _ = notegen.no_such_verb
+
+
+def test_sample_is_what_the_command_writes():
+    tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8, bars=4)
+    r = run_notegen("sample", "--key", "D", "--meter", "6/8", "--seed", "7", "--temperature", "0.8",
+                "--bars", "4", "--out", "-")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert tune.notes == r.stdout
+    assert tune.score.key == "D" and str(tune.score.meter) == "6/8"
+    assert tune.text is not None and tune.text.count("|") == 4
+
+
+def test_sample_continues_a_prime_and_counts_notes(tiny_notes_model):
+    tune = notegen.sample(tiny_notes_model, prime="G-G-D-D-E-E-D", length=8, seed=1)
+    pitches = [n.pitch for n in tune.score.notes]
+    assert pitches[:7] == [67, 67, 62, 62, 64, 64, 62]
+    assert len(tune) == 7 + 8
+    again = notegen.sample(notegen.load(tiny_notes_model), prime=notegen.Tune.parse("G-G-D-D-E-E-D"),
+                           length=8, seed=1)  # fmt: skip
+    assert again.notes == tune.notes  # a tune as prime is the same prime; a loaded model the same model
+
+
+def test_sample_sets_tempo_and_instrument(tiny_notes_model):
+    tune = notegen.sample(tiny_notes_model, length=4, seed=3, bpm=96, program=73)
+    assert tune.score.bpm == 96 and {p.program for p in tune.score.parts} == {73}
+    back = nio.read(tune.save(Path(tiny_notes_model) / "t.mid"))
+    assert back.bpm == pytest.approx(96, abs=0.01) and back.parts[0].program == 73
+
+
+def test_text_is_what_the_command_writes():
+    prime = "And God said"
+    said = notegen.text(prime=prime, length=60, argmax=True)
+    r = run_notegen("text", "--prime", prime, "--length", "60", "--argmax")
+    assert r.returncode == 0, r.stderr
+    assert said + "\n" == r.stdout
+    assert said.startswith(prime) and len(said) <= len(prime) + 60
+
+
+def test_predict_ranks_what_greedy_sampling_takes(tiny_text_model):
+    prime = "and the dw"
+    probs = notegen.predict(tiny_text_model, prime, k=4)
+    assert len(probs) == 4
+    values = list(probs.values())
+    assert values == sorted(values, reverse=True) and 0 < sum(values) <= 1.0001
+    greedy = notegen.text(tiny_text_model, prime, length=1, argmax=True)
+    assert greedy[len(prime):] == next(iter(probs))
+
+
+def test_a_music_model_is_not_a_text_model_and_back():
+    with pytest.raises(NotegenError, match="notegen text"):
+        notegen.sample("kjv", length=4)
+    with pytest.raises(NotegenError, match="vocabulary"):
+        notegen.text("kjv", prime="\u266b", length=5)
+    with pytest.raises(NotegenError, match="bundled model"):
+        notegen.load("no-such-model")
+
+
+def test_tune_shows_itself():
+    tune = notegen.Tune.parse("M:3/4 K:G\nG4 A4 B4 | D5:2 B4 | G4:3", title="waltz & co")
+    md = tune._repr_markdown_()
+    assert md.startswith("```\n") and "G4 A4 B4" in md
+    png = tune._repr_png_()
+    assert png is not None and png[:8] == PNG
+    width, height = struct.unpack(">II", png[16:24])
+    assert width > 100 and height > 100
+    page = tune._repr_html_()
+    assert "<pre>" in page and "G4 A4 B4" in page and "data:image/png;base64," in page
+    assert ("<audio" in page) == synth.available()
+    assert repr(tune) == "Tune(6 notes, 9 beats, M:3/4, K:G, 'waltz & co')"
+    assert str(tune) == tune.notes
+
+
+def test_tune_plays_when_a_synthesizer_is_present():
+    need(synth.available(), "fluidsynth and a GM soundfont (Debian: fluidsynth timgm6mb-soundfont)")
+    tune = notegen.Tune.parse("G4 A4 B4 D5:2 B4 G4:2")
+    audio = re.search(r'data:audio/wav;base64,([A-Za-z0-9+/=]+)"', tune._repr_html_())
+    assert audio is not None
+    with wave.open(io.BytesIO(base64.b64decode(audio.group(1)))) as w:
+        assert w.getnchannels() == 1 and w.getframerate() == 22050
+        assert w.getnframes() > 22050 * 3  # 8 beats at 120 BPM is 4 seconds
+        frames = w.readframes(w.getnframes())
+    assert any(frames[: len(frames) // 2])  # not silence
+
+
+@pytest.mark.parametrize("ext", [".mid", ".txt", ".abc", ".tab"])
+def test_save_reads_back_the_same_melody(tmp_path, ext):
+    tune = notegen.Tune.parse("L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3")
+    path = tune.save(tmp_path / f"song{ext}")
+    back = notegen.read(path)
+    assert [(n.pitch, n.onset, n.duration) for n in back.score.notes] == [
+        (n.pitch, n.onset, n.duration) for n in tune.score.notes
+    ]
+    assert back.title == path.name
+
+
+def test_save_writes_pictures_sheet_music_and_audio(tmp_path):
+    tune = notegen.Tune.parse("G4 A4 B4 D5:2 B4 G4:2")
+    assert tune.save(tmp_path / "roll.png").read_bytes()[:8] == PNG
+    assert b"<score-partwise" in notegen.write(tune.score, tmp_path / "s.musicxml").read_bytes()
+    if synth.available():
+        with wave.open(str(tune.save(tmp_path / "s.wav"))) as w:
+            assert w.getnframes() > w.getframerate()
+
+
+def test_a_failed_save_leaves_what_was_there(tmp_path):
+    tune = notegen.Tune.parse("G4 A4 B4")
+    with pytest.raises(NotegenError, match="extension"):
+        tune.save(tmp_path / "song.xyz")
+    assert list(tmp_path.iterdir()) == []
+    kept = tmp_path / "kept.txt"
+    kept.write_text("mine")
+    with pytest.raises(NotegenError):
+        tune.save(kept, notation="text")  # plain text holds no notes
+    assert kept.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+
+def test_read_names_file_line_and_column(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("G4 A4\nB4 H4\n")
+    with pytest.raises(ParseError) as e:
+        notegen.read(bad)
+    assert str(e.value).startswith(f"{bad}:2:4:")
+
+
+def test_tab_in_and_convert_agree_with_the_command(tmp_path):
+    riff = notegen.read(EXAMPLES / "tabs" / "riff.tab")
+    assert len(riff) > 4
+    api_out = notegen.convert(EXAMPLES / "tabs" / "riff.tab", tmp_path / "api.mid")
+    r = run_notegen("convert", str(EXAMPLES / "tabs" / "riff.tab"), str(tmp_path / "cli.mid"))
+    assert r.returncode == 0, r.stderr
+    assert api_out.read_bytes() == (tmp_path / "cli.mid").read_bytes()
+    assert nio.read(api_out).notes == riff.score.notes
+
+
+def test_train_returns_the_run_and_its_model_samples(tmp_path):
+    run = notegen.train(EXAMPLES / "notes", tmp_path / "run", notation="notes", steps=6,
+                        batch_size=4, seq_len=32, eval_every=3, progress=False)  # fmt: skip
+    assert run.step == 6 and run.best.is_file()
+    assert run.best_val_bpc is not None and run.best_val_bpc > 0
+    assert notegen.load(tmp_path / "run").notation == "notes"
+    listed = [line.split() for line in notegen.list_models(tmp_path)]
+    assert ["run/best.safetensors", "notes"] in [words[:2] for words in listed]
+    with pytest.raises(NotegenError, match="no notes"):
+        notegen.train(tmp_path / "run", tmp_path / "other", notation="notes", steps=1)
+
+
+def test_evaluate_reports_what_the_command_reports(tiny_notes_model):
+    files = [EXAMPLES / "notes" / "ode.txt", EXAMPLES / "notes" / "twinkle.txt"]
+    report = notegen.evaluate(tiny_notes_model, files, samples=2, max_chars=80)
+    r = run_notegen("eval", "-m", str(tiny_notes_model), *map(str, files), "-n", "2", "--max-chars", "80")
+    assert r.returncode == 0, r.stderr
+    assert report.documents == 2 and report.bits_per_char > 0
+    assert "\n".join(report.lines()) in r.stdout
