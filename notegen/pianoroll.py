@@ -20,14 +20,13 @@ def available() -> bool:
 def png_bytes(score: Score, title: str = "", dpi: int = 100) -> bytes:
     """The piano roll of `score` as PNG bytes: pitch against beats, bar lines in grey."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no screen needed
-        import matplotlib.pyplot as plt
+        # a bare Figure draws with Agg and leaves pyplot's backend (a notebook's) alone
+        from matplotlib.figure import Figure
     except ImportError:
         raise NotegenError("a piano roll needs matplotlib: pip install 'notegen[plot]'") from None
     notes = score.notes
-    fig, ax = plt.subplots(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=dpi)
+    fig = Figure(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=dpi)
+    ax = fig.subplots()
     for n in notes:
         ax.broken_barh([(float(n.onset), float(n.duration))], (n.pitch - 0.4, 0.8), color="tab:blue")
     if notes:
@@ -47,7 +46,6 @@ def png_bytes(score: Score, title: str = "", dpi: int = 100) -> bytes:
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -48,6 +48,19 @@ def available() -> bool:
         return False
 
 
+def seconds(score: Score) -> float:
+    """How long `score` plays, through its tempo map."""
+    from notetokens.score import DEFAULT_BPM
+
+    tempos = sorted(score.tempos, key=lambda t: t.onset) or []
+    end, total, at, bpm = float(score.end), 0.0, 0.0, DEFAULT_BPM
+    for t in tempos:
+        onset = min(float(t.onset), end)
+        total += (onset - at) * 60 / bpm
+        at, bpm = onset, t.bpm
+    return total + (end - at) * 60 / bpm
+
+
 def _render(score: Score, folder: Path, rate: int) -> Path:
     """Render into `folder` (a temporary folder the caller owns); the WAV's path."""
     from notetokens import midi
@@ -75,9 +88,9 @@ def render_wav(score: Score, out: str | Path, rate: int = 44100) -> None:
         os.replace(_render(score, Path(tmp), rate), out)
 
 
-def wav_bytes(score: Score, rate: int = 22050, mono: bool = True) -> bytes:
-    """The WAV file of `score` in memory; mono at 22 kHz by default, small enough
-    to embed in a notebook (about 44 kB per second)."""
+def wav_bytes(score: Score, rate: int = 16000, mono: bool = True) -> bytes:
+    """The WAV file of `score` in memory; mono at 16 kHz by default, small enough
+    to embed in a notebook (32 kB per second)."""
     with tempfile.TemporaryDirectory() as tmp:
         data = _render(score, Path(tmp), rate).read_bytes()
     return _downmix(data) if mono else data

@@ -16,6 +16,8 @@ from pathlib import Path
 from notetokens import Score
 from notetokens.errors import NotegenError
 
+AUDIO_SECONDS = 120  # a longer tune shows no player (its WAV would bloat the notebook): save it
+
 
 @dataclass(frozen=True)
 class Tune:
@@ -140,7 +142,7 @@ class Tune:
         parts = [f"<pre>{html.escape(self.notes.rstrip())}</pre>"]
         if pianoroll.available():
             parts.append(f'<img src="data:image/png;base64,{_b64(self.png())}" alt="piano roll"/>')
-        if synth.available():
+        if synth.available() and synth.seconds(self.score) <= AUDIO_SECONDS:
             parts.append(f'<audio controls src="data:audio/wav;base64,{_b64(self.wav())}"></audio>')
         return "<div>" + "".join(parts) + "</div>"
 
