@@ -365,7 +365,10 @@ def _postfix(train_loss: float | None, val_loss: float | None, lr: float) -> dic
 
 
 def _progress(enabled: bool, total: int, initial: int) -> Any:
-    from tqdm.auto import tqdm
+    if enabled:
+        from tqdm.auto import tqdm
+    else:  # a bar that never shows needs no notebook widgets (nor a warning that they are missing)
+        from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, disable=not enabled, unit="step",
                 dynamic_ncols=True, file=sys.stderr, leave=True)

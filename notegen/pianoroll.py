@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from notetokens import Score
 from notetokens.errors import NotegenError
 from notetokens.io import write_bytes
 
 
-def available() -> bool:
-    """Whether matplotlib is installed (the `plot` extra)."""
-    import importlib.util
-
-    return importlib.util.find_spec("matplotlib") is not None
+def plot(score: Score, path: str, title: str = "") -> None:
+    write_bytes(path, png_bytes(score, title))
 
 
-def png_bytes(score: Score, title: str = "", dpi: int = 100) -> bytes:
-    """The piano roll of `score` as PNG bytes: pitch against beats, bar lines in grey."""
+def png_bytes(score: Score, title: str = "") -> bytes:
+    """The piano roll as PNG bytes: pitch against beats, bar lines in grey. A bare
+    Figure draws with Agg and leaves pyplot's backend (a notebook's) alone."""
     try:
-        # a bare Figure draws with Agg and leaves pyplot's backend (a notebook's) alone
         from matplotlib.figure import Figure
     except ImportError:
-        raise NotegenError("a piano roll needs matplotlib: pip install 'notegen[plot]'") from None
+        raise NotegenError("the piano roll (--plot) needs matplotlib: pip install 'notegen[plot]'") from None
     notes = score.notes
-    fig = Figure(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=dpi)
+    fig = Figure(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=100)
     ax = fig.subplots()
     for n in notes:
         ax.broken_barh([(float(n.onset), float(n.duration))], (n.pitch - 0.4, 0.8), color="tab:blue")
@@ -49,6 +45,8 @@ def png_bytes(score: Score, title: str = "", dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def plot(score: Score, path: str | Path, title: str = "") -> None:
-    """Write the piano roll of `score` to the PNG file `path` (atomically)."""
-    write_bytes(path, png_bytes(score, title))
+def available() -> bool:
+    """Whether matplotlib is installed (the `plot` extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None

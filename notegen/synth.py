@@ -1,16 +1,11 @@
-"""Rendering a Score to WAV through FluidSynth and a General MIDI soundfont.
-
-Nothing is downloaded: the synthesizer and the soundfont are whatever the system
-has (`available()` says whether both are there)."""
+"""Rendering a Score to WAV through FluidSynth and a General MIDI soundfont."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
 
 from notetokens import Score
@@ -40,64 +35,53 @@ def find_soundfont() -> str | None:
     return next((p for p in SOUNDFONTS if Path(p).is_file()), None)
 
 
+def render_wav(score: Score, out: str, rate: int = 44100) -> None:
+    from notetokens import midi
+
+    exe, sf2 = shutil.which("fluidsynth"), find_soundfont()
+    if exe is None or sf2 is None:
+        raise NotegenError(INSTALL)
+    folder = Path(out).parent
+    with tempfile.TemporaryDirectory(dir=folder if str(folder) else ".") as tmp:
+        mid, wav = Path(tmp) / "in.mid", Path(tmp) / "out.wav"
+        mid.write_bytes(midi.format(score))
+        r = subprocess.run(
+            [exe, "-ni", "-q", "-g", "0.8", "-r", str(rate), "-F", str(wav), sf2, str(mid)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if r.returncode != 0 or not wav.is_file() or wav.stat().st_size <= 44:
+            raise NotegenError(f"fluidsynth failed: {(r.stderr or r.stdout).strip()[:200]}")
+        os.replace(wav, out)
+
+
+# --- for the Python API: is there a synthesizer, and a WAV in memory ----------
+
+
 def available() -> bool:
-    """Whether FluidSynth and a soundfont are both installed."""
+    """Whether FluidSynth and a soundfont are both installed (nothing is downloaded)."""
     try:
         return shutil.which("fluidsynth") is not None and find_soundfont() is not None
     except NotegenError:
         return False
 
 
-def seconds(score: Score) -> float:
-    """How long `score` plays, through its tempo map."""
-    from notetokens.score import DEFAULT_BPM
-
-    tempos = sorted(score.tempos, key=lambda t: t.onset) or []
-    end, total, at, bpm = float(score.end), 0.0, 0.0, DEFAULT_BPM
-    for t in tempos:
-        onset = min(float(t.onset), end)
-        total += (onset - at) * 60 / bpm
-        at, bpm = onset, t.bpm
-    return total + (end - at) * 60 / bpm
-
-
-def _render(score: Score, folder: Path, rate: int) -> Path:
-    """Render into `folder` (a temporary folder the caller owns); the WAV's path."""
-    from notetokens import midi
-
-    exe, sf2 = shutil.which("fluidsynth"), find_soundfont()
-    if exe is None or sf2 is None:
-        raise NotegenError(INSTALL)
-    mid, wav = folder / "in.mid", folder / "out.wav"
-    mid.write_bytes(midi.format(score))
-    r = subprocess.run(
-        [exe, "-ni", "-q", "-g", "0.8", "-r", str(rate), "-F", str(wav), sf2, str(mid)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if r.returncode != 0 or not wav.is_file() or wav.stat().st_size <= 44:
-        raise NotegenError(f"fluidsynth failed: {(r.stderr or r.stdout).strip()[:200]}")
-    return wav
-
-
-def render_wav(score: Score, out: str | Path, rate: int = 44100) -> None:
-    """Write `score` as a stereo WAV file (atomically: rendered beside it, then renamed)."""
-    folder = Path(out).parent
-    with tempfile.TemporaryDirectory(dir=folder if str(folder) else ".") as tmp:
-        os.replace(_render(score, Path(tmp), rate), out)
-
-
 def wav_bytes(score: Score, rate: int = 16000, mono: bool = True) -> bytes:
     """The WAV file of `score` in memory; mono at 16 kHz by default, small enough
     to embed in a notebook (32 kB per second)."""
     with tempfile.TemporaryDirectory() as tmp:
-        data = _render(score, Path(tmp), rate).read_bytes()
+        out = Path(tmp) / "tune.wav"
+        render_wav(score, str(out), rate)
+        data = out.read_bytes()
     return _downmix(data) if mono else data
 
 
 def _downmix(data: bytes) -> bytes:
     """A 16-bit stereo WAV as mono (the mean of the channels)."""
+    import io
+    import wave
+
     import numpy as np
 
     with wave.open(io.BytesIO(data)) as w:

@@ -142,9 +142,21 @@ class Tune:
         parts = [f"<pre>{html.escape(self.notes.rstrip())}</pre>"]
         if pianoroll.available():
             parts.append(f'<img src="data:image/png;base64,{_b64(self.png())}" alt="piano roll"/>')
-        if synth.available() and synth.seconds(self.score) <= AUDIO_SECONDS:
+        if synth.available() and _seconds(self.score) <= AUDIO_SECONDS:
             parts.append(f'<audio controls src="data:audio/wav;base64,{_b64(self.wav())}"></audio>')
         return "<div>" + "".join(parts) + "</div>"
+
+
+def _seconds(score: Score) -> float:
+    """How long `score` plays, through its tempo map."""
+    from notetokens.score import DEFAULT_BPM
+
+    end, total, at, bpm = float(score.end), 0.0, 0.0, DEFAULT_BPM
+    for t in sorted(score.tempos, key=lambda t: t.onset):
+        onset = min(float(t.onset), end)
+        total += (onset - at) * 60 / bpm
+        at, bpm = onset, t.bpm
+    return total + (end - at) * 60 / bpm
 
 
 def _b64(data: bytes) -> str:
