@@ -34,7 +34,7 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) 
       notegen corpus kjv --notation text --out kjv.jsonl
       notegen corpus my_tunes/ --out mine.jsonl
     """
-    from notetokens.corpus import SOURCES, Corpus, build, save_jsonl, source
+    from notetokens.corpus import SOURCES, Corpus, build, describe, save_jsonl, source
 
     from .progress import bar
 
@@ -52,5 +52,8 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) 
         f"from {total.files} files; {len(total.skipped)} skipped",
         err=True,
     )
+    if notation in ("notes", "abc", "midi"):
+        for line in describe(total):
+            click.echo(f"  {line}", err=True)
     for line in total.skipped[:5]:
         click.echo(f"  skipped {line}", err=True)

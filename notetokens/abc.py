@@ -14,27 +14,37 @@ import contextlib
 import io
 import itertools
 import re
+from fractions import Fraction
 from typing import Any
 
 from .abc_write import format
+from .bars import IrregularBars, bar_length, fit_measures
 from .errors import ParseError
-from .score import Score
+from .score import Score, TimeSignature
+from .tunetype import normalize_tune_type
 
 __all__ = ["format", "from_model_text", "grammar", "parse", "parse_tunes", "split_tunes",
            "to_model_text"]
 
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
+_FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)[ \t]*(?:%.*)?$")
+_INLINE_METER = re.compile(r"\[M:([^\]]*)\]")
 
 
-def parse(text: str, *, expand_repeats: bool = True) -> Score:
+def parse(text: str, *, expand_repeats: bool = True, strict_bars: bool = False) -> Score:
     """The first tune of an ABC text (a text without `X:` is one tune). Repeats
     are played out unless `expand_repeats` is False; then the tune is read as
-    written, each section once (endings in turn), as corpora use it."""
+    written, each section once (endings in turn), as corpora use it.
+
+    The meter is the `M:` field's (music21 reads a pickup bar as a meter of its
+    own), a short first bar is the pickup, and `R:` gives the tune type. With
+    `strict_bars`, a tune without a meter, with meter changes, or with bars that
+    do not add up to its meter raises `ParseError` (corpora skip such tunes)."""
     tunes = split_tunes(text)
     if not tunes:
         raise ParseError("no ABC tune found: the text has no notes")
     line, tune = tunes[0]
-    return _parse_tune(tune, line, expand_repeats)
+    return _parse_tune(tune, line, expand_repeats, strict_bars)
 
 
 def parse_tunes(text: str, *, skip_errors: bool = False, expand_repeats: bool = True) -> list[Score]:
@@ -70,7 +80,7 @@ def split_tunes(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def _parse_tune(tune: str, line: int, expand_repeats: bool = True) -> Score:
+def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: bool = False) -> Score:
     """One tune through music21; every failure becomes a `ParseError` naming the
     tune's first line (music21 does not report positions)."""
     from .m21 import stream_to_score
@@ -95,7 +105,107 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True) -> Score:
         raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
     if not any(p.notes for p in score.parts):
         raise ParseError("the tune has no notes", line=line)
+    header, body_meters = _fields(tune)
+    score.tune_type = normalize_tune_type(header.get("R"))
+    try:
+        _fit_meter(score, expanded, header.get("M"), body_meters, strict_bars)
+    except ParseError as e:
+        raise ParseError(e.message, line=line) from None
     return score
+
+
+def _fields(tune: str) -> tuple[dict[str, str], list[str]]:
+    """The header's fields (the first of each name, up to `K:`), and the meters
+    the body sets (`M:` lines after `K:` and inline `[M:...]`)."""
+    header: dict[str, str] = {}
+    body_meters: list[str] = []
+    in_body = False
+    for ln in tune.split("\n"):
+        m = _FIELD.match(ln)
+        if m and not in_body:
+            header.setdefault(m.group(1), m.group(2))
+            in_body = m.group(1) == "K"
+        elif m and m.group(1) == "M":
+            body_meters.append(m.group(2))
+        elif in_body and not m:
+            body_meters += _INLINE_METER.findall(ln)
+    return header, body_meters
+
+
+def meter_field(value: str) -> TimeSignature | None:
+    """The meter an ABC `M:` value names (`6/8`, `C`, `C|`); None for `none`,
+    free meter or anything else."""
+    value = value.strip()
+    if value in ("C", "C|"):
+        return TimeSignature(Fraction(0), *((4, 4) if value == "C" else (2, 2)))
+    m = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{1,2})", value)
+    if not m:
+        return None
+    num, den = int(m.group(1)), int(m.group(2))
+    if num == 0 or den not in (1, 2, 4, 8, 16, 32):
+        return None
+    return TimeSignature(Fraction(0), num, den)
+
+
+def _fit_meter(score: Score, s: Any, field: str | None, body_meters: list[str], strict: bool) -> None:
+    """Set the score's meter from the `M:` field and its pickup from the first
+    measure (see `bars.fit_measures`); in `strict` mode, raise for a tune whose
+    meter is missing, changes, or does not fit its bars."""
+    meter = meter_field(field) if field is not None else None
+    if meter is None:
+        if strict:
+            raise ParseError(f"no meter: M:{field or ' missing'} gives no bar length")
+        return
+    if any(meter_field(v) != meter for v in body_meters):
+        if strict:
+            raise ParseError(f"the meter changes from M:{meter} to M:{body_meters[0]}")
+        return  # music21's meters, changes and all
+    spans = _measure_spans(s)
+    real = _meter_of_bars(spans, meter)
+    try:
+        if real is not None:  # a wrong M: field: most bars are of another length
+            meter, score.pickup = real
+        else:
+            score.pickup = fit_measures(spans, bar_length(meter))
+    except IrregularBars as e:
+        if strict:
+            raise ParseError(f"the bars do not fit M:{meter}: {e}") from None
+        else:
+            first = spans[0][1] if spans else bar_length(meter)
+            score.pickup = first if first < bar_length(meter) else Fraction(0)
+    score.time_signatures = [meter]
+
+
+def _meter_of_bars(
+    spans: list[tuple[Fraction, Fraction]], field: TimeSignature
+) -> tuple[TimeSignature, Fraction] | None:
+    """The meter (with the field's beat unit) and pickup that the most common
+    measure length gives, where that is not the field's bar and every measure
+    fits it; None otherwise."""
+    lengths = [length for _, length in spans[1:-1] if length > 0]
+    if not lengths:
+        return None
+    common = max(set(lengths), key=lambda x: (lengths.count(x), x))
+    num = common * field.denominator / 4
+    if num.denominator != 1 or not 0 < num.numerator <= 16 or common == bar_length(field):
+        return None
+    meter = TimeSignature(Fraction(0), num.numerator, field.denominator)
+    try:
+        return meter, fit_measures(spans, common)
+    except IrregularBars:
+        return None
+
+
+def _measure_spans(s: Any) -> list[tuple[Fraction, Fraction]]:
+    """(onset, length) of each measure of the first part that has measures."""
+    from music21 import stream
+
+    parts = list(s.parts) if isinstance(s, stream.Score) else [s]
+    for p in parts:
+        ms = list(p.getElementsByClass(stream.Measure))
+        if ms:
+            return [(Fraction(p.elementOffset(m)), Fraction(m.duration.quarterLength)) for m in ms]
+    return []
 
 
 def _default_unit(tune: str) -> str:

@@ -40,11 +40,13 @@ def format(score: Score) -> str:
         f"M:{meters[0]}",
         f"L:{_fraction_text(unit / 4)}",
     ]
+    if score.tune_type:
+        head.insert(2, f"R:{score.tune_type}")
     if score.tempos:
         head.append(f"Q:1/4={_bpm(score.tempos[0].bpm)}")
     head.append(f"K:{_key_field(key, sharps)}")
     end = max(score.end, Fraction(0))
-    bars = _bar_starts(meters, end)
+    bars = _bar_starts(meters, end, score.pickup)
     body: list[str] = []
     parts = score.parts or [Part()]
     for i, part in enumerate(parts):
@@ -75,15 +77,18 @@ def _unit(score: Score) -> Fraction:
     return Fraction(1, 2)
 
 
-def _bar_starts(meters: list[TimeSignature], end: Fraction) -> list[Fraction]:
+def _bar_starts(meters: list[TimeSignature], end: Fraction, pickup: Fraction = Fraction(0)) -> list[Fraction]:
     """Onsets of every bar up to `end` (and the bar after, as a sentinel). A meter
-    change starts a new bar where it stands."""
+    change starts a new bar where it stands; a pickup is a short first bar."""
     starts: list[Fraction] = []
     t = Fraction(0)
     for i, ts in enumerate(meters):
         stop = meters[i + 1].onset if i + 1 < len(meters) else None
         length = Fraction(4 * ts.numerator, ts.denominator) if ts.numerator > 0 else Fraction(4)
         t = ts.onset
+        if i == 0 and 0 < pickup < length and (stop is None or pickup < stop):
+            starts.append(t)
+            t += pickup
         while t < (stop if stop is not None else end):
             starts.append(t)
             t += length

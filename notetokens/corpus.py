@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from .errors import NotegenError, ParseError
@@ -23,7 +24,7 @@ from .io import read, read_text
 from .registry import NOTATIONS, Notation, for_path, get
 
 SOURCES = ("folk", "folk-test", "kjv", "kjv-test")
-CACHE_VERSION = "3"  # bump when parsing changes what a file yields
+CACHE_VERSION = "4"  # bump when parsing changes what a file yields
 
 
 @dataclass
@@ -67,7 +68,8 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
             try:
                 # as written: played-out repeats would triple the text with verbatim
                 # copies, which teach a char-RNN little and flatter LZ compressors
-                out.documents.append(target.to_model_text(abc.parse(tune, expand_repeats=False)))
+                score = abc.parse(tune, expand_repeats=False, strict_bars=not strict)
+                out.documents.append(_checked(target.to_model_text(score), target.name, strict))
             except NotegenError as e:
                 if strict:
                     raise (e.with_source(path) if isinstance(e, ParseError) else e) from None
@@ -80,6 +82,64 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
             raise
         out.skipped.append(f"{path}: {e}")
     return out
+
+
+def _checked(text: str, notation: str, strict: bool) -> str:
+    """Model text whose bars add up (see `bars.bar_errors`): a tune from a folder or
+    a named source that breaks the rule is skipped, so the model learns exact bars."""
+    if strict or notation not in ("notes", "abc", "midi"):
+        return text
+    from .bars import bar_errors
+
+    errors = bar_errors(text)
+    if errors:  # a note held over a bar line: note strings have no ties
+        raise ParseError(f"the bars do not fit the meter as written: {errors[0]}")
+    return text
+
+
+SKIP_REASONS = {
+    "no meter": "no meter",
+    "the meter changes": "meter changes",
+    "the bars do not fit": "bars do not fit the meter",
+}
+
+
+def skip_counts(skipped: list[str]) -> dict[str, int]:
+    """Skipped tunes by reason ("no meter", "meter changes", "bars do not fit the
+    meter", or "unreadable"), largest first."""
+    counts: dict[str, int] = {}
+    for line in skipped:
+        reason = next((r for key, r in SKIP_REASONS.items() if key in line), "unreadable")
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def describe(corpus: Corpus) -> list[str]:
+    """What a note-string corpus holds, for the corpus command: skipped tunes by
+    reason, and the share of tunes with a pickup, a tune type, and each meter."""
+    from .bars import text_bars
+
+    lines = []
+    if corpus.skipped:
+        reasons = ", ".join(f"{r} {n}" for r, n in skip_counts(corpus.skipped).items())
+        lines.append(f"skipped {len(corpus.skipped)}: {reasons}")
+    meters: dict[str, int] = {}
+    pickups = typed = 0
+    for doc in corpus.documents:
+        try:
+            tb = text_bars(doc)
+        except NotegenError:
+            continue
+        meter = tb.header.meter
+        meters[str(meter) if meter else "none"] = meters.get(str(meter) if meter else "none", 0) + 1
+        typed += tb.header.tune_type is not None
+        if meter and len(tb.bars) > 1 and tb.bars[0] < Fraction(4 * meter.numerator, meter.denominator):
+            pickups += 1
+    n = max(len(corpus.documents), 1)
+    lines.append(f"with a pickup {100 * pickups / n:.1f}%, with a tune type (T:) {100 * typed / n:.1f}%")
+    top = sorted(meters.items(), key=lambda kv: -kv[1])
+    lines.append("meters: " + ", ".join(f"{m} {100 * c / n:.1f}%" for m, c in top))
+    return lines
 
 
 def load_jsonl(path: str | Path, notation: str) -> list[str]:

@@ -45,7 +45,17 @@ def parse(text: str) -> Score:
         tempos=[Tempo(Fraction(0), h.bpm)] if h.bpm else [],
         time_signatures=[h.meter] if h.meter else [],
         key=h.key,
+        tune_type=h.tune_type,
+        pickup=pickup_of(h.meter, decoder.bars),
     )
+
+
+def pickup_of(meter: TimeSignature | None, bars: list[Fraction]) -> Fraction:
+    """The pickup a note string shows: a first bar line before one bar is full."""
+    if meter is None or not bars:
+        return Fraction(0)
+    first = bars[0]
+    return first if 0 < first < Fraction(4 * meter.numerator, meter.denominator) else Fraction(0)
 
 
 def normalize_key(key: str | None) -> str | None:
@@ -110,7 +120,7 @@ def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) 
     meter = score.meter
     bar_len = Fraction(4 * meter.numerator, meter.denominator) if meter else None
     tokens: list[str] = []
-    next_bar = bar_len
+    next_bar = score.pickup if bar_len and 0 < score.pickup < bar_len else bar_len
     bars = 0
     for onset, pitches, dur in _events(notes):
         if next_bar is not None and bar_len and onset >= next_bar:
@@ -141,6 +151,7 @@ def _header(score: Score, unit: Fraction) -> Header:
         meter=TimeSignature(Fraction(0), meter.numerator, meter.denominator) if meter else None,
         key=normalize_key(score.key),
         bpm=score.tempos[0].bpm if score.tempos else None,
+        tune_type=score.tune_type,
     )
 
 

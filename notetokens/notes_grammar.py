@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from .errors import ParseError
 from .notes_reader import LETTER_PC
+from .tunetype import TUNE_TYPES
 
 LETTERS = frozenset("ABCDEFG")
 DIGITS = frozenset("0123456789")
 NONZERO = frozenset("123456789")
-HEADER_KEYS = "LMKQ"
+HEADER_KEYS = "TLMKQ"
 MODES = ("m", "min", "maj", "dor", "phr", "lyd", "mix", "loc", "aeo", "ion")
 EVENT_START = LETTERS | {"R", "["}
 # States in which the body may end: a complete token has just been read.
@@ -92,6 +93,10 @@ class NotesGrammar:
         end = ({" "} if later else set()) | {"\n"}
         if s == "h_key":
             return frozenset(":")
+        if s == "h_type" or (s == "h_colon" and self.field == "T"):
+            done = self.mode if s == "h_type" else ""
+            nxt = {t[len(done)] for t in TUNE_TYPES if t.startswith(done) and len(t) > len(done)}
+            return frozenset(nxt | (end if done in TUNE_TYPES else set()))
         if s in ("h_colon", "h_den0"):
             return NONZERO if self.field != "K" else LETTERS
         if s == "h_num":
@@ -132,6 +137,9 @@ class NotesGrammar:
             self.state = "h_after"
         elif s == "h_key":
             self.state = "h_colon"
+        elif (s == "h_colon" and self.field == "T") or s == "h_type":
+            self.mode = self.mode + ch if s == "h_type" else ch  # the tune type read so far
+            self.state = "h_type"
         elif s == "h_colon":
             self.state, self.count = ("h_tonic", 0) if self.field == "K" else ("h_num", 1)
             self.mode = ""

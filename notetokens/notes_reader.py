@@ -14,10 +14,11 @@ from fractions import Fraction
 
 from .errors import ParseError
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
+from .tunetype import TUNE_TYPES
 
 LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 DEFAULT_OCTAVE = 4
-HEADER_KEYS = ("L", "M", "K", "Q")  # canonical order
+HEADER_KEYS = ("T", "L", "M", "K", "Q")  # canonical order
 KEY_RE = re.compile(r"([A-G])([#b]?)(m|min|maj|dor|phr|lyd|mix|loc|aeo|ion)?$")
 _DUR = r"(?::(?:(?P<num>\d+)(?:/(?P<den>\d+))?|/(?P<den2>\d+)))?"
 NOTE_RE = re.compile(r"(?P<letter>[A-Ga-g])(?P<acc>#+|b+)?(?P<oct>\d)?" + _DUR)
@@ -32,10 +33,11 @@ class Header:
     meter: TimeSignature | None = None
     key: str | None = None
     bpm: float | None = None
+    tune_type: str | None = None  # one of TUNE_TYPES
 
     def text(self) -> str:
         """The canonical header line (without newline); '' when all defaults."""
-        parts = []
+        parts = [f"T:{self.tune_type}"] if self.tune_type else []
         if self.unit != Fraction(1, 4):
             parts.append(f"L:{self.unit.numerator}/{self.unit.denominator}")
         if self.meter is not None:
@@ -75,12 +77,18 @@ def parse_header(line: str, lineno: int = 1) -> Header:
 
 def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dict[str, object]:
     key, _, value = tok.partition(":")
-    name = {"L": "unit", "M": "meter", "K": "key", "Q": "bpm"}.get(key)
+    name = {"T": "tune_type", "L": "unit", "M": "meter", "K": "key", "Q": "bpm"}.get(key)
     if not _ or name is None:
-        raise ParseError(f"expected a header field L:, M:, K: or Q:, got {tok!r}", line=line, col=col)
+        raise ParseError(f"expected a header field T:, L:, M:, K: or Q:, got {tok!r}", line=line, col=col)
     if name in seen:
         raise ParseError(f"header field {key}: given twice", line=line, col=col)
     vcol = col + 2
+    if key == "T":
+        if value not in TUNE_TYPES:
+            raise ParseError(
+                f"T: wants a tune type ({', '.join(TUNE_TYPES[:4])}, ...), got {value!r}", line=line, col=vcol
+            )
+        return {name: value}
     if key in "LM":
         m = re.fullmatch(r"(\d+)/(\d+)", value) or (re.fullmatch(r"(1)()", value) if key == "L" else None)
         if key == "M" and value in ("C", "C|"):
@@ -112,6 +120,7 @@ class NoteDecoder:
         self.velocity = velocity
         self.time = Fraction(0)  # beats: where the next event starts
         self.events = 0  # notes, rests and chords read
+        self.bars: list[Fraction] = []  # the time of each bar line read
         self._line, self._col = 1, 0
         self._tok = ""  # the token being read
         self._tok_at = (1, 1)
@@ -165,6 +174,8 @@ class NoteDecoder:
             notes = self._flush()
             if ch == "[":
                 self._tok, self._tok_at = "[", (self._line, self._col)
+            elif ch == "|":
+                self.bars.append(self.time)
             return notes
         if not self._tok and ch not in "ABCDEFGabcdefgR":
             raise ParseError(f"expected a note letter, got {ch!r}", line=self._line, col=self._col)

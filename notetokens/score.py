@@ -65,6 +65,23 @@ class Score:
     time_signatures: list[TimeSignature] = field(default_factory=list)
     key: str | None = None  # e.g. "D", "Em", "Bb"
     title: str | None = None
+    tune_type: str | None = None  # "reel", "jig", ... (notetokens.tunetype.TUNE_TYPES)
+    pickup: Fraction = Fraction(0)  # beats before the first bar line (an anacrusis); 0: none
+
+    def bar_lines(self, until: Fraction | None = None) -> list[Fraction]:
+        """Onsets of the bar lines of the first meter (after a pickup, every bar
+        length), up to `until` (default: the end); empty without a meter."""
+        meter = self.meter
+        if meter is None:
+            return []
+        bar = Fraction(4 * meter.numerator, meter.denominator)
+        stop = self.end if until is None else until
+        t = self.pickup if 0 < self.pickup < bar else bar
+        out = []
+        while t < stop:
+            out.append(t)
+            t += bar
+        return out
 
     @classmethod
     def melody(cls, notes: list[Note], **kwargs: object) -> Score:

@@ -111,7 +111,7 @@ def test_model_text_is_the_note_string_melody():
 
     score = abc.parse((EXAMPLES / "slow_tide.abc").read_text())
     text = abc.to_model_text(score)
-    assert text.startswith("M:3/4 K:Gm Q:72\n")
+    assert text.startswith("T:air M:3/4 K:Gm Q:72\n")  # R:air is the tune type
     assert accepts(abc.grammar(), text)
     back = abc.from_model_text(text)
     want = skyline(score.parts[0].notes)  # the chords' top notes
