@@ -1,0 +1,216 @@
+"""The musical judge: figures a folk musician would look at, for sampled tunes
+against held-out tunes.
+
+Every figure is computed from note-string model text (a sampled tune's text as
+the model wrote it, bar lines included; a held-out tune's text as the corpus
+writes it). `judge` takes texts or Scores (a Score is written as model text
+first), so tests can feed real parsed tunes. The figures:
+
+- normal meter: the header has `M:` and it is not a one-beat meter (1/4, 1/8, ...).
+- every inner bar exact: the tune has a meter, and every bar between two bar
+  lines fills it (the first and last bar may be shorter: pickup and close).
+- last note on the tonic: the last note's pitch class is the `K:` tonic's.
+- recurring 8-note phrases: of all 8-note pitch n-grams (consecutive notes, any
+  rhythm) of all tunes, the share that occur at least twice in the same tune.
+- notes tied over a bar line: of all notes of tunes with a meter, the share
+  that sound across a bar line of the bar grid (the pickup, then every bar).
+- a whole multiple of 4 bars: ceil((end - pickup) / bar) is 4, 8, 12, ...
+  (a pickup and a last bar that completes it count as one bar).
+- pitch-class and interval JS divergence (base 2, so 0..1) of these tunes'
+  pitch-class histogram and melodic-interval histogram (semitones, clipped
+  to +-12) to the held-out tunes'.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from notetokens import Score, notes
+from notetokens.bars import bar_length, text_bars
+from notetokens.errors import NotegenError
+from notetokens.keysig import parse_key
+from notetokens.notes_reader import LETTER_PC
+
+PHRASE = 8  # notes in a phrase n-gram
+MAX_INTERVAL = 12
+
+
+@dataclass
+class Figures:
+    """The judge's counts over a set of tunes (shares are properties)."""
+
+    tunes: int = 0
+    failures: int = 0
+    normal_meter: int = 0
+    exact_bars: int = 0
+    tonic_ending: int = 0
+    four_bar_multiple: int = 0
+    phrases: int = 0  # 8-note n-grams
+    recurring: int = 0  # of them, those that occur twice or more in their tune
+    notes: int = 0  # notes in tunes with a meter
+    tied: int = 0  # of them, those held over a bar line
+    pitch_classes: Counter[int] = field(default_factory=Counter)
+    intervals: Counter[int] = field(default_factory=Counter)
+
+    def share(self, name: str) -> float:
+        of = {"recurring": self.phrases, "tied": self.notes}.get(name, self.tunes)
+        return getattr(self, name) / of if of else 0.0
+
+
+@dataclass(frozen=True)
+class TuneFigures:
+    normal_meter: bool
+    exact_bars: bool
+    tonic_ending: bool
+    four_bar_multiple: bool
+    phrases: int
+    recurring: int
+    notes: int
+    tied: int
+    pitches: tuple[int, ...]
+
+
+def tune_figures(tune: str | Score) -> TuneFigures:
+    """One tune's figures. Raises `NotegenError` for text that does not parse."""
+    text = tune if isinstance(tune, str) else notes.to_model_text(tune)
+    score = notes.parse(text)
+    tb = text_bars(text)
+    meter = tb.header.meter
+    bar = bar_length(meter) if meter else None
+    melody = sorted(score.parts[0].notes) if score.parts else []
+    pitches = tuple(n.pitch for n in melody)
+    grams = [pitches[i : i + PHRASE] for i in range(len(pitches) - PHRASE + 1)]
+    counts = Counter(grams)
+    exact = bar is not None and all(
+        b <= bar and (b == bar or i in (0, len(tb.bars) - 1)) for i, b in enumerate(tb.bars)
+    )
+    if bar is not None and len(tb.bars) < 2 and tb.end > bar:
+        exact = False  # longer than a bar, and no bar line
+    tied = 0
+    if bar is not None:
+        start = score.pickup
+        tied = sum(1 for n in melody if _crosses(n.onset, n.end, start, bar))
+    key = parse_key(score.key)
+    tonic = (LETTER_PC[key.tonic] + key.alter) % 12 if key else None
+    return TuneFigures(
+        normal_meter=meter is not None and meter.numerator > 1,
+        exact_bars=exact,
+        tonic_ending=bool(melody) and tonic is not None and melody[-1].pitch % 12 == tonic,
+        four_bar_multiple=bar is not None and _bars(score.end, score.pickup, bar) % 4 == 0,
+        phrases=len(grams),
+        recurring=sum(1 for g in grams if counts[g] > 1),
+        notes=len(melody) if bar is not None else 0,
+        tied=tied,
+        pitches=pitches,
+    )
+
+
+def _crosses(onset: Fraction, end: Fraction, start: Fraction, bar: Fraction) -> bool:
+    """Whether a bar line of the grid start + k * bar lies strictly inside (onset, end)."""
+    k = math.floor((onset - start) / bar) + 1
+    return start + k * bar < end
+
+
+def _bars(end: Fraction, pickup: Fraction, bar: Fraction) -> int:
+    return math.ceil((end - pickup) / bar)
+
+
+def judge(tunes: Iterable[str | Score], failures: int = 0) -> Figures:
+    """Figures over tunes; a tune that does not parse counts as a failure."""
+    f = Figures(failures=failures)
+    for tune in tunes:
+        try:
+            t = tune_figures(tune)
+        except NotegenError:
+            f.failures += 1
+            continue
+        f.tunes += 1
+        f.normal_meter += t.normal_meter
+        f.exact_bars += t.exact_bars
+        f.tonic_ending += t.tonic_ending
+        f.four_bar_multiple += t.four_bar_multiple
+        f.phrases += t.phrases
+        f.recurring += t.recurring
+        f.notes += t.notes
+        f.tied += t.tied
+        f.pitch_classes.update(p % 12 for p in t.pitches)
+        steps = (b - a for a, b in itertools.pairwise(t.pitches))
+        f.intervals.update(max(-MAX_INTERVAL, min(MAX_INTERVAL, s)) for s in steps)
+    return f
+
+
+def js_divergence(p: Counter[int], q: Counter[int]) -> float:
+    """Jensen-Shannon divergence of two histograms, in bits (0 same, 1 disjoint)."""
+    sp, sq = sum(p.values()), sum(q.values())
+    if not sp or not sq:
+        return 1.0
+    out = 0.0
+    for k in set(p) | set(q):
+        a, b = p[k] / sp, q[k] / sq
+        m = (a + b) / 2
+        out += (a * math.log2(a / m) if a else 0.0) + (b * math.log2(b / m) if b else 0.0)
+    return out / 2
+
+
+def held_out(
+    paths: list[str] | None = None, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[str], int]:
+    """Held-out tunes as note-string model text, and how many were skipped: by
+    default airdsAirs and miscFolk, read from music21's corpus as `notegen corpus
+    folk-test` writes them (cached after the first time); else `paths`."""
+    from notetokens.corpus import build, source
+
+    if paths:
+        test = build(paths, "notes", progress=progress, strict=False)
+    else:
+        test = source("folk-test", "notes", progress=progress)
+    return test.documents, len(test.skipped)
+
+
+def sample_tunes(lm: Any, num: int, seed: int = 0, prime: str = "", **options: Any) -> tuple[list[str], int]:
+    """`num` tunes through `sample_melody` (what `notegen sample` calls), seeds
+    seed, seed + 1, ...; a tune whose sampling raises is a failure, not the end."""
+    from .melody import sample_melody
+
+    texts, failures = [], 0
+    for i in range(num):
+        try:
+            texts.append(sample_melody(lm, prime, seed=seed + i, **options).text)
+        except Exception:  # the judge counts every failure, whatever raised it
+            failures += 1
+    return texts, failures
+
+
+ROWS = (
+    ("tunes written", None),
+    ("a normal meter (not missing, not 1/4 or 1/8)", "normal_meter"),
+    ("every inner bar exact", "exact_bars"),
+    ("last note on the tonic", "tonic_ending"),
+    ("8-note phrases that recur within the tune", "recurring"),
+    ("notes tied over a bar line", "tied"),
+    ("length a whole multiple of 4 bars", "four_bar_multiple"),
+)
+
+
+def table(model: Figures, reference: Figures, name: str = "model") -> str:
+    """A Markdown table of the figures: held-out tunes against the model's."""
+    lines = [f"| figure | held-out tunes | {name} |", "|---|---|---|"]
+    for label, attr in ROWS:
+        if attr is None:
+            ref = f"{reference.tunes} ({reference.failures} skipped)"
+            got = f"{model.tunes} of {model.tunes + model.failures} ({model.failures} failures)"
+        else:
+            digits = 2 if attr == "tied" else 0
+            ref, got = (f"{100 * f.share(attr):.{digits}f}%" for f in (reference, model))
+        lines.append(f"| {label} | {ref} | {got} |")
+    pc = js_divergence(model.pitch_classes, reference.pitch_classes)
+    iv = js_divergence(model.intervals, reference.intervals)
+    lines.append(f"| pitch-class JS divergence to held-out | 0 | {pc:.3f} |")
+    lines.append(f"| interval JS divergence to held-out | 0 | {iv:.3f} |")
+    return "\n".join(lines)
