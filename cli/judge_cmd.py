@@ -25,8 +25,12 @@ from .options import sampling_options
     help="Compare with these tunes (files or folders, any music notation, or a corpus .jsonl) "
     "instead of music21's airdsAirs and miscFolk.",
 )
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Sample in this many worker processes (the tunes are the same).")
 @sampling_options
-def judge(model: str, num: int, held_out: tuple[str, ...], seed: int | None, **sampling: object) -> None:
+def judge(
+    model: str, num: int, held_out: tuple[str, ...], jobs: int, seed: int | None, **sampling: object
+) -> None:
     """Sample NUM tunes the way `notegen sample` does and print a table of
     musical figures for them and for the held-out tunes (music21's airdsAirs and
     miscFolk): tunes written and failures, normal meters, exact bars, tonic
@@ -49,13 +53,8 @@ def judge(model: str, num: int, held_out: tuple[str, ...], seed: int | None, **s
     lm = load(model)
     if lm.notation not in ("notes", "abc", "midi"):
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")
-    texts, failures = [], 0
     with bar("sampling", unit="tune") as progress:
-        for i in range(num):
-            t, f = j.sample_tunes(lm, 1, seed=(seed or 0) + i, **sampling)
-            texts += t
-            failures += f
-            progress(i + 1, num)
+        texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **sampling)
     with bar("held-out tunes", unit="file") as progress:
         reference, skipped = j.held_out(list(held_out), progress)
     ref = j.judge(reference, failures=skipped)

@@ -187,6 +187,60 @@ def sample_tunes(lm: Any, num: int, seed: int = 0, prime: str = "", **options: A
     return texts, failures
 
 
+_WORKER: dict[str, Any] = {}
+
+
+def _load_worker(model: str) -> None:
+    import torch
+
+    from .checkpoint import load
+
+    torch.set_num_threads(1)
+    _WORKER["lm"] = load(model)
+
+
+def _sample_one(args: tuple[int, dict[str, Any]]) -> tuple[str | None, int]:
+    texts, failures = sample_tunes(_WORKER["lm"], 1, seed=args[0], **args[1])
+    return (texts[0] if texts else None), failures
+
+
+def sample_parallel(
+    model: str,
+    num: int,
+    seed: int = 0,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> tuple[list[str], int]:
+    """`sample_tunes` for the model at `model` (a name or path), spread over `jobs`
+    worker processes; the tunes are the same as in one process, in seed order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    texts: list[str] = []
+    failures = 0
+    todo = [(seed + i, options) for i in range(num)]
+    if jobs <= 1:
+        _load_worker(model)
+        results: Iterable[tuple[str | None, int]] = map(_sample_one, todo)
+        return _collect(results, num, progress)
+    with ProcessPoolExecutor(jobs, initializer=_load_worker, initargs=(model,)) as pool:
+        texts, failures = _collect(pool.map(_sample_one, todo), num, progress)
+    return texts, failures
+
+
+def _collect(
+    results: Iterable[tuple[str | None, int]], num: int, progress: Callable[[int, int], None] | None
+) -> tuple[list[str], int]:
+    texts, failures = [], 0
+    for i, (text, failed) in enumerate(results, 1):
+        if text is not None:
+            texts.append(text)
+        failures += failed
+        if progress:
+            progress(i, num)
+    return texts, failures
+
+
 ROWS = (
     ("tunes written", None),
     ("a normal meter (not missing, not 1/4 or 1/8)", "normal_meter"),

@@ -104,3 +104,9 @@ def test_bundled_folk_tunes_are_judged():
     assert f.tunes + f.failures == 2
     # every note of every tune written is in the pitch-class histogram
     assert sum(f.pitch_classes.values()) == sum(len(notes.parse(t).notes) for t in texts[: f.tunes])
+
+
+def test_worker_processes_sample_the_same_tunes():
+    one = judge.sample_parallel("folk", 2, seed=7, jobs=1, max_chars=60)
+    two = judge.sample_parallel("folk", 2, seed=7, jobs=2, max_chars=60)
+    assert one == two and len(one[0]) + one[1] == 2
