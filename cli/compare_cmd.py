@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import click
+
+from .options import force_option
 
 
 @click.command()
@@ -30,8 +34,16 @@ import click
     show_default=True,
     help="Where to draw the curves ('' for none).",
 )
+@force_option
 def compare(
-    text_model: str, music_model: str, temperatures: str, length: int, samples: int, seed: int, plot: str
+    text_model: str,
+    music_model: str,
+    temperatures: str,
+    length: int,
+    samples: int,
+    seed: int,
+    plot: str,
+    force: bool,
 ) -> None:
     """Sweep temperatures on a text model and a music model, side by side.
 
@@ -47,13 +59,20 @@ def compare(
     from notegen.models.compare import plot as draw
     from notegen.models.compare import sweep, table
     from notetokens.errors import NotegenError
+    from notetokens.outputs import check
 
+    if plot:
+        from notegen.pianoroll import available
+
+        check(plot, force=force)
+        if not available():
+            raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'")
     try:
         temps = tuple(float(t) for t in temperatures.split(","))
     except ValueError:
         raise NotegenError(f"--temperatures: expected numbers like 0.5,1,2, got {temperatures!r}") from None
-    if any(t <= 0 for t in temps):
-        raise NotegenError("--temperatures: every temperature must be > 0")
+    if not all(math.isfinite(t) and t > 0 for t in temps):
+        raise NotegenError("--temperatures: every temperature must be a finite number > 0")
     rows = []
     for name in (text_model, music_model):
         rows += sweep(load(name), name, temps, length=length, samples=samples, seed=seed)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from notetokens.registry import NOTATIONS
+
+from .options import force_option
 
 MUSIC = [n for n, nt in NOTATIONS.items() if nt.music]
 
@@ -26,7 +26,8 @@ MUSIC = [n for n, nt in NOTATIONS.items() if nt.music]
 @click.option(
     "--tuning", help="Tab tuning: standard, 'drop D', DADGAD, or note names like 'D2 A2 D3 G3 B3 E4'."
 )
-def convert(src: str, dst: str, **options: object) -> None:
+@force_option
+def convert(src: str, dst: str, force: bool, **options: object) -> None:
     """Convert SRC to DST; the notations follow the extensions.
 
     \b
@@ -39,12 +40,9 @@ def convert(src: str, dst: str, **options: object) -> None:
       notegen convert examples/notes/ode.txt ode.mid
       notegen convert song.mid - --to tab --melody
     """
-    from notetokens.convert import convert as run
     from notetokens.convert import convert_score, notation_for
+    from notetokens.outputs import check, write_bytes
 
-    if dst == "-":
-        data = convert_score(src, notation_for(dst, options.pop("dst_notation"), "output"), **options)  # type: ignore[arg-type]
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        run(src, dst, **options)
+    target = check(dst, force=force)  # before reading: a bad output costs nothing
+    to = notation_for(dst, options.pop("dst_notation"), "output")  # type: ignore[arg-type]
+    write_bytes(target, convert_score(src, to, **options))  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ import click
 
 from notetokens.registry import NOTATIONS
 
+from .options import force_option
+
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
@@ -19,7 +21,8 @@ from notetokens.registry import NOTATIONS
 )
 @click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="The corpus file (.jsonl).")
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: one per core).")
-def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) -> None:
+@force_option
+def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None, force: bool) -> None:
     """Build a corpus of model-text documents from SOURCES.
 
     A source is `folk` (the ABC collections music21 ships: essenFolksong,
@@ -35,9 +38,12 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) 
       notegen corpus my_tunes/ --out mine.jsonl
     """
     from notetokens.corpus import SOURCES, Corpus, build, describe, save_jsonl, source
+    from notetokens.errors import NotegenError
+    from notetokens.outputs import check
 
     from .progress import bar
 
+    check(out, force=force)  # before minutes of parsing
     total = Corpus()
     files = [s for s in sources if s not in SOURCES]
     with bar("parsing", unit="file") as progress:
@@ -46,6 +52,12 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None) 
                 total.extend(source(name, notation, progress=progress))
         if files:
             total.extend(build(files, notation, jobs=jobs, progress=progress))
+    if not total.documents:
+        first = f" (first: {total.skipped[0]})" if total.skipped else ""
+        raise NotegenError(
+            f"no {notation} documents from {total.files} file(s): "
+            f"{len(total.skipped)} skipped{first}; {out} not written"
+        )
     save_jsonl(out, total, notation)
     click.echo(
         f"{out}: {len(total.documents)} documents, {total.chars:,} characters "

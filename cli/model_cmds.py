@@ -179,7 +179,9 @@ def text(
     """Write text from a model to stdout, character by character."""
     from notegen.models.checkpoint import load
     from notegen.models.sampling import stream
+    from notetokens.outputs import check, stdout_error
 
+    check("-")  # a closed stdout fails before the model loads
     lm = load(model, device=device)
     chars = stream(
         lm,
@@ -192,13 +194,16 @@ def text(
         argmax=argmax,
     )
     out = sys.stdout
-    out.write(prime)
-    for ch in chars:
-        out.write(ch)
-        if ch == "\n":
-            out.flush()
-    out.write("\n")
-    out.flush()
+    try:
+        out.write(prime)
+        for ch in chars:
+            out.write(ch)
+            if ch == "\n":
+                out.flush()
+        out.write("\n")
+        out.flush()
+    except OSError as e:  # a full disk behind stdout, or the reader gone (| head)
+        raise stdout_error(e) from None
 
 
 @click.command("eval")

@@ -1,13 +1,47 @@
-"""Sampling options shared by `sample`, `text` and `live`, declared once."""
+"""Sampling options shared by `sample`, `text` and `live`, declared once, and the
+validators they share."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
 F = TypeVar("F", bound=Callable[..., object])
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in a range that is also finite: click's FloatRange lets nan through
+    (every comparison with nan is false) and inf where the range is open-ended.
+    `rule` says the range in words for the error ("> 0"), `hint` what to do instead."""
+
+    name = "number"
+
+    def __init__(self, *args: Any, rule: str = "", hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rule, self.hint = rule, hint
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            rv = super().convert(value, param, ctx)
+            if math.isfinite(rv):
+                return rv
+        except click.BadParameter:
+            if not self.rule:
+                raise
+        name = f"--{param.name.replace('_', '-')}" if param is not None and param.name else "the value"
+        rule = f" {self.rule}" if self.rule else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        raise click.UsageError(f"{name} must be a finite number{rule}, not {value!r}{hint}", ctx)
+
+
+def force_option(f: F) -> F:
+    """`--force`: replace a write-protected output file."""
+    return click.option(
+        "--force", is_flag=True, help="Replace output files even if they are write-protected."
+    )(f)
 
 
 def sampling_options(f: F) -> F:
@@ -16,7 +50,7 @@ def sampling_options(f: F) -> F:
             click.option(
                 "--temperature",
                 "-t",
-                type=float,
+                type=FiniteFloat(0, min_open=True, rule="> 0", hint="--argmax is the T -> 0 limit"),
                 default=1.0,
                 show_default=True,
                 help="Randomness: below 1 safer and more repetitive, above 1 wilder (must be > 0).",
@@ -26,7 +60,7 @@ def sampling_options(f: F) -> F:
             ),
             click.option(
                 "--top-p",
-                type=click.FloatRange(0, 1, min_open=True),
+                type=FiniteFloat(0, 1, min_open=True, rule="in (0, 1]"),
                 help="Sample among the likeliest characters holding this much probability.",
             ),
             click.option(

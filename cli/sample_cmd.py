@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from notetokens.errors import NotegenError
 from notetokens.score import Score
 
-from .options import sampling_options
+from .options import FiniteFloat, force_option, sampling_options
 
+WRITES = (".mid", ".midi", ".txt", ".notes", ".tab", ".abc", ".musicxml", ".xml", ".wav")
 OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .musicxml .wav), '-' prints."
 
 
@@ -40,12 +41,15 @@ OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .
 )
 @click.option("--key", help="Ask for a key, e.g. D, Em, Bb (through the tune header).")
 @click.option("--meter", help="Ask for a meter, e.g. 6/8 (through the tune header).")
-@click.option("--bpm", type=click.FloatRange(1, 999), help="Tempo in quarter notes per minute.")
+@click.option(
+    "--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), help="Tempo in quarter notes per minute."
+)
 @click.option("--program", type=click.IntRange(0, 127), help="General MIDI program (0 = piano, 73 = flute).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a piano roll to this PNG.")
 @click.option("--play", is_flag=True, help="Also play the melody to a MIDI port (--port).")
 @click.option("--port", help="MIDI output port for --play (name or part of it).")
 @click.option("--api", help="MIDI API for --play: alsa, jack, coremidi, windows.")
+@force_option
 def sample(**o: object) -> None:
     """Sample melodies from a music model and write them to --out.
 
@@ -59,11 +63,9 @@ def sample(**o: object) -> None:
     from notegen.models.checkpoint import load
     from notegen.models.melody import header_prime, prime_from, sample_melody
     from notetokens import io
-    from notetokens.errors import NotegenError
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
-    if out != "-" and not out.lower().endswith(".wav"):
-        io.for_path(out)  # a bad extension fails before any sampling
+    check_outputs(out, o["plot"], num, bool(o["force"]))  # all of them, before any sampling
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     lm = load(str(o["model"]))
@@ -93,6 +95,29 @@ def sample(**o: object) -> None:
             play_score(melody.score, str(o["port"]), api=o["api"])  # type: ignore[arg-type]
 
 
+def check_outputs(out: str, plot: object, num: int, force: bool) -> None:
+    """Every file this run will write, checked before anything is written."""
+    from notetokens.outputs import check_all
+
+    if out != "-" and not out.lower().endswith(WRITES):
+        ext = Path(out).suffix or "(none)"
+        raise NotegenError(
+            f"{out}: unknown extension {ext!r}; sample writes {', '.join(WRITES)} or '-' (standard output)"
+        )
+    paths = [numbered(out, i, num) for i in range(num)]
+    paths += [numbered(str(plot), i, num) for i in range(num)] if plot else []
+    check_all(paths, force=force)  # type: ignore[arg-type]
+    if out.lower().endswith(".wav"):
+        from notegen.synth import synthesizer
+
+        synthesizer()
+    if plot:
+        from notegen.pianoroll import available
+
+        if not available():
+            raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'")
+
+
 def _sampling(o: dict[str, object]) -> dict[str, object]:
     return {k: o[k] for k in ("temperature", "top_k", "top_p", "argmax")}
 
@@ -106,10 +131,10 @@ def numbered(path: str, i: int, n: int) -> str:
 
 def write_melody(score: Score, out: str) -> None:
     from notetokens import io, notes
+    from notetokens.outputs import write_stdout
 
     if out == "-":
-        sys.stdout.write(notes.format(score))
-        sys.stdout.flush()
+        write_stdout(notes.format(score))
     elif out.lower().endswith(".wav"):
         from notegen.synth import render_wav
 

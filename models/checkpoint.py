@@ -21,6 +21,7 @@ from notetokens.errors import NotegenError
 from notetokens.io import write_bytes
 from notetokens.vocab import CharVocab
 
+from . import ckpt_meta
 from .config import ModelConfig
 from .gru import CharGRU
 
@@ -112,6 +113,8 @@ def resolve(name: str | Path) -> Path:
     """A checkpoint file from a file, a run directory (its best checkpoint) or the
     name of a bundled model ("folk" is models/bundled/folk.safetensors)."""
     p = Path(name)
+    if p.exists() and not p.is_dir():
+        _regular(p)
     if p.is_dir():
         for candidate in (BEST, LAST):
             if (p / candidate).is_file():
@@ -129,6 +132,28 @@ def resolve(name: str | Path) -> Path:
     raise NotegenError(f"{name}: no such file or directory")
 
 
+def _regular(path: Path) -> None:
+    """A checkpoint is a regular file: reading a device or a FIFO could return
+    endless bytes or wait forever."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise NotegenError(f"{path}: no such file") from None
+    except OSError as e:
+        raise NotegenError(f"{path}: {e.strerror}") from None
+    if stat.S_ISREG(mode):
+        return
+    what = (
+        "a directory" if stat.S_ISDIR(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+        else "not a regular file"
+    )
+    raise NotegenError(f"{path}: is {what}, not a checkpoint file (.safetensors)")
+
+
 def bundled_names() -> list[str]:
     return sorted(p.stem for p in BUNDLED.glob("*.safetensors")) if BUNDLED.is_dir() else []
 
@@ -142,6 +167,7 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
+    _regular(path)
     try:
         tensors: dict[str, Tensor] = {}
         with safe_open(str(path), framework="pt", device=str(device)) as f:
@@ -149,20 +175,31 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
             for k in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
                 tensors[k] = f.get_tensor(k)
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise NotegenError(f"{path}: not a notegen checkpoint (not a valid safetensors file: {e})") from None
+        raise NotegenError(_not_safetensors(path, e)) from None
     return tensors, parse_meta(path, header)
 
 
+def _not_safetensors(path: str | Path, e: Exception) -> str:
+    """safetensors' error text on one line, cut to a readable length."""
+    text = " ".join(str(e).split())
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{path}: not a notegen checkpoint (not a valid safetensors file: {text})"
+
+
 def read_meta(path: str | Path) -> dict[str, Any]:
-    """A checkpoint's parsed metadata from its header alone (no weights read)."""
+    """A checkpoint's parsed and checked metadata from its header alone (no
+    weights read)."""
     from safetensors import SafetensorError, safe_open
 
+    _regular(Path(path))
     try:
         with safe_open(str(path), framework="numpy") as f:
             header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
-        raise NotegenError(f"{path}: not a notegen checkpoint (not a valid safetensors file: {e})") from None
-    return parse_meta(Path(path), header)
+        raise NotegenError(_not_safetensors(path, e)) from None
+    meta = parse_meta(Path(path), header)
+    ckpt_meta.checked(Path(path), meta)
+    return meta
 
 
 def parse_meta(path: Path, header: dict[str, str]) -> dict[str, Any]:
@@ -182,18 +219,10 @@ def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> Loaded
     path = resolve(path_or_name)
     device = _device(device)
     tensors, meta = read(path, device)
-    try:
-        config = ModelConfig.from_dict(meta["config"])
-        vocab = CharVocab.from_dict(meta["vocab"])
-        notation = str(meta["notation"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise NotegenError(f"{path}: checkpoint metadata is incomplete or invalid ({e})") from None
-    if config.vocab_size != len(vocab):
-        raise NotegenError(
-            f"{path}: config says {config.vocab_size} tokens but the vocabulary has {len(vocab)}"
-        )
-    model = CharGRU(config)
+    config, vocab, notation = ckpt_meta.checked(path, meta)
     weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
+    ckpt_meta.weights(path, config, weights)  # before CharGRU allocates anything
+    model = CharGRU(config)
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:
@@ -203,7 +232,6 @@ def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> Loaded
 
 
 def _device(device: str | torch.device) -> torch.device:
-    try:
-        return torch.device(device)
-    except RuntimeError as e:
-        raise NotegenError(f"unknown device {device!r} ({e})") from None
+    from .runtime import pick_device
+
+    return pick_device(str(device))

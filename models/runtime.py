@@ -21,12 +21,22 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
         return torch.device("cpu")
     try:
         device = torch.device(name)
-    except RuntimeError:
+    except (RuntimeError, TypeError):
         raise NotegenError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise NotegenError(f"device {name!r} is not supported; use auto, cpu, cuda, cuda:N or mps")
+    if device.type == "cpu" and device.index not in (None, 0):
+        raise NotegenError(f"device {name!r}: there is one cpu device; use cpu")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise NotegenError("device cuda was asked for but CUDA is not available")
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", local_rank)
+    if device.type == "cuda" and device.index >= torch.cuda.device_count():
+        raise NotegenError(f"device {device} does not exist: {torch.cuda.device_count()} CUDA device(s) here")
+    if device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise NotegenError("device mps was asked for but MPS is not available")
     return device
 
 

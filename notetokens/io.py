@@ -1,15 +1,14 @@
 """Reading and writing scores as files: notation by extension, errors naming the
-file, and atomic writes (a temporary file renamed into place), so a failed
-conversion never leaves half a file or destroys the one already there."""
+file, and writes by the rules of `outputs` (a temporary file renamed into place),
+so a failed conversion never leaves half a file or destroys the one already there."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .errors import NotegenError, ParseError
+from .outputs import write_bytes
 from .registry import Notation, for_path, get
 from .score import Score
 
@@ -63,35 +62,7 @@ def render(score: Score, notation: Notation, **options: Any) -> bytes:
 
 
 def write(score: Score, path: str | Path, notation: str | None = None, **options: Any) -> None:
-    """Format a Score and write it atomically."""
+    """Format a Score and write it (atomically to a regular file)."""
     nt = get(notation) if notation else for_path(path)
     write_bytes(path, render(score, nt, **options))
 
-
-def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise NotegenError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        os.chmod(tmp, _mode(path))  # mkstemp makes 0600; a user expects an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode(path: Path) -> int:
-    """The existing file's mode, or what a new file gets under the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -94,12 +94,12 @@ def test_a_plain_safetensors_file_is_not_a_checkpoint(tmp_path):
 def test_a_save_interrupted_in_process_leaves_the_old_file(tmp_path, monkeypatch, make_untrained):
     lm = make_untrained("text", [TEXT])
     path = _save(lm, tmp_path / "m.safetensors", version=1)
-    import notetokens.io
+    import notetokens.outputs
 
     def crash(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(notetokens.io.os, "replace", crash)
+    monkeypatch.setattr(notetokens.outputs.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         _save(make_untrained("text", [TEXT], seed=1), path, version=2)
     monkeypatch.undo()
