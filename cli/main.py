@@ -28,6 +28,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# `notegen` alone shows the help (click 8.2+ raises this; 8.1 prints and exits itself)
+_NO_ARGS_IS_HELP: type[BaseException] | tuple[()] = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -96,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     except NotegenError as e:
         report(e)
         sys.exit(2)
-    except click.exceptions.NoArgsIsHelpError as e:
+    except _NO_ARGS_IS_HELP as e:
         e.show()
         sys.exit(e.exit_code)
     except click.UsageError as e:
