@@ -80,6 +80,7 @@ class TrainConfig:
     eval_every: int = 200  # steps between validations and checkpoints
     seed: int = 0  # model init, dropout and the validation split
     device: str = "auto"  # auto = cuda, then mps, then cpu
+    precision: str = "auto"  # "auto" (bf16 where the device runs it fast), "fp32" or "bf16"
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.seq_len < 1:
@@ -96,6 +97,8 @@ class TrainConfig:
             raise NotegenError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if self.eval_every < 1:
             raise NotegenError("eval_every must be >= 1")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise NotegenError(f"unknown precision {self.precision!r}; known: auto, fp32, bf16")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,13 +1,20 @@
-"""Training data as contiguous streams for truncated back-propagation through time.
+"""Training data as rows for truncated back-propagation through time.
 
-Documents are encoded bos + text + eos and concatenated into one id stream. The
-stream is cut into B equal rows read side by side: batch i is columns
-[i*T, (i+1)*T) of every row, so row r of batch i+1 continues row r of batch i and
-the trainer can carry the hidden state from one batch to the next.
+Documents are encoded bos + text + eos. Two layouts, both B rows read side by
+side, batch i being columns [i*T, (i+1)*T) of every row, so row r of batch i+1
+continues row r of batch i and the trainer carries the hidden state across:
+
+- `make_streams`: one contiguous stream cut into B equal rows (plain text, where a
+  document boundary is only a file boundary);
+- `make_documents`: each row is its own queue of whole documents (tunes), every
+  document starting at a chunk boundary with `keep` 0 there, so the trainer starts
+  it from the zero state that sampling starts from; a document that ends inside a
+  chunk is followed by padding the loss ignores, so no chunk mixes two documents.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,22 +22,27 @@ import torch
 from torch import Tensor
 
 from notetokens.errors import NotegenError
-from notetokens.vocab import BOS, CharVocab, Tokenizer
+from notetokens.vocab import BOS, PAD, CharVocab, Tokenizer
 
 IGNORE = -100  # cross_entropy's ignore_index: targets that carry no information
 MIN_DOCS_TO_SPLIT = 10  # below this, validation takes the tail of every document
 
 
-def encode_stream(documents: list[str], vocab: CharVocab) -> Tensor:
-    """One long (N,) int64 stream of framed documents."""
+def encode_documents(documents: list[str], vocab: CharVocab) -> list[list[int]]:
+    """Each document's ids, framed bos + text + eos."""
     unknown = vocab.unknown("".join(documents))
     if unknown:
         shown = "".join(unknown[:20])
         raise NotegenError(f"the corpus has characters the model's vocabulary lacks: {shown!r}")
     tok = Tokenizer(vocab)
+    return [tok.encode(doc) for doc in documents]
+
+
+def encode_stream(documents: list[str], vocab: CharVocab) -> Tensor:
+    """One long (N,) int64 stream of framed documents."""
     ids: list[int] = []
-    for doc in documents:
-        ids.extend(tok.encode(doc))
+    for doc in encode_documents(documents, vocab):
+        ids.extend(doc)
     return torch.tensor(ids, dtype=torch.long)
 
 
@@ -64,8 +76,11 @@ class Streams:
     """B rows of inputs and targets, (B, L) each; targets are inputs shifted by one."""
 
     inputs: Tensor  # (B, L) ids
-    targets: Tensor  # (B, L) ids, IGNORE where the target is a bos token
+    targets: Tensor  # (B, L) ids, IGNORE where the target is a bos token or padding
     seq_len: int  # T: columns per batch
+    # (B, steps) float: 0 where a row's chunk starts a new document (state reset),
+    # 1 where it continues the one before; None for one contiguous stream
+    keeps: Tensor | None = None
 
     @property
     def rows(self) -> int:
@@ -82,12 +97,22 @@ class Streams:
         hi = lo + self.seq_len
         return self.inputs[:, lo:hi], self.targets[:, lo:hi]
 
-    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+    def keep(self, i: int) -> Tensor | None:
+        """(B,) 0/1: which rows carry their state into batch i (None: all of them)."""
+        return None if self.keeps is None else self.keeps[:, i]
+
+    @property
+    def padding(self) -> float:
+        """The share of positions that are padding (no target, no document)."""
+        return float((self.inputs == PAD).sum()) / max(1, self.inputs.numel())
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor, Tensor | None]]:
         for i in range(self.steps):
-            yield self.batch(i)
+            yield (*self.batch(i), self.keep(i))
 
     def to(self, device: torch.device | str) -> Streams:
-        return Streams(self.inputs.to(device), self.targets.to(device), self.seq_len)
+        keeps = None if self.keeps is None else self.keeps.to(device)
+        return Streams(self.inputs.to(device), self.targets.to(device), self.seq_len, keeps)
 
 
 def make_streams(
@@ -111,3 +136,47 @@ def make_streams(
     targets = targets.view(world * rows, length)
     mine = slice(rank * rows, (rank + 1) * rows)
     return Streams(inputs[mine].contiguous(), targets[mine].contiguous(), min(seq_len, length))
+
+
+def make_documents(
+    documents: list[list[int]], batch_size: int, seq_len: int, *, rank: int = 0, world: int = 1
+) -> Streams:
+    """Lay framed documents out as `world * batch_size` rows of whole documents and
+    keep this rank's rows.
+
+    Each document becomes ceil((n - 1) / T) chunks of T columns (its last chunk
+    padded); a document goes to the row with the fewest chunks so far, so rows end
+    about together (the rest of a shorter row is padding). Every rank computes the
+    same layout, so all ranks run the same number of steps.
+    """
+    docs = [d for d in documents if len(d) > 1]
+    if len(docs) < world:
+        raise NotegenError(f"the corpus is too small to train on ({len(docs)} documents)")
+    longest = max(len(d) - 1 for d in docs)
+    t = max(1, min(seq_len, longest))
+    rows = max(1, min(batch_size, len(docs) // world))
+    n_rows = world * rows
+    queues: list[list[list[int]]] = [[] for _ in range(n_rows)]
+    heap = [(0, r) for r in range(n_rows)]
+    for d in docs:
+        used, r = heapq.heappop(heap)
+        queues[r].append(d)
+        heapq.heappush(heap, (used + -(-(len(d) - 1) // t), r))
+    steps = max(used for used, _ in heap)
+    inputs = torch.full((n_rows, steps * t), PAD, dtype=torch.long)
+    targets = torch.full((n_rows, steps * t), IGNORE, dtype=torch.long)
+    keeps = torch.zeros(n_rows, steps)
+    for r, queue in enumerate(queues):
+        col = 0
+        for d in queue:
+            n = len(d) - 1
+            ids = torch.tensor(d, dtype=torch.long)
+            inputs[r, col : col + n] = ids[:-1]
+            targets[r, col : col + n] = ids[1:]
+            chunks = -(-n // t)
+            keeps[r, col // t + 1 : col // t + chunks] = 1.0
+            col += chunks * t
+    targets[targets == BOS] = IGNORE
+    mine = slice(rank * rows, (rank + 1) * rows)
+    return Streams(inputs[mine].contiguous(), targets[mine].contiguous(), t,
+                   keeps[mine].contiguous())

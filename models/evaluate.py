@@ -12,20 +12,25 @@ import torch
 import torch.nn.functional as F
 
 from notetokens.errors import NotegenError, ParseError
+from notetokens.vocab import CharVocab
 
 from .checkpoint import LoadedModel
-from .data import IGNORE, Streams, encode_stream, make_streams
+from .data import IGNORE, Streams, encode_documents, encode_stream, make_documents, make_streams
+from .gru import mask_hidden
 
 
 def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) and target count over all of `data`,
-    the hidden state carried across batches as in training."""
+    the hidden state carried across batches (and reset at document starts) as in
+    training."""
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
     hidden = None
     with torch.inference_mode():
-        for x, y in data:
+        for x, y, keep in data:
+            if hidden is not None and keep is not None:
+                hidden = mask_hidden(hidden, keep)
             logits, hidden = model(x, hidden)  # (B, T, V)
             total += F.cross_entropy(
                 logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="sum"
@@ -35,15 +40,30 @@ def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
     return total, count
 
 
+def layout(
+    notation: str, documents: list[str], vocab: CharVocab, batch_size: int, seq_len: int,
+    *, rank: int = 0, world: int = 1,
+) -> Streams:
+    """The rows a model of `notation` is trained and scored on: music documents
+    (tunes) each from the zero state sampling starts from, text as one stream."""
+    import notetokens
+
+    if notetokens.get(notation).music:
+        return make_documents(encode_documents(documents, vocab), batch_size, seq_len,
+                              rank=rank, world=world)
+    return make_streams(encode_stream(documents, vocab), batch_size, seq_len,
+                        rank=rank, world=world)
+
+
 def bits_per_char(
     lm: LoadedModel, documents: list[str], *, batch_size: int = 16, seq_len: int = 256
 ) -> float:
-    """Bits per character of `documents` (the end token of each counts as one)."""
+    """Bits per character of `documents` (the end token of each counts as one),
+    read as in training: a tune from the zero state, text as one stream."""
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("no text to evaluate on")
-    ids = encode_stream(docs, lm.vocab)
-    data = make_streams(ids, batch_size, seq_len).to(lm.device)
+    data = layout(lm.notation, docs, lm.vocab, batch_size, seq_len).to(lm.device)
     nll, count = stream_nll(lm.model, data)
     return nll / max(1, count) / math.log(2)
 

@@ -67,3 +67,11 @@ def hidden_tensors(hidden: Hidden) -> list[Tensor]:
 
 def hidden_from(tensors: list[Tensor], cell: str) -> Hidden:
     return (tensors[0], tensors[1]) if cell == "lstm" else tensors[0]
+
+
+def mask_hidden(hidden: Hidden, keep: Tensor) -> Hidden:
+    """The state with row b zeroed where keep[b] is 0 (a new document starts there)."""
+    k = keep.view(1, -1, 1).to(hidden_tensors(hidden)[0].dtype)
+    if isinstance(hidden, tuple):
+        return (hidden[0] * k, hidden[1] * k)
+    return hidden * k

@@ -27,11 +27,11 @@ import notetokens
 from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
-from . import checkpoint, runtime, trainstate
+from . import checkpoint, precision, runtime, trainstate
 from .config import ModelConfig, TrainConfig, preset
-from .data import IGNORE, Streams, encode_stream, make_streams, split_documents
-from .evaluate import stream_nll
-from .gru import CharGRU, Hidden, detach_hidden
+from .data import IGNORE, Streams, split_documents
+from .evaluate import layout, stream_nll
+from .gru import CharGRU, Hidden, detach_hidden, mask_hidden
 from .schedule import lr_at
 
 LN2 = math.log(2)
@@ -50,6 +50,8 @@ class TrainResult:
     chars_per_sec: float  # training tokens per second over all processes
     train_seconds: float  # time inside the step loop (no validation or saving)
     param_checksum: float  # sum of all weights: equal on every rank of a DDP run
+    precision: str = "fp32"  # what the step loop ran in: "fp32" or "bf16"
+    padding: float = 0.0  # share of training positions that are padding (tunes end mid-chunk)
     history: list[dict[str, float]] = field(default_factory=list)
 
     @property
@@ -150,13 +152,12 @@ class _Run:
     def _data(self, vocab: CharVocab) -> tuple[Streams, Streams | None]:
         c, d = self.config, self.dist
         train_docs, val_docs = split_documents(self.documents, c.val_fraction, c.seed)
-        train = make_streams(encode_stream(train_docs, vocab), c.batch_size, c.seq_len,
-                             rank=d.rank, world=d.world)
+        train = layout(self.notation, train_docs, vocab, c.batch_size, c.seq_len,
+                       rank=d.rank, world=d.world)
         val = None
-        if val_docs:
-            ids = encode_stream(val_docs, vocab)
-            if ids.numel() > 1:  # every rank validates on all of it: same numbers everywhere
-                val = make_streams(ids, c.batch_size, c.seq_len)
+        if val_docs and sum(len(v) for v in val_docs) > 0:
+            # every rank validates on all of it: same numbers everywhere
+            val = layout(self.notation, val_docs, vocab, c.batch_size, c.seq_len)
         return train.to(self.device), val.to(self.device) if val else None
 
     def _prepare(self, resume: bool, overwrite: bool) -> dict[str, Any] | None:
@@ -219,6 +220,7 @@ class _Run:
         per_epoch = train_data.steps
         total = _total_steps(c, per_epoch)
         step = int(state["step"])
+        mode = precision.resolve(c.precision, device)
         self._ctx = (model, vocab, mcfg, optimizer)
         self._state = state
         bar = _progress(progress and dist.main, total, step)
@@ -234,15 +236,20 @@ class _Run:
                 batch_index = step % per_epoch
                 if batch_index == 0 or hidden is None:
                     hidden = model.init_hidden(train_data.rows, device)
+                keep = train_data.keep(batch_index)
+                if keep is not None:
+                    hidden = mask_hidden(hidden, keep)  # tunes start from the zero state
                 x, y = train_data.batch(batch_index)
                 lr = lr_at(step, total, c.lr, schedule=c.schedule, warmup=c.warmup_steps)
                 for g in optimizer.param_groups:
                     g["lr"] = lr
                 t0 = time.perf_counter()
                 net.train()
-                logits, hidden = net(x, hidden)  # (B, T, V)
+                with precision.autocast(mode, device):
+                    logits, hidden = net(x, hidden)  # (B, T, V)
                 hidden = detach_hidden(hidden)
-                loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE)
+                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
+                                       ignore_index=IGNORE)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if c.grad_clip > 0:
@@ -283,6 +290,7 @@ class _Run:
             chars_per_sec=chars / loop_time if loop_time else 0.0, train_seconds=loop_time,
             param_checksum=float(sum(p.detach().double().sum().item() for p in model.parameters())),
             history=list(self._state["history"]),
+            precision=mode, padding=train_data.padding,
         )
 
     def _checkpoint(self, step: int, per_epoch: int, val_data: Streams | None,

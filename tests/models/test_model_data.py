@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from notegen.models.data import IGNORE, encode_stream, make_streams, split_documents
+from notegen.models.data import IGNORE, encode_stream, make_documents, make_streams, split_documents
 from notetokens.errors import NotegenError
-from notetokens.vocab import BOS, EOS, CharVocab
+from notetokens.vocab import BOS, EOS, PAD, CharVocab
 
 
 def test_batches_are_contiguous_rows():
@@ -52,3 +52,55 @@ def test_split_by_documents_or_tails():
     assert split_documents(docs, 0.1, seed=3) == (train, val)
     train, val = split_documents(["x" * 100], 0.1, seed=0)
     assert train == ["x" * 90] and val == ["x" * 10]
+
+
+def _docs(lengths):
+    """Framed documents of the given text lengths with ids that tell them apart."""
+    return [[BOS, *[10 + 100 * i + j for j in range(n)], EOS] for i, n in enumerate(lengths)]
+
+
+def test_document_rows_never_mix_two_documents_in_a_chunk():
+    docs = _docs([5, 30, 12, 7, 19, 3, 25, 40])
+    s = make_documents(docs, batch_size=3, seq_len=8)
+    assert s.rows == 3 and s.seq_len == 8
+    targets_seen = []
+    for i in range(s.steps):
+        x, y = s.batch(i)
+        keep = s.keep(i)
+        for r in range(s.rows):
+            real = x[r][x[r] != PAD].tolist()
+            # one document per chunk (ids of document i lie in [10 + 100 i, 110 + 100 i))
+            owners = {(v - 10) // 100 for v in real if v >= 10}
+            assert len(owners) <= 1
+            if real and real[0] == BOS:
+                assert keep[r] == 0  # a document starts from the zero state
+            elif real:
+                assert keep[r] == 1  # ... and carries it through its later chunks
+            # padding is never a target, and padding only follows the document's end
+            assert (y[r][x[r] == PAD] == IGNORE).all()
+            if PAD in x[r].tolist():
+                first_pad = x[r].tolist().index(PAD)
+                assert (x[r][first_pad:] == PAD).all()
+            targets_seen += [t for t in y[r].tolist() if t != IGNORE]
+    # every document's targets (all of it but the bos) appear exactly once
+    expected = [t for d in docs for t in d[1:]]
+    assert sorted(targets_seen) == sorted(expected)
+    assert 0 < s.padding < 1
+
+
+def test_document_rows_are_balanced_and_ranks_agree():
+    docs = _docs([49] * 6 + [8] * 12)  # 50 and 9 targets each: 5 chunks and 1
+    s = make_documents(docs, batch_size=4, seq_len=10)
+    # 6 x 5 chunks + 12 x 1 chunk = 42 chunks over 4 rows: the longest row has 11
+    assert s.steps == 11
+    a = make_documents(docs, 2, 10, rank=0, world=2)
+    b = make_documents(docs, 2, 10, rank=1, world=2)
+    assert a.steps == b.steps and a.rows == b.rows == 2
+    assert not (set(a.inputs.flatten().tolist()) & set(b.inputs.flatten().tolist())) - {PAD, BOS, EOS}
+    with pytest.raises(NotegenError, match="too small"):
+        make_documents(_docs([3]), 4, 10, world=2)
+
+
+def test_a_stream_has_no_padding_and_no_resets():
+    s = make_streams(torch.arange(10, 1010), batch_size=4, seq_len=10)
+    assert s.padding == 0 and s.keep(0) is None

@@ -75,3 +75,25 @@ def test_evaluate_a_text_model_reports_only_bits_per_char(text_run, text):
     report = evaluate_model(lm, [text[:100]], n_samples=3)
     assert report.validity_rate is None and report.samples is None
     assert report.bits_per_char == pytest.approx(bits_per_char(lm, [text[:100]]))
+
+
+def test_tunes_are_scored_each_from_the_zero_state(make_untrained):
+    import torch
+    import torch.nn.functional as F
+
+    from notetokens.vocab import Tokenizer
+
+    lm = make_untrained("notes", MELODIES)
+    # scoring each tune alone from a zero state, as sampling starts it ...
+    nll = count = 0.0
+    for m in MELODIES:
+        ids = torch.tensor([Tokenizer(lm.vocab).encode(m)])
+        with torch.inference_mode():
+            logits, _ = lm.model(ids[:, :-1], None)
+        nll += F.cross_entropy(logits[0], ids[0, 1:], reduction="sum").item()
+        count += ids.shape[1] - 1
+    alone = nll / count / math.log(2)
+    # ... gives the same figure as batched scoring, whatever the batch layout
+    for batch_size, seq_len in ((1, 7), (3, 16), (16, 256)):
+        assert bits_per_char(lm, MELODIES, batch_size=batch_size, seq_len=seq_len) == \
+            pytest.approx(alone, rel=1e-5)

@@ -31,18 +31,28 @@ def test_tiny_model_overfits_tiny_text(text_run):
     assert meta["metrics"]["val_bpc"] == pytest.approx(result.val_loss / 0.6931471805599453)
 
 
-def test_resume_after_interruption_equals_uninterrupted_run(tmp_path):
-    # dropout on, so the restored RNG state matters too
+TUNES = [
+    "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 | A4 F#4 D4:3 | " * (1 + i % 4) + "E4:6"
+    for i in range(12)
+]
+
+
+@pytest.mark.parametrize(("notation", "precision"), [("text", "fp32"), ("notes", "auto")])
+def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, notation, precision):
+    # dropout on, so the restored RNG state matters too; tunes (notes) train one per
+    # row from the zero state, text as one stream; auto is bf16 where the CPU has it
     mcfg = PRESETS["tiny"].__class__(embed_dim=8, hidden_size=16, num_layers=2, dropout=0.2)
-    docs = [SMALL]
-    full = train(docs, "text", tmp_path / "a", _cfg(), model_config=mcfg, progress=False)
-    part = train(docs, "text", tmp_path / "b", _cfg(), model_config=mcfg, progress=False,
+    docs = [SMALL] if notation == "text" else TUNES
+    cfg = _cfg(precision=precision, batch_size=3)
+    full = train(docs, notation, tmp_path / "a", cfg, model_config=mcfg, progress=False)
+    assert (full.padding > 0) == (notation == "notes")
+    part = train(docs, notation, tmp_path / "b", cfg, model_config=mcfg, progress=False,
                  on_step=lambda step: step == 7)  # stops like Ctrl-C after step 7
     assert part.interrupted and part.step == 7
     _, meta = checkpoint.read(tmp_path / "b" / "last.safetensors")
     assert meta["train_state"]["step"] == 7
     assert any(k.startswith("_train.optim.") for k in checkpoint.read(tmp_path / "b" / "last.safetensors")[0])
-    rest = train(docs, "text", tmp_path / "b", _cfg(), model_config=mcfg, resume=True,
+    rest = train(docs, notation, tmp_path / "b", cfg, model_config=mcfg, resume=True,
                  progress=False)
     assert rest.step == 12 and not rest.interrupted
     assert rest.param_checksum == pytest.approx(full.param_checksum, abs=1e-9)
@@ -96,3 +106,23 @@ def test_schedules_and_cells_train(tmp_path, schedule):
     lm = checkpoint.load(tmp_path / schedule)
     assert lm.config.cell == mcfg.cell and r.step == 8
     assert json.loads(json.dumps(lm.meta["train_config"]))["schedule"] == schedule
+
+
+def test_precision_is_bf16_only_where_the_device_runs_it(tmp_path):
+    from notegen.models.precision import bf16_supported, resolve
+
+    cpu = torch.device("cpu")
+    fp32 = train([SMALL], "text", tmp_path / "f", _cfg(steps=3, precision="fp32"), progress=False)
+    auto = train([SMALL], "text", tmp_path / "a", _cfg(steps=3, precision="auto"), progress=False)
+    assert fp32.precision == "fp32"
+    assert auto.precision == ("bf16" if bf16_supported(cpu) else "fp32")
+    if not bf16_supported(cpu):
+        with pytest.raises(NotegenError, match="bfloat16"):
+            resolve("bf16", cpu)
+    else:
+        # bf16 arithmetic, fp32 weights: the checkpoint holds fp32 and the runs differ
+        lm = checkpoint.load(tmp_path / "a")
+        assert all(p.dtype == torch.float32 for p in lm.model.parameters())
+        assert auto.param_checksum != fp32.param_checksum
+    with pytest.raises(NotegenError, match="precision"):
+        TrainConfig(precision="fp16")
