@@ -1,43 +1,69 @@
-"""Training throughput: notegen's `train()` against a minimal plain-PyTorch loop of
-the same model, batch and sequence length, alternating in one run.
+"""Training throughput and quality: notegen's `train()` against the plain fp32
+PyTorch loop of the same model, on the same characters, in one run.
 
-    python benchmarks/bench_train.py [--preset small] [--steps 30] [--threads 2]
+For every thread count and batch shape, the two loops alternate (plain, then
+notegen) and each trains a fresh model for the same number of characters at the
+same constant learning rate; we report characters per second inside the step
+loop, the ratio, the training loss along the way (the loss curves) and the
+validation bits per character of both models after the same characters, scored
+in fp32 on the same held-out text.
+
+    python benchmarks/bench_train.py                        # small, threads 1,2, batch 32,64
+    python benchmarks/bench_train.py --threads 2 --batch-sizes 64,128 --seq-lens 128,256
+    python benchmarks/bench_train.py --corpus data/kjv-train.jsonl --chars 400000
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
-import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from notegen.models import checkpoint
 from notegen.models.config import preset
 from notegen.models.data import encode_stream, make_streams
+from notegen.models.evaluate import stream_nll
 from notegen.models.training import TrainConfig, train
 from notetokens.vocab import CharVocab
 
+LR = 3e-3
 WORDS = [
     "the", "of", "and", "to", "in", "that", "he", "was", "for", "it", "with", "as", "his", "on",
     "be", "at", "by", "had", "not", "are", "but", "from", "or", "have", "an", "they", "which",
     "one", "you", "were", "her", "all", "she", "there", "would", "their", "we", "him", "been",
     "has", "when", "who", "will", "more", "no", "if", "out", "so", "said", "what", "up", "its",
-    "about", "into", "than", "them", "can", "only"
+    "about", "into", "than", "them", "can", "only", "unto", "lord", "god", "israel", "king",
 ]
 
 
-def corpus(chars: int, seed: int = 0) -> list[str]:
+def synthetic(chars: int, seed: int) -> list[str]:
+    """Documents of words with a little structure (a word prefers a few successors)."""
     rng = random.Random(seed)
+    follow = {w: random.Random(w).sample(WORDS, 6) for w in WORDS}
     docs, total = [], 0
     while total < chars:
-        doc = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120))) + ".\n"
+        w, words = rng.choice(WORDS), []
+        for _ in range(rng.randint(40, 120)):
+            words.append(w)
+            w = rng.choice(follow[w]) if rng.random() < 0.8 else rng.choice(WORDS)
+        doc = " ".join(words) + ".\n"
         docs.append(doc)
         total += len(doc)
     return docs
+
+
+def from_jsonl(path: str, chars: int, held_out: int) -> tuple[list[str], list[str]]:
+    text = "".join(json.loads(line)["text"] + "\n" for line in Path(path).read_text().splitlines()
+                   if line.strip())
+    return [text[:chars]], [text[-held_out:]]
 
 
 class PlainGRU(nn.Module):
@@ -53,19 +79,20 @@ class PlainGRU(nn.Module):
         return self.head(self.drop(out)), h
 
 
-def plain_loop(docs: list[str], name: str, batch: int, seq: int, steps: int) -> float:
-    """Characters per second of the textbook loop (same model shape and optimizer)."""
+def plain_loop(docs, val, name, batch, seq, steps, marks):
+    """The textbook loop: fp32, default AdamW, hidden state carried and detached."""
     vocab = CharVocab.build(docs)
     c = preset(name)
     data = make_streams(encode_stream(docs, vocab), batch, seq)
     torch.manual_seed(0)
     model = PlainGRU(len(vocab), c.embed_dim, c.hidden_size, c.num_layers, c.dropout)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.99), weight_decay=0.01)
-    h = None
-    t0 = time.perf_counter()
-    chars = 0
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, betas=(0.9, 0.99), weight_decay=0.01)
+    h, curve, recent, elapsed, chars = None, [], [], 0.0, 0
     for i in range(steps):
         x, y = data.batch(i % data.steps)
+        if i % data.steps == 0:
+            h = None
+        t0 = time.perf_counter()
         logits, h = model(x, h)
         h = h.detach()
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100)
@@ -73,49 +100,64 @@ def plain_loop(docs: list[str], name: str, batch: int, seq: int, steps: int) -> 
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        elapsed += time.perf_counter() - t0
         chars += x.numel()
-    return chars / (time.perf_counter() - t0)
+        recent = [*recent, loss.item()][-10:]
+        if i + 1 in marks:
+            curve.append(sum(recent) / len(recent) / math.log(2))
+    return chars / elapsed, curve, val_bpc(model, val, vocab)
 
 
-def notegen_loop(docs: list[str], name: str, batch: int, seq: int, steps: int) -> tuple[float, float]:
-    """(chars/s inside the step loop, chars/s over the whole call incl. setup and saving)."""
+def notegen_loop(docs, val, name, batch, seq, steps, marks, precision):
     with tempfile.TemporaryDirectory() as out:
-        t0 = time.perf_counter()
-        r = train(docs, "text", out, TrainConfig(preset=name, batch_size=batch, seq_len=seq,
-                                                 steps=steps, eval_every=10**9, val_fraction=0.0,
-                                                 device="cpu"), progress=False)
-        wall = time.perf_counter() - t0
-    return r.chars_per_sec, r.step * batch * seq / wall
+        cfg = TrainConfig(preset=name, batch_size=batch, seq_len=seq, steps=steps, lr=LR,
+                          schedule="constant", warmup_steps=0, eval_every=marks[0],
+                          val_fraction=0.0, device="cpu", precision=precision)
+        r = train(docs, "text", out, cfg, progress=False)
+        lm = checkpoint.load(Path(out) / checkpoint.LAST)
+        curve = [h["train_loss"] / math.log(2) if h["train_loss"] is not None else math.nan
+                 for h in r.history if h["step"] in marks]
+        return r.chars_per_sec, curve, val_bpc(lm.model, val, lm.vocab), r.precision
+
+
+def val_bpc(model, val, vocab) -> float:
+    nll, count = stream_nll(model, make_streams(encode_stream(val, vocab), 16, 256))
+    return nll / count / math.log(2)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="small")
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--seq-len", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--batch-sizes", default="32,64")
+    ap.add_argument("--seq-lens", default="128")
+    ap.add_argument("--chars", type=int, default=300_000, help="training characters per run")
+    ap.add_argument("--precision", default="auto")
+    ap.add_argument("--corpus", help="a `notegen corpus` jsonl file instead of synthetic text")
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    docs = corpus(a.batch_size * a.seq_len * a.steps + 10_000)
-    vocab_size = len(CharVocab.build(docs))
-    from notegen.models.gru import CharGRU
-
-    params = CharGRU(preset(a.preset).with_vocab(vocab_size)).num_parameters()
-    plain, ours, ours_wall = [], [], []
-    for _ in range(a.rounds):  # alternate, so drift in machine load hits both alike
-        plain.append(plain_loop(docs, a.preset, a.batch_size, a.seq_len, a.steps))
-        loop, wall = notegen_loop(docs, a.preset, a.batch_size, a.seq_len, a.steps)
-        ours.append(loop)
-        ours_wall.append(wall)
-    p, o, w = statistics.median(plain), statistics.median(ours), statistics.median(ours_wall)
-    print(f"preset {a.preset} ({params:,} parameters), batch {a.batch_size} x {a.seq_len}, "
-          f"{a.steps} steps x {a.rounds} rounds, {a.threads} threads, torch {torch.__version__}")
-    print(f"plain PyTorch loop        {p:>10,.0f} chars/s")
-    print(f"notegen train (step loop) {o:>10,.0f} chars/s   ratio {o / p:.2f}x")
-    print(f"notegen train (whole call, incl. data prep, final validation, 2 saves) "
-          f"{w:>10,.0f} chars/s   ratio {w / p:.2f}x")
+    if a.corpus:
+        docs, val = from_jsonl(a.corpus, a.chars, 50_000)
+    else:
+        docs, val = synthetic(a.chars, 0), synthetic(50_000, 1)
+    print(f"preset {a.preset}, {a.chars:,} training characters per run, torch {torch.__version__}, "
+          f"lr {LR} constant; plain = fp32 textbook loop; notegen = train(precision={a.precision})")
+    print("| threads | batch x seq | plain chars/s | notegen chars/s | ratio | precision | "
+          "train bpc along the run (plain / notegen) | val bpc plain | val bpc notegen |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for threads in map(int, a.threads.split(",")):
+        torch.set_num_threads(threads)
+        for batch in map(int, a.batch_sizes.split(",")):
+            for seq in map(int, a.seq_lens.split(",")):
+                # notegen reports its training loss every 10 steps: marks on multiples of 10
+                steps = max(40, a.chars // (batch * seq) // 40 * 40)
+                marks = [steps * k // 4 for k in range(1, 5)]
+                p_speed, p_curve, p_val = plain_loop(docs, val, a.preset, batch, seq, steps, marks)
+                n_speed, n_curve, n_val, prec = notegen_loop(docs, val, a.preset, batch, seq,
+                                                             steps, marks, a.precision)
+                curve = ", ".join(f"{p:.2f}/{n:.2f}" for p, n in zip(p_curve, n_curve, strict=False))
+                print(f"| {threads} | {batch} x {seq} | {p_speed:,.0f} | {n_speed:,.0f} | "
+                      f"{n_speed / p_speed:.2f}x | {prec} | {curve} | {p_val:.3f} | {n_val:.3f} |",
+                      flush=True)
 
 
 if __name__ == "__main__":
