@@ -85,7 +85,7 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     default="auto",
     show_default=True,
     help="Arithmetic of the training step: auto = bfloat16 where the CPU or GPU runs it fast "
-    "(weights stay fp32), else fp32.",
+    "and the model is wide enough to gain (small, base), else fp32; weights stay fp32.",
 )
 def train(
     corpus: tuple[str, ...],

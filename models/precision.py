@@ -16,6 +16,9 @@ import torch
 from notetokens.errors import NotegenError
 
 PRECISIONS = ("auto", "fp32", "bf16")
+# Below this state width the casts cost more than bfloat16 saves (measured on a
+# CPU with AMX: hidden 48 ran at 0.6x of fp32, 384 at 1.4-2x; benchmarks/models.md).
+AUTO_MIN_HIDDEN = 256
 
 
 def bf16_supported(device: torch.device) -> bool:
@@ -30,14 +33,15 @@ def bf16_supported(device: torch.device) -> bool:
     return False
 
 
-def resolve(precision: str, device: torch.device) -> str:
-    """"fp32" or "bf16": `auto` picks bf16 where the device supports it; asking for
-    bf16 where it is not supported is an error rather than a silent slowdown."""
+def resolve(precision: str, device: torch.device, hidden_size: int = AUTO_MIN_HIDDEN) -> str:
+    """"fp32" or "bf16": `auto` picks bf16 where the device supports it and the
+    model is wide enough to gain; asking for bf16 where it is not supported is an
+    error rather than a silent slowdown."""
     if precision not in PRECISIONS:
         raise NotegenError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
     supported = bf16_supported(device)
     if precision == "auto":
-        return "bf16" if supported else "fp32"
+        return "bf16" if supported and hidden_size >= AUTO_MIN_HIDDEN else "fp32"
     if precision == "bf16" and not supported:
         raise NotegenError(f"this {device.type} device has no fast bfloat16; use --precision fp32 or auto")
     return precision

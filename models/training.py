@@ -52,6 +52,7 @@ class TrainResult:
     param_checksum: float  # sum of all weights: equal on every rank of a DDP run
     precision: str = "fp32"  # what the step loop ran in: "fp32" or "bf16"
     padding: float = 0.0  # share of training positions that are padding (tunes end mid-chunk)
+    cpu_seconds: float = 0.0  # this process's CPU time inside the step loop (all its threads)
     history: list[dict[str, float]] = field(default_factory=list)
 
     @property
@@ -220,7 +221,7 @@ class _Run:
         per_epoch = train_data.steps
         total = _total_steps(c, per_epoch)
         step = int(state["step"])
-        mode = precision.resolve(c.precision, device)
+        mode = precision.resolve(c.precision, device, mcfg.hidden_size)
         self._ctx = (model, vocab, mcfg, optimizer)
         self._state = state
         bar = _progress(progress and dist.main, total, step)
@@ -229,7 +230,7 @@ class _Run:
         n_running = 0
         train_loss: float | None = None
         val_loss: float | None = state.get("val_loss")
-        loop_time = 0.0
+        loop_time = cpu_time = 0.0
         chars = 0
         try:
             while step < total:
@@ -243,7 +244,7 @@ class _Run:
                 lr = lr_at(step, total, c.lr, schedule=c.schedule, warmup=c.warmup_steps)
                 for g in optimizer.param_groups:
                     g["lr"] = lr
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 net.train()
                 with precision.autocast(mode, device):
                     logits, hidden = net(x, hidden)  # (B, T, V)
@@ -256,6 +257,7 @@ class _Run:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
                 optimizer.step()
                 loop_time += time.perf_counter() - t0
+                cpu_time += time.process_time() - c0
                 chars += x.numel() * dist.world
                 step += 1
                 running += loss.detach()
@@ -290,7 +292,7 @@ class _Run:
             chars_per_sec=chars / loop_time if loop_time else 0.0, train_seconds=loop_time,
             param_checksum=float(sum(p.detach().double().sum().item() for p in model.parameters())),
             history=list(self._state["history"]),
-            precision=mode, padding=train_data.padding,
+            precision=mode, padding=train_data.padding, cpu_seconds=cpu_time,
         )
 
     def _checkpoint(self, step: int, per_epoch: int, val_data: Streams | None,

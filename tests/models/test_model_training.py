@@ -37,10 +37,16 @@ TUNES = [
 ]
 
 
-@pytest.mark.parametrize(("notation", "precision"), [("text", "fp32"), ("notes", "auto")])
+def _bf16_or_fp32():
+    from notegen.models.precision import bf16_supported
+
+    return "bf16" if bf16_supported(torch.device("cpu")) else "fp32"
+
+
+@pytest.mark.parametrize(("notation", "precision"), [("text", "fp32"), ("notes", _bf16_or_fp32())])
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, notation, precision):
     # dropout on, so the restored RNG state matters too; tunes (notes) train one per
-    # row from the zero state, text as one stream; auto is bf16 where the CPU has it
+    # row from the zero state, text as one stream; bf16 where the CPU has it
     mcfg = PRESETS["tiny"].__class__(embed_dim=8, hidden_size=16, num_layers=2, dropout=0.2)
     docs = [SMALL] if notation == "text" else TUNES
     cfg = _cfg(precision=precision, batch_size=3)
@@ -113,9 +119,13 @@ def test_precision_is_bf16_only_where_the_device_runs_it(tmp_path):
 
     cpu = torch.device("cpu")
     fp32 = train([SMALL], "text", tmp_path / "f", _cfg(steps=3, precision="fp32"), progress=False)
-    auto = train([SMALL], "text", tmp_path / "a", _cfg(steps=3, precision="auto"), progress=False)
+    auto = train([SMALL], "text", tmp_path / "a", _cfg(steps=3, precision=_bf16_or_fp32()),
+                 progress=False)
     assert fp32.precision == "fp32"
     assert auto.precision == ("bf16" if bf16_supported(cpu) else "fp32")
+    # auto: bf16 only where it pays, a model as wide as the small preset's
+    assert resolve("auto", cpu, hidden_size=48) == "fp32"
+    assert resolve("auto", cpu, hidden_size=384) == auto.precision
     if not bf16_supported(cpu):
         with pytest.raises(NotegenError, match="bfloat16"):
             resolve("bf16", cpu)
