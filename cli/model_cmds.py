@@ -113,13 +113,15 @@ def train(
     notegen train tunes/ --out runs/tunes --resume --steps 600
     torchrun --nproc_per_node=2 "$(which notegen)" train ...   (several processes)
     """
-    from notegen.models.training import TrainConfig
+    from notegen.models.training import ProgressBar, TrainConfig, check_resume_preset
     from notegen.models.training import train as train_model
 
     if notation is None:
         notation = _resumed_notation(out_dir) if resume else None
         if notation is None:
             raise click.UsageError("name the corpus notation with --notation (notes, tab, abc, midi or text)")
+    if resume and _given("preset"):
+        check_resume_preset(out_dir, preset)
     config = TrainConfig(
         preset=preset,
         batch_size=batch_size,
@@ -134,7 +136,8 @@ def train(
         precision=precision,
     )
     result = train_model(
-        _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite
+        _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite,
+        progress=ProgressBar(),
     )
     best = f"{result.best_val_bpc:.3f}" if result.best_val_bpc is not None else "-"
     click.echo(
@@ -143,6 +146,17 @@ def train(
         f"{result.chars_per_sec:,.0f} chars/s ({result.precision}); model in {result.best}",
         err=True,
     )
+    if result.interrupted:
+        click.echo(f"saved {result.last}; train again with --resume to continue", err=True)
+        sys.exit(130)  # stopped by Ctrl-C, as a shell expects
+
+
+def _given(name: str) -> bool:
+    """Whether the user set option `name` (not its default)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(name)
+    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
 def _resumed_notation(out_dir: str) -> str | None:

@@ -1,6 +1,9 @@
 """notegen.models: the character language model (training, checkpoints, sampling,
 evaluation). Names are imported on first use so `import notegen.models` does not
-import torch; submodules: config, gru, data, training, checkpoint, sampling,
+import torch. Submodules: config (ModelConfig, TrainConfig, presets), gru (the
+model), data (training rows), precision (bf16 autocast), training (the loop),
+trainreport (TrainProgress, TrainResult, ProgressBar), trainstate (what resume
+restores), runlock (one run per folder), schedule, checkpoint, sampling,
 evaluate."""
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ _EXPORTS = {
     "ModelConfig": "config",
     "PRESETS": "config",
     "CharGRU": "gru",
-    "TrainConfig": "training",
-    "TrainResult": "training",
+    "TrainConfig": "config",
+    "TrainResult": "trainreport",
+    "TrainProgress": "trainreport",
+    "ProgressBar": "trainreport",
     "train": "training",
     "LoadedModel": "checkpoint",
     "load": "checkpoint",

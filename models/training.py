@@ -1,7 +1,9 @@
 """Training a `CharGRU` on model-text documents.
 
-Truncated back-propagation through time over contiguous streams (see data.py),
-the hidden state carried across batches and detached; AdamW, warmup plus cosine
+Truncated back-propagation through time (see data.py): text as contiguous
+streams, music as rows of whole tunes, each tune starting from the zero state
+that sampling starts from; the hidden state carried across batches and detached;
+bfloat16 autocast where it pays (precision.py); AdamW, warmup plus cosine
 or step decay, gradient clipping; validation every `eval_every` steps with the
 best checkpoint kept; `last.safetensors` holds everything needed to resume. Under
 `torchrun` each process trains its own rows with DistributedDataParallel and only
@@ -10,13 +12,10 @@ rank 0 writes. Ctrl-C finishes the current step, saves, and returns.
 
 from __future__ import annotations
 
-import math
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,44 +27,16 @@ from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, precision, runtime, trainstate
-from .config import ModelConfig, TrainConfig, preset
+from .config import PRESETS, ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
 from .gru import CharGRU, Hidden, detach_hidden, mask_hidden
+from .runlock import RunLock
 from .schedule import lr_at
+from .stopsignal import StopOnSigint
+from .trainreport import LN2, ProgressBar, TrainProgress, TrainResult
 
-LN2 = math.log(2)
-
-
-@dataclass
-class TrainResult:
-    out_dir: Path
-    step: int  # optimizer steps done, counting earlier runs when resumed
-    total_steps: int
-    epoch: float  # passes over the training data
-    train_loss: float | None  # nats per token, averaged since the last report
-    val_loss: float | None
-    best_val_loss: float | None
-    interrupted: bool  # stopped early by Ctrl-C (a checkpoint was saved)
-    chars_per_sec: float  # training tokens per second over all processes
-    train_seconds: float  # time inside the step loop (no validation or saving)
-    param_checksum: float  # sum of all weights: equal on every rank of a DDP run
-    precision: str = "fp32"  # what the step loop ran in: "fp32" or "bf16"
-    padding: float = 0.0  # share of training positions that are padding (tunes end mid-chunk)
-    cpu_seconds: float = 0.0  # this process's CPU time inside the step loop (all its threads)
-    history: list[dict[str, float]] = field(default_factory=list)
-
-    @property
-    def best_val_bpc(self) -> float | None:
-        return None if self.best_val_loss is None else self.best_val_loss / LN2
-
-    @property
-    def best(self) -> Path:
-        return self.out_dir / checkpoint.BEST
-
-    @property
-    def last(self) -> Path:
-        return self.out_dir / checkpoint.LAST
+Reporter = Callable[[TrainProgress], None]
 
 
 def train(
@@ -77,13 +48,18 @@ def train(
     model_config: ModelConfig | None = None,
     resume: bool = False,
     overwrite: bool = False,
-    progress: bool = True,
+    progress: Reporter | bool | None = None,
     on_step: Callable[[int], bool | None] | None = None,
 ) -> TrainResult:
     """Train on `documents` (model text of `notation`) and write checkpoints to `out_dir`.
 
-    `on_step(step)` is called after every optimizer step; returning True stops the
-    run as Ctrl-C does (a checkpoint is saved, `interrupted` is set).
+    The library prints nothing: `progress` is called with a `TrainProgress` after
+    every step (and once more with `done` set at the end); True stands for a
+    `ProgressBar` on stderr, False or None for silence. `on_step(step)` is called
+    after every optimizer step; returning True stops the run as Ctrl-C does (a
+    checkpoint is saved, `interrupted` is set). Only one run at a time may use
+    `out_dir` (a lock file); a checkpoint that cannot be written is an error that
+    keeps the last one written.
     """
     config = config or TrainConfig()
     notetokens.get(notation)  # an unknown notation is an error before any work
@@ -93,13 +69,35 @@ def train(
     runtime.init(dist, device)
     try:
         devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices), _StopOnSigint() as stop:
+        with torch.random.fork_rng(devices=devices), StopOnSigint() as stop:
             run = _Run(documents, notation, Path(out_dir), config, model_config, dist, device)
-            return run.fit(resume=resume, overwrite=overwrite, progress=progress,
+            report = _reporter(progress, dist)
+            return run.fit(resume=resume, overwrite=overwrite, report=report,
                            on_step=on_step, stop=stop)
     finally:
         if joined:
             runtime.shutdown(dist)
+
+
+def check_resume_preset(out_dir: str | Path, name: str) -> None:
+    """Refuse to resume the run in `out_dir` as preset `name` when its model has
+    another shape (a resumed run keeps the shape it was created with)."""
+    last = Path(out_dir) / checkpoint.LAST
+    if not last.is_file():
+        return  # train() says there is nothing to resume
+    saved = ModelConfig.from_dict(checkpoint.read_meta(last)["config"])
+    wanted = preset(name).with_vocab(saved.vocab_size)
+    if saved != wanted:
+        was = next((k for k, v in PRESETS.items() if v.with_vocab(saved.vocab_size) == saved),
+                   "a custom model")
+        raise NotegenError(f"{last}: the run was made with preset {was}, not {name}; "
+                           "resume without --preset, or start a new run in another folder")
+
+
+def _reporter(progress: Reporter | bool | None, dist: runtime.Dist) -> Reporter | None:
+    if not dist.main or progress is None or progress is False:
+        return None
+    return ProgressBar() if progress is True else progress
 
 
 def _group_initialized() -> bool:
@@ -108,27 +106,45 @@ def _group_initialized() -> bool:
     return td.is_available() and td.is_initialized()
 
 
-class _StopOnSigint:
-    """The first Ctrl-C asks the loop to stop after the current step; a second one
-    interrupts at once. Only the main thread can own a signal handler."""
+@dataclass
+class _Session:
+    """Everything a run holds between steps."""
 
-    def __init__(self) -> None:
-        self.requested = False
-        self._old: Any = None
+    model: CharGRU
+    net: torch.nn.Module  # the model, or its DistributedDataParallel wrapper
+    optimizer: torch.optim.Optimizer
+    vocab: CharVocab
+    mcfg: ModelConfig
+    state: dict[str, Any]  # step, best_val_loss, history, val_loss: saved in last
+    hidden: Hidden | None
+    train_data: Streams
+    val_data: Streams | None
+    total: int
+    mode: str  # "fp32" or "bf16"
 
-    def __enter__(self) -> _StopOnSigint:
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
+    @property
+    def per_epoch(self) -> int:
+        return self.train_data.steps
 
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
 
-    def __exit__(self, *exc: object) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+@dataclass
+class _Meter:
+    """Running figures of the step loop."""
+
+    running: torch.Tensor
+    n_running: int = 0
+    train_loss: float | None = None
+    val_loss: float | None = None
+    lr: float = 0.0
+    loop_time: float = 0.0
+    cpu_time: float = 0.0
+    chars: int = 0
+
+    def report_loss(self) -> None:
+        if self.n_running:
+            self.train_loss = self.running.item() / self.n_running
+            self.running.zero_()
+            self.n_running = 0
 
 
 class _Run:
@@ -150,46 +166,69 @@ class _Run:
         self.documents = documents
         self.model_config = model_config or preset(config.preset)
 
-    def _data(self, vocab: CharVocab) -> tuple[Streams, Streams | None]:
-        c, d = self.config, self.dist
-        train_docs, val_docs = split_documents(self.documents, c.val_fraction, c.seed)
-        train = layout(self.notation, train_docs, vocab, c.batch_size, c.seq_len,
-                       rank=d.rank, world=d.world)
-        val = None
-        if val_docs and sum(len(v) for v in val_docs) > 0:
-            # every rank validates on all of it: same numbers everywhere
-            val = layout(self.notation, val_docs, vocab, c.batch_size, c.seq_len)
-        return train.to(self.device), val.to(self.device) if val else None
+    def fit(self, *, resume: bool, overwrite: bool, report: Reporter | None,
+            on_step: Callable[[int], bool | None] | None, stop: StopOnSigint) -> TrainResult:
+        self._check_folder(resume)
+        with RunLock(self.out_dir) if self.dist.main else nullcontext():
+            s = self._restore(resume, overwrite)
+            meter = _Meter(running=torch.zeros((), device=self.device),
+                           val_loss=s.state.get("val_loss"))
+            step = int(s.state["step"])
+            interrupted = False
+            try:
+                while step < s.total:
+                    self._step(s, step, meter)
+                    step += 1
+                    if step % 10 == 0 or step == s.total:
+                        meter.report_loss()
+                    if step % self.config.eval_every == 0 and step < s.total:
+                        meter.val_loss = self._checkpoint(s, step, meter.train_loss)
+                    if report:
+                        report(TrainProgress(step, s.total, meter.train_loss, meter.val_loss,
+                                             meter.lr))
+                    wants_stop = stop.requested or bool(on_step and on_step(step))
+                    if _any_rank(wants_stop, self.dist, self.device):
+                        interrupted = step < s.total
+                        break
+                meter.report_loss()
+                if step != s.state.get("step"):
+                    meter.val_loss = self._checkpoint(s, step, meter.train_loss)
+            finally:
+                if report:
+                    report(TrainProgress(step, s.total, meter.train_loss, meter.val_loss,
+                                         meter.lr, done=True))
+            runtime.barrier(self.dist)
+            return self._result(s, step, meter, interrupted)
 
-    def _prepare(self, resume: bool, overwrite: bool) -> dict[str, Any] | None:
-        """The saved state to resume from, or None for a fresh run."""
+    def _check_folder(self, resume: bool) -> None:
+        """Before any work: something to resume, or a folder to write the run in."""
         last = self.out_dir / checkpoint.LAST
-        if resume:
-            if not last.is_file():
-                raise NotegenError(f"{self.out_dir}: nothing to resume (no {checkpoint.LAST})")
-            tensors, meta = checkpoint.read(last, self.device)
-            if meta.get("notation") != self.notation:
-                raise NotegenError(
-                    f"{last}: was trained on notation {meta.get('notation')!r}, not {self.notation!r}"
-                )
-            return {"tensors": tensors, "meta": meta}
-        if self.dist.main:
-            if (last.exists() or (self.out_dir / checkpoint.BEST).exists()) and not overwrite:
-                raise NotegenError(
-                    f"{self.out_dir}: already holds a checkpoint; resume it or choose another folder"
-                )
+        if resume and not last.is_file():
+            raise NotegenError(f"{self.out_dir}: nothing to resume (no {checkpoint.LAST})")
+        if self.dist.main and not resume:
             try:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise NotegenError(f"{self.out_dir}: cannot create the folder ({e.strerror})") from None
-        return None
 
-    def fit(self, *, resume: bool, overwrite: bool, progress: bool,
-            on_step: Callable[[int], bool | None] | None, stop: _StopOnSigint) -> TrainResult:
+    def _restore(self, resume: bool, overwrite: bool) -> _Session:
+        """The model, optimizer, data and counters: from `last` when resuming, else new."""
         c, dist, device = self.config, self.dist, self.device
-        saved = self._prepare(resume, overwrite)
+        last = self.out_dir / checkpoint.LAST
+        saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None
+        if resume:
+            saved = checkpoint.read(last, device)
+            if saved[1].get("notation") != self.notation:
+                raise NotegenError(f"{last}: was trained on notation "
+                                   f"{saved[1].get('notation')!r}, not {self.notation!r}")
+        elif dist.main and not overwrite and (
+            last.exists() or (self.out_dir / checkpoint.BEST).exists()
+        ):
+            raise NotegenError(
+                f"{self.out_dir}: already holds a checkpoint; resume it or choose another folder"
+            )
         if saved:
-            meta = saved["meta"]
+            tensors, meta = saved
             vocab = CharVocab.from_dict(meta["vocab"])
             mcfg = ModelConfig.from_dict(meta["config"])
             state = dict(meta.get("train_state", {}))
@@ -202,12 +241,12 @@ class _Run:
         optimizer = _optimizer(model, c)
         hidden: Hidden | None = None
         if saved:
-            weights = {k: v for k, v in saved["tensors"].items()
-                       if not k.startswith(checkpoint.TRAIN_PREFIX)}
-            model.load_state_dict(weights)
-            extra = {k[len(checkpoint.TRAIN_PREFIX):]: v for k, v in saved["tensors"].items()
+            tensors, meta = saved
+            model.load_state_dict({k: v for k, v in tensors.items()
+                                   if not k.startswith(checkpoint.TRAIN_PREFIX)})
+            extra = {k[len(checkpoint.TRAIN_PREFIX):]: v for k, v in tensors.items()
                      if k.startswith(checkpoint.TRAIN_PREFIX)}
-            hidden = trainstate.unpack(optimizer, extra, saved["meta"], device, mcfg.cell)
+            hidden = trainstate.unpack(optimizer, extra, meta, device, mcfg.cell)
             if dist.enabled:
                 hidden = None  # rank 0's state does not belong to the other ranks' rows
         else:
@@ -218,117 +257,107 @@ class _Run:
             from torch.nn.parallel import DistributedDataParallel
 
             net = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
-        per_epoch = train_data.steps
-        total = _total_steps(c, per_epoch)
-        step = int(state["step"])
-        mode = precision.resolve(c.precision, device, mcfg.hidden_size)
-        self._ctx = (model, vocab, mcfg, optimizer)
-        self._state = state
-        bar = _progress(progress and dist.main, total, step)
-        interrupted = False
-        running = torch.zeros((), device=device)
-        n_running = 0
-        train_loss: float | None = None
-        val_loss: float | None = state.get("val_loss")
-        loop_time = cpu_time = 0.0
-        chars = 0
-        try:
-            while step < total:
-                batch_index = step % per_epoch
-                if batch_index == 0 or hidden is None:
-                    hidden = model.init_hidden(train_data.rows, device)
-                keep = train_data.keep(batch_index)
-                if keep is not None:
-                    hidden = mask_hidden(hidden, keep)  # tunes start from the zero state
-                x, y = train_data.batch(batch_index)
-                lr = lr_at(step, total, c.lr, schedule=c.schedule, warmup=c.warmup_steps)
-                for g in optimizer.param_groups:
-                    g["lr"] = lr
-                t0, c0 = time.perf_counter(), time.process_time()
-                net.train()
-                with precision.autocast(mode, device):
-                    logits, hidden = net(x, hidden)  # (B, T, V)
-                hidden = detach_hidden(hidden)
-                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
-                                       ignore_index=IGNORE)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if c.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
-                optimizer.step()
-                loop_time += time.perf_counter() - t0
-                cpu_time += time.process_time() - c0
-                chars += x.numel() * dist.world
-                step += 1
-                running += loss.detach()
-                n_running += 1
-                if step % 10 == 0 or step == total:
-                    train_loss = running.item() / n_running
-                    running.zero_()
-                    n_running = 0
-                    bar.set_postfix(_postfix(train_loss, val_loss, lr), refresh=False)
-                bar.update(1)
-                if step % c.eval_every == 0 and step < total:
-                    val_loss = self._checkpoint(step, per_epoch, val_data, train_loss, hidden)
-                    bar.set_postfix(_postfix(train_loss, val_loss, lr), refresh=False)
-                wants_stop = stop.requested or bool(on_step and on_step(step))
-                if _any_rank(wants_stop, dist, device):
-                    interrupted = step < total
-                    break
-        finally:
-            bar.close()
-        if n_running:
-            train_loss = running.item() / n_running
-        if step != self._state.get("step"):
-            val_loss = self._checkpoint(step, per_epoch, val_data, train_loss, hidden)
-        if interrupted and dist.main:
-            print(f"stopped at step {step}; saved {self.out_dir / checkpoint.LAST} "
-                  "(train again with resume to continue)", file=sys.stderr)
-        runtime.barrier(dist)
+        return _Session(model, net, optimizer, vocab, mcfg, state, hidden, train_data, val_data,
+                        _total_steps(c, train_data.steps),
+                        precision.resolve(c.precision, device, mcfg.hidden_size))
+
+    def _data(self, vocab: CharVocab) -> tuple[Streams, Streams | None]:
+        c, d = self.config, self.dist
+        train_docs, val_docs = split_documents(self.documents, c.val_fraction, c.seed)
+        train = layout(self.notation, train_docs, vocab, c.batch_size, c.seq_len,
+                       rank=d.rank, world=d.world)
+        val = None
+        if val_docs and sum(len(v) for v in val_docs) > 0:
+            # every rank validates on all of it: same numbers everywhere
+            val = layout(self.notation, val_docs, vocab, c.batch_size, c.seq_len)
+        return train.to(self.device), val.to(self.device) if val else None
+
+    def _step(self, s: _Session, step: int, meter: _Meter) -> None:
+        """One optimizer step on batch `step` of the epoch, the state carried in `s`."""
+        c, device = self.config, self.device
+        batch_index = step % s.per_epoch
+        if batch_index == 0 or s.hidden is None:
+            s.hidden = s.model.init_hidden(s.train_data.rows, device)
+        keep = s.train_data.keep(batch_index)
+        if keep is not None:
+            s.hidden = mask_hidden(s.hidden, keep)  # a tune starts from the zero state
+        x, y = s.train_data.batch(batch_index)
+        meter.lr = lr_at(step, s.total, c.lr, schedule=c.schedule, warmup=c.warmup_steps)
+        for g in s.optimizer.param_groups:
+            g["lr"] = meter.lr
+        t0, c0 = time.perf_counter(), time.process_time()
+        s.net.train()
+        with precision.autocast(s.mode, device):
+            logits, hidden = s.net(x, s.hidden)  # (B, T, V)
+        s.hidden = detach_hidden(hidden)
+        loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE)
+        s.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if c.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(s.model.parameters(), c.grad_clip)
+        s.optimizer.step()
+        meter.loop_time += time.perf_counter() - t0
+        meter.cpu_time += time.process_time() - c0
+        meter.chars += x.numel() * self.dist.world
+        meter.running += loss.detach()
+        meter.n_running += 1
+
+    def _result(self, s: _Session, step: int, meter: _Meter, interrupted: bool) -> TrainResult:
         return TrainResult(
-            out_dir=self.out_dir, step=step, total_steps=total, epoch=step / per_epoch,
-            train_loss=train_loss, val_loss=val_loss,
-            best_val_loss=self._state.get("best_val_loss"), interrupted=interrupted,
-            chars_per_sec=chars / loop_time if loop_time else 0.0, train_seconds=loop_time,
-            param_checksum=float(sum(p.detach().double().sum().item() for p in model.parameters())),
-            history=list(self._state["history"]),
-            precision=mode, padding=train_data.padding, cpu_seconds=cpu_time,
+            out_dir=self.out_dir, step=step, total_steps=s.total, epoch=step / s.per_epoch,
+            train_loss=meter.train_loss, val_loss=meter.val_loss,
+            best_val_loss=s.state.get("best_val_loss"), interrupted=interrupted,
+            chars_per_sec=meter.chars / meter.loop_time if meter.loop_time else 0.0,
+            train_seconds=meter.loop_time,
+            param_checksum=float(sum(p.detach().double().sum().item()
+                                     for p in s.model.parameters())),
+            history=list(s.state["history"]), precision=s.mode,
+            padding=s.train_data.padding, cpu_seconds=meter.cpu_time,
         )
 
-    def _checkpoint(self, step: int, per_epoch: int, val_data: Streams | None,
-                    train_loss: float | None, hidden: Hidden | None) -> float | None:
+    def _checkpoint(self, s: _Session, step: int, train_loss: float | None) -> float | None:
         """Validate, then (rank 0) write last and, when validation improved, best."""
-        model, vocab, mcfg, optimizer = self._ctx
         val_loss = None
-        if val_data is not None:
-            nll, count = stream_nll(model, val_data)
+        if s.val_data is not None:
+            nll, count = stream_nll(s.model, s.val_data)
             val_loss = nll / max(1, count)
         # no validation text: the training loss stands in for choosing the best
         score = val_loss if val_loss is not None else train_loss
-        best = self._state.get("best_val_loss")
+        best = s.state.get("best_val_loss")
         improved = score is not None and (best is None or score < best)
-        if improved:
-            self._state["best_val_loss"] = score
         entry = {"step": step, "train_loss": train_loss, "val_loss": val_loss}
-        self._state["history"].append(entry)
-        self._state.update(step=step, val_loss=val_loss)
+        state = {**s.state, "history": [*s.state["history"], entry], "step": step,
+                 "val_loss": val_loss}
+        if improved:
+            state["best_val_loss"] = score
         metrics = {
             **entry,
-            "epoch": step / per_epoch,
+            "epoch": step / s.per_epoch,
             "val_bpc": None if val_loss is None else val_loss / LN2,
             "train_bpc": None if train_loss is None else train_loss / LN2,
-            "best_val_loss": self._state["best_val_loss"],
-            "parameters": model.num_parameters(),
+            "best_val_loss": state["best_val_loss"],
+            "parameters": s.model.num_parameters(),
         }
         if self.dist.main:
             common = {"train_config": self.config.to_dict()}
-            if improved or not (self.out_dir / checkpoint.BEST).exists():
-                checkpoint.save(self.out_dir / checkpoint.BEST, model, vocab, self.notation,
-                                mcfg, metrics, extra_meta=common)
-            tensors, opt_meta = trainstate.pack(optimizer, hidden, self.device)
-            checkpoint.save(self.out_dir / checkpoint.LAST, model, vocab, self.notation, mcfg,
-                            metrics, extra_tensors=tensors,
-                            extra_meta={**common, **opt_meta, "train_state": self._state})
+            target = self.out_dir / checkpoint.BEST
+            try:
+                if improved or not target.exists():
+                    checkpoint.save(target, s.model, s.vocab, self.notation, s.mcfg, metrics,
+                                    extra_meta=common)
+                target = self.out_dir / checkpoint.LAST
+                tensors, opt_meta = trainstate.pack(s.optimizer, s.hidden, self.device)
+                checkpoint.save(target, s.model, s.vocab, self.notation, s.mcfg, metrics,
+                                extra_tensors=tensors,
+                                extra_meta={**common, **opt_meta, "train_state": state})
+            except OSError as e:
+                kept = f"; {checkpoint.LAST} of step {s.state['step']} is kept" \
+                    if s.state["step"] else ""
+                raise NotegenError(
+                    f"{target}: cannot write the checkpoint ({e.strerror or e}){kept}"
+                ) from None
+        s.state.clear()
+        s.state.update(state)
         return val_loss
 
 
@@ -363,25 +392,4 @@ def _any_rank(flag: bool, dist: runtime.Dist, device: torch.device) -> bool:
     return bool(t.item())
 
 
-def _postfix(train_loss: float | None, val_loss: float | None, lr: float) -> dict[str, str]:
-    out = {}
-    if train_loss is not None:
-        out["loss"] = f"{train_loss:.3f}"
-        out["bpc"] = f"{train_loss / LN2:.3f}"
-    if val_loss is not None:
-        out["val_bpc"] = f"{val_loss / LN2:.3f}"
-    out["lr"] = f"{lr:.2e}"
-    return out
-
-
-def _progress(enabled: bool, total: int, initial: int) -> Any:
-    if enabled:
-        from tqdm.auto import tqdm
-    else:  # a bar that never shows needs no notebook widgets (nor a warning that they are missing)
-        from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, disable=not enabled, unit="step",
-                dynamic_ncols=True, file=sys.stderr, leave=True)
-
-
-__all__ = ["TrainConfig", "TrainResult", "train"]
+__all__ = ["ProgressBar", "TrainConfig", "TrainProgress", "TrainResult", "train"]

@@ -107,3 +107,53 @@ def test_train_needs_a_notation(tmp_path, capsys):
     book.write_text(BOOK)
     code, _, err = run(["train", str(book), "--out", str(tmp_path / "r")], capsys)
     assert code == 2 and "--notation" in err
+
+
+def test_resume_refuses_another_preset_and_a_busy_folder(tmp_path, capsys):
+    from notegen.models.runlock import RunLock
+
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    args = ["train", str(book), "-n", "text", "--out", str(out), "--steps", "2", *FAST]
+    assert run(args, capsys)[0] == 0
+    code, _, err = run([*args, "--resume", "--steps", "3", "--preset", "small"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "made with preset tiny, not small" in err
+    with RunLock(out):
+        code, _, err = run([*args, "--resume", "--steps", "3"], capsys)
+    assert code == 2 and "another training run is using this folder" in err
+    assert "Traceback" not in err
+    code, _, err = run([*args, "--resume", "--steps", "3", "--preset", "tiny"], capsys)
+    assert code == 0, err
+
+
+def test_ctrl_c_during_train_saves_and_exits_130(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", "train", str(book),
+           "-n", "text", "--out", str(out), "--steps", "1000000", *FAST[:4], "--eval-every", "1000000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        # training has begun once the run folder is locked and the bar shows a step
+        deadline = time.monotonic() + 120
+        while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "stopped at step" in err
+    step = checkpoint.read(out / "last.safetensors")[1]["train_state"]["step"]
+    assert step >= 1

@@ -45,4 +45,4 @@ def test_two_gloo_ranks_agree(tmp_path):
     assert len({c for _, _, c in found}) == 1, found
     lm = checkpoint.load(out / "last.safetensors")
     assert lm.meta["train_state"]["step"] == 6
-    assert sorted(p.name for p in out.iterdir()) == ["best.safetensors", "last.safetensors"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "best.safetensors", "last.safetensors"]

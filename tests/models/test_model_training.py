@@ -92,6 +92,17 @@ def test_progress_bar_shows_loss_and_bpc(tmp_path, capsys):
     assert "20/20" in err and "bpc=" in err and "loss=" in err
 
 
+def test_the_library_reports_through_the_callback_and_never_prints(tmp_path, capsys):
+    seen = []
+    r = train([SMALL], "text", tmp_path / "c", _cfg(steps=12), progress=seen.append,
+              on_step=lambda step: step == 8)
+    assert capsys.readouterr() == ("", "")  # even when stopped early
+    assert r.interrupted and [p.step for p in seen] == [*range(1, 9), 8]
+    assert seen[-1].done and not any(p.done for p in seen[:-1])
+    assert seen[-1].total == 12 and seen[-1].train_bpc == pytest.approx(r.train_loss / 0.6931471805599453)
+    assert seen[5].val_loss is not None  # validated at step 5
+
+
 def test_bad_options_are_clear_errors(tmp_path):
     with pytest.raises(NotegenError, match="unknown notation"):
         train([SMALL], "klingon", tmp_path / "x", _cfg(), progress=False)
