@@ -1,12 +1,14 @@
 """Training throughput and quality: notegen's `train()` against the plain fp32
 PyTorch loop of the same model, on the same characters, in one run.
 
-For every thread count and batch shape, the two loops alternate (plain, then
-notegen) and each trains a fresh model for the same number of characters at the
-same constant learning rate; we report characters per second inside the step
-loop, the ratio, the training loss along the way (the loss curves) and the
-validation bits per character of both models after the same characters, scored
-in fp32 on the same held-out text.
+For every thread count and batch shape, both loops train a fresh model for the
+same characters at the same constant learning rate, interleaved step by step (a
+plain step after each notegen step, through `train`'s `on_step`), so that load
+from other processes on this shared machine falls on both alike. Reported:
+characters per second inside the step loop (wall clock and CPU time), their
+ratio, the training loss along the way (the loss curves) and the validation bits
+per character of both models after the same characters, scored in fp32 on the
+same held-out text.
 
     python benchmarks/bench_train.py                        # small, threads 1,2, batch 32,64
     python benchmarks/bench_train.py --threads 2 --batch-sizes 64,128 --seq-lens 128,256
@@ -79,47 +81,64 @@ class PlainGRU(nn.Module):
         return self.head(self.drop(out)), h
 
 
-def plain_loop(docs, val, name, batch, seq, steps, marks):
-    """The textbook loop: fp32, default AdamW, hidden state carried and detached."""
-    vocab = CharVocab.build(docs)
-    c = preset(name)
-    data = make_streams(encode_stream(docs, vocab), batch, seq)
-    torch.manual_seed(0)
-    model = PlainGRU(len(vocab), c.embed_dim, c.hidden_size, c.num_layers, c.dropout)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, betas=(0.9, 0.99), weight_decay=0.01)
-    h, curve, recent, elapsed, cpu, chars = None, [], [], 0.0, 0.0, 0
-    for i in range(steps):
-        x, y = data.batch(i % data.steps)
-        if i % data.steps == 0:
-            h = None
+class PlainLoop:
+    """The textbook loop, one step per call: fp32, default AdamW, hidden state
+    carried and detached, timed step by step."""
+
+    def __init__(self, docs: list[str], name: str, batch: int, seq: int) -> None:
+        self.vocab = CharVocab.build(docs)
+        c = preset(name)
+        self.data = make_streams(encode_stream(docs, self.vocab), batch, seq)
+        torch.manual_seed(0)
+        self.model = PlainGRU(len(self.vocab), c.embed_dim, c.hidden_size, c.num_layers, c.dropout)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=LR, betas=(0.9, 0.99),
+                                     weight_decay=0.01)
+        self.h = None
+        self.i = 0
+        self.elapsed = self.cpu = 0.0
+        self.chars = 0
+        self.losses: list[float] = []
+
+    def step(self) -> None:
+        x, y = self.data.batch(self.i % self.data.steps)
+        if self.i % self.data.steps == 0:
+            self.h = None
         t0, c0 = time.perf_counter(), time.process_time()
-        logits, h = model(x, h)
-        h = h.detach()
+        logits, h = self.model(x, self.h)
+        self.h = h.detach()
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100)
-        opt.zero_grad()
+        self.opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        elapsed += time.perf_counter() - t0
-        cpu += time.process_time() - c0
-        chars += x.numel()
-        recent = [*recent, loss.item()][-10:]
-        if i + 1 in marks:
-            curve.append(sum(recent) / len(recent) / math.log(2))
-    return chars / elapsed, chars / cpu, curve, val_bpc(model, val, vocab)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.elapsed += time.perf_counter() - t0
+        self.cpu += time.process_time() - c0
+        self.chars += x.numel()
+        self.losses.append(loss.item())
+        self.i += 1
+
+    def curve(self, marks: list[int]) -> list[float]:
+        """Mean training bits/char over the 10 steps before each mark."""
+        return [sum(self.losses[m - 10 : m]) / 10 / math.log(2) for m in marks]
 
 
-def notegen_loop(docs, val, name, batch, seq, steps, marks, precision):
+def compare(docs, val, name, batch, seq, steps, marks, precision):
+    """notegen's train() with one plain-loop step after each of its steps, so that
+    load from other processes falls on both loops alike."""
+    plain = PlainLoop(docs, name, batch, seq)
     with tempfile.TemporaryDirectory() as out:
         cfg = TrainConfig(preset=name, batch_size=batch, seq_len=seq, steps=steps, lr=LR,
                           schedule="constant", warmup_steps=0, eval_every=marks[0],
                           val_fraction=0.0, device="cpu", precision=precision)
-        r = train(docs, "text", out, cfg, progress=False)
+        r = train(docs, "text", out, cfg, progress=False, on_step=lambda step: plain.step())
         lm = checkpoint.load(Path(out) / checkpoint.LAST)
         curve = [h["train_loss"] / math.log(2) if h["train_loss"] is not None else math.nan
                  for h in r.history if h["step"] in marks]
-        cpu = r.step * batch * seq / r.cpu_seconds
-        return r.chars_per_sec, cpu, curve, val_bpc(lm.model, val, lm.vocab), r.precision
+        ours = {"speed": r.chars_per_sec, "cpu": r.step * batch * seq / r.cpu_seconds,
+                "curve": curve, "val": val_bpc(lm.model, val, lm.vocab), "precision": r.precision}
+    base = {"speed": plain.chars / plain.elapsed, "cpu": plain.chars / plain.cpu,
+            "curve": plain.curve(marks), "val": val_bpc(plain.model, val, plain.vocab)}
+    return base, ours
 
 
 def val_bpc(model, val, vocab) -> float:
@@ -154,15 +173,12 @@ def main() -> None:
                 # notegen reports its training loss every 10 steps: marks on multiples of 10
                 steps = max(40, a.chars // (batch * seq) // 40 * 40)
                 marks = [steps * k // 4 for k in range(1, 5)]
-                p_speed, p_cpu, p_curve, p_val = plain_loop(docs, val, a.preset, batch, seq,
-                                                            steps, marks)
-                n_speed, n_cpu, n_curve, n_val, prec = notegen_loop(docs, val, a.preset, batch, seq,
-                                                                    steps, marks, a.precision)
-                curve = ", ".join(f"{p:.2f}/{n:.2f}" for p, n in zip(p_curve, n_curve, strict=False))
-                print(f"| {threads} | {batch} x {seq} | {p_speed:,.0f} | {n_speed:,.0f} | "
-                      f"{n_speed / p_speed:.2f}x | {n_cpu / p_cpu:.2f}x | {prec} | {curve} | "
-                      f"{p_val:.3f} | {n_val:.3f} |",
-                      flush=True)
+                p, n = compare(docs, val, a.preset, batch, seq, steps, marks, a.precision)
+                curve = ", ".join(f"{x:.2f}/{y:.2f}" for x, y in zip(p["curve"], n["curve"],
+                                                                     strict=False))
+                print(f"| {threads} | {batch} x {seq} | {p['speed']:,.0f} | {n['speed']:,.0f} | "
+                      f"{n['speed'] / p['speed']:.2f}x | {n['cpu'] / p['cpu']:.2f}x | "
+                      f"{n['precision']} | {curve} | {p['val']:.3f} | {n['val']:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
