@@ -252,8 +252,22 @@ def text(
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
+@click.option(
+    "--dynamic",
+    is_flag=True,
+    help="Also score with dynamic evaluation: the model takes an SGD step on each chunk "
+    "after scoring it (adapts to the text as it reads it, as PPMd does).",
+)
+@click.option(
+    "--dynamic-lr",
+    type=click.FloatRange(0, min_open=True),
+    default=0.02,
+    show_default=True,
+    help="Learning rate of the dynamic evaluation's SGD steps.",
+)
 def eval_cmd(
-    model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str
+    model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str,
+    dynamic: bool, dynamic_lr: float,
 ) -> None:
     """Bits per character of a model on held-out FILES; for music models also the
     validity rate of unconstrained samples and musical statistics against FILES."""
@@ -262,7 +276,8 @@ def eval_cmd(
 
     lm = load(model, device=device)
     report = evaluate_model(
-        lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars
+        lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars,
+        dynamic_lr=dynamic_lr if dynamic else None,
     )
     click.echo(f"model              {lm.path}")
     for line in report.lines():

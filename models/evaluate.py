@@ -16,7 +16,7 @@ from notetokens.vocab import CharVocab
 
 from .checkpoint import LoadedModel
 from .data import IGNORE, Streams, encode_documents, encode_stream, make_documents, make_streams
-from .gru import mask_hidden
+from .gru import detach_hidden, mask_hidden
 
 
 def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
@@ -66,6 +66,47 @@ def bits_per_char(
     data = layout(lm.notation, docs, lm.vocab, batch_size, seq_len).to(lm.device)
     nll, count = stream_nll(lm.model, data)
     return nll / max(1, count) / math.log(2)
+
+
+DYNAMIC_LR = 0.02  # chosen on validation text (benchmarks/models.md), never on test
+
+
+def dynamic_bits_per_char(
+    lm: LoadedModel, documents: list[str], *, lr: float = DYNAMIC_LR, seq_len: int = 128,
+) -> float:
+    """Bits per character under dynamic evaluation: the text is read in order, one
+    stream, and after each chunk of `seq_len` characters has been scored the model
+    takes one SGD step on it, so it adapts to the text as it reads it, as PPMd
+    does. `lm` itself is left unchanged (a copy adapts)."""
+    import copy
+
+    docs = [d for d in documents if d]
+    if not docs:
+        raise NotegenError("no text to evaluate on")
+    if not lr > 0:
+        raise NotegenError(f"the dynamic learning rate must be > 0, got {lr}")
+    data = layout(lm.notation, docs, lm.vocab, 1, seq_len).to(lm.device)
+    model = copy.deepcopy(lm.model).requires_grad_(True)
+    model.eval()  # no dropout: the adaptation is to the text, not to noise
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    total, count = 0.0, 0
+    hidden = None
+    for x, y, keep in data:
+        if hidden is not None and keep is not None:
+            hidden = mask_hidden(hidden, keep)
+        logits, hidden = model(x, hidden)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE,
+                               reduction="sum")
+        n = int((y != IGNORE).sum())
+        total += loss.item()  # scored before the step that learns from it
+        count += n
+        if n:
+            optimizer.zero_grad(set_to_none=True)
+            (loss / n).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        hidden = detach_hidden(hidden)
+    return total / max(1, count) / math.log(2)
 
 
 def samples(
@@ -166,6 +207,7 @@ class EvalReport:
     corpus: MusicStats | None = None  # music only: the evaluated documents
     pc_js_distance: float | None = None
     pc_total_variation: float | None = None
+    dynamic_bits_per_char: float | None = None  # adapting to the text as it reads it
     extra: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -173,8 +215,11 @@ class EvalReport:
         out = [
             f"notation           {self.notation}",
             f"held-out text      {self.documents} documents, {self.characters} characters",
-            f"bits per char      {self.bits_per_char:.4f}",
+            f"bits per char      {self.bits_per_char:.4f} (static: the weights as trained)",
         ]
+        if self.dynamic_bits_per_char is not None:
+            out.append(f"dynamic            {self.dynamic_bits_per_char:.4f} bits per char "
+                       "(one SGD step after each chunk is scored)")
         if self.validity_rate is not None:
             out.append(f"validity rate      {self.validity_rate:.1%} of unconstrained samples parse")
         if self.samples and self.corpus:
@@ -194,10 +239,11 @@ class EvalReport:
 
 def evaluate_model(
     lm: LoadedModel, documents: list[str], *, n_samples: int = 20, seed: int = 0,
-    max_chars: int = 400, temperature: float = 1.0,
+    max_chars: int = 400, temperature: float = 1.0, dynamic_lr: float | None = None,
 ) -> EvalReport:
-    """Bits per character on `documents`; for music, the validity rate of N
-    unconstrained samples and statistics of N constrained samples against them."""
+    """Bits per character on `documents` (and with `dynamic_lr`, under dynamic
+    evaluation too); for music, the validity rate of N unconstrained samples and
+    statistics of N constrained samples against them."""
     import notetokens
 
     report = EvalReport(
@@ -206,6 +252,8 @@ def evaluate_model(
         documents=len(documents),
         characters=sum(len(d) for d in documents),
     )
+    if dynamic_lr is not None:
+        report.dynamic_bits_per_char = dynamic_bits_per_char(lm, documents, lr=dynamic_lr)
     if not notetokens.get(lm.notation).music or n_samples < 1:
         return report
     report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,

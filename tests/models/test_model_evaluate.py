@@ -97,3 +97,23 @@ def test_tunes_are_scored_each_from_the_zero_state(make_untrained):
     for batch_size, seq_len in ((1, 7), (3, 16), (16, 256)):
         assert bits_per_char(lm, MELODIES, batch_size=batch_size, seq_len=seq_len) == \
             pytest.approx(alone, rel=1e-5)
+
+
+def test_dynamic_evaluation_adapts_to_a_repeating_text_and_leaves_the_model(text_run):
+    import torch
+
+    from notegen.models.evaluate import dynamic_bits_per_char
+
+    out, _ = text_run
+    lm = checkpoint.load(out)
+    before = {k: v.clone() for k, v in lm.model.state_dict().items()}
+    # a phrase the model never saw, said again and again: reading it teaches it
+    novel = "jumping wizards vex the brave quiet dwarf " * 30
+    static = bits_per_char(lm, [novel])
+    dynamic = dynamic_bits_per_char(lm, [novel], lr=0.05, seq_len=32)
+    assert dynamic < 0.8 * static
+    for k, v in lm.model.state_dict().items():
+        assert torch.equal(v, before[k])
+    assert bits_per_char(lm, [novel]) == static
+    with pytest.raises(NotegenError, match="learning rate"):
+        dynamic_bits_per_char(lm, [novel], lr=0.0)
