@@ -1,0 +1,54 @@
+"""Dynamic evaluation of a model: its learning rate chosen on validation text (the
+documents the training run held out, re-derived from the run's own seed and
+split), then static and dynamic bits per character on the test text.
+
+    python benchmarks/dynamic_eval.py MODEL TRAIN.jsonl TEST.jsonl [--lrs 0.005,0.01,0.02,0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from notegen.models import checkpoint
+from notegen.models.data import split_documents
+from notegen.models.evaluate import bits_per_char, dynamic_bits_per_char
+from notetokens.corpus import load_jsonl
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("train")
+    ap.add_argument("test")
+    ap.add_argument("--lrs", default="0.005,0.01,0.02,0.05,0.1")
+    ap.add_argument("--val-chars", type=int, default=70_000, help="validation text used for the sweep")
+    a = ap.parse_args()
+    lm = checkpoint.load(a.model)
+    tc = lm.meta.get("train_config", {})
+    _, val = split_documents(load_jsonl(a.train, lm.notation), tc.get("val_fraction", 0.05),
+                             tc.get("seed", 0))
+    val_text, n = [], 0
+    for d in val:
+        val_text.append(d[: a.val_chars - n])
+        n += len(val_text[-1])
+        if n >= a.val_chars:
+            break
+    print(f"model {a.model}; validation sweep on {n:,} held-out training characters")
+    print(f"| learning rate | validation bits/char |\n|---|---|\n| static | "
+          f"{bits_per_char(lm, val_text):.4f} |")
+    results = {}
+    for lr in (float(x) for x in a.lrs.split(",")):
+        results[lr] = dynamic_bits_per_char(lm, val_text, lr=lr)
+        print(f"| {lr} | {results[lr]:.4f} |", flush=True)
+    lr = min(results, key=results.__getitem__)
+    test = load_jsonl(a.test, lm.notation)
+    t0 = time.perf_counter()
+    static = bits_per_char(lm, test)
+    dynamic = dynamic_bits_per_char(lm, test, lr=lr)
+    print(f"test ({sum(map(len, test)):,} chars): static {static:.4f}, dynamic (lr {lr}) "
+          f"{dynamic:.4f} bits/char; {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
