@@ -4,23 +4,34 @@
 #         test: airdsAirs, miscFolk)
 #   kjv:  Debian's bible-kjv (sudo apt-get install bible-kjv; test: 3 John on)
 # Usage: bash scripts/build_bundled.sh [folk|kjv]...   (default: both)
-# Long: run it under nohup; training resumes from runs/NAME if interrupted.
+# Long: run it under nohup; training resumes from runs/NAME if interrupted
+# (Ctrl-C saves; running the script again continues where it stopped).
+# Settings: the fastest measured for the small preset on a 2-core CPU with bf16
+# (benchmarks/models.md); override with STEPS, BATCH, SEQ, PRESET.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # one thread per run: fastest on 2 shared cores
 mkdir -p data runs
 STEPS=${STEPS:-4000}
+BATCH=${BATCH:-64}
+SEQ=${SEQ:-128}
+PRESET=${PRESET:-small}
 
 build() {
   name=$1 notation=$2
   [ -f "data/$name-train.jsonl" ] || notegen corpus "$name" --notation "$notation" --out "data/$name-train.jsonl"
   [ -f "data/$name-test.jsonl" ] || notegen corpus "$name-test" --notation "$notation" --out "data/$name-test.jsonl"
-  train="notegen train data/$name-train.jsonl --notation $notation --preset small --out runs/$name \
---steps $STEPS --batch-size 32 --seq-len 128 --lr 3e-3 --eval-every 200"
-  if [ -f "runs/$name/last.safetensors" ]; then $train --resume; else $train; fi
+  args="--steps $STEPS --batch-size $BATCH --seq-len $SEQ --lr 3e-3 --eval-every 200 --precision auto"
+  start=$(date +%s)
+  if [ -f "runs/$name/last.safetensors" ]; then
+    notegen train "data/$name-train.jsonl" --notation "$notation" --out "runs/$name" --resume $args
+  else
+    notegen train "data/$name-train.jsonl" --notation "$notation" --preset "$PRESET" --out "runs/$name" $args
+  fi
   python scripts/bundle_model.py "$name" "runs/$name" "data/$name-train.jsonl" "data/$name-test.jsonl" \
-    --command "bash scripts/build_bundled.sh $name"
+    --command "bash scripts/build_bundled.sh $name" \
+    --train-time "$(( ($(date +%s) - start) / 60 )) minutes (this invocation) on $(nproc) CPU(s), OMP_NUM_THREADS=$OMP_NUM_THREADS"
 }
 
 names=("$@")
