@@ -58,7 +58,7 @@ def test_sample_continues_a_prime_and_counts_notes(tiny_notes_model):
     tune = notegen.sample(tiny_notes_model, prime="G-G-D-D-E-E-D", length=8, seed=1)
     pitches = [n.pitch for n in tune.score.notes]
     assert pitches[:7] == [67, 67, 62, 62, 64, 64, 62]
-    assert len(tune) == 7 + 8
+    assert 7 < len(tune) <= 7 + 8  # length caps the new notes; the tune may end sooner
     again = notegen.sample(notegen.load(tiny_notes_model), prime=notegen.Tune.parse("G-G-D-D-E-E-D"),
                            length=8, seed=1)  # fmt: skip
     assert again.notes == tune.notes  # a tune as prime is the same prime; a loaded model the same model
