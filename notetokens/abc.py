@@ -17,9 +17,11 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from .abc_check import check_tune, without_beams
 from .abc_write import format
 from .bars import IrregularBars, bar_length, fit_measures
 from .errors import ParseError
+from .limits import score_problem
 from .score import Score, TimeSignature
 from .tunetype import normalize_tune_type
 
@@ -85,6 +87,7 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: 
     tune's first line (music21 does not report positions)."""
     from .m21 import stream_to_score
 
+    check_tune(tune, line)
     try:
         s = _music21_tune(_default_unit(tune))
     except ParseError as e:
@@ -111,6 +114,8 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: 
         _fit_meter(score, expanded, header.get("M"), body_meters, strict_bars)
     except ParseError as e:
         raise ParseError(e.message, line=line) from None
+    if problem := score_problem(score):
+        raise ParseError(problem, line=line)
     return score
 
 
@@ -236,7 +241,7 @@ def _music21_tune(tune: str) -> Any:
     from music21.abcFormat import translate
 
     warnings = io.StringIO()
-    with contextlib.redirect_stderr(warnings):
+    with contextlib.redirect_stderr(warnings), without_beams():
         handler = abcFormat.ABCFile().readstr(tune)
         s = translate.abcToStreamScore(handler)
         _tie_chords(handler, s)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, Key, parse_key, signature
+from .limits import check_write
 from .score import Part, Score, TimeSignature, common_duration
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -29,6 +30,7 @@ _BARS_PER_LINE = 4
 
 def format(score: Score) -> str:
     """ABC text for `score`: one tune, one voice per part."""
+    check_write(score)
     key = parse_key(score.key)
     sharps = key.sharps if key is not None and -7 <= key.sharps <= 7 else 0
     sig = signature(sharps)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotegenError, ParseError
+from .limits import check_file_size
 from .outputs import write_bytes
 from .registry import Notation, for_path, get
 from .score import Score
@@ -47,6 +48,7 @@ def read(path: str | Path, notation: str | None = None, **options: Any) -> Score
     nt = get(notation) if notation else for_path(path)
     if not nt.readable or not nt.music:
         raise NotegenError(f"{path}: notation {nt.name!r} cannot be read as music")
+    check_file_size(path, nt.name, nt.binary)
     data: Any = _read_bytes(path) if nt.binary else read_text(path)
     if not nt.binary and not data.strip():
         raise ParseError("the file is empty", source=str(path))

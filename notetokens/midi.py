@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import NotegenError, ParseError
 from .keysig import parse_key
+from .limits import MAX_NOTES, MAX_PARTS, check_read, check_write, meter_problem
 from .score import DRUM_CHANNEL, Note, Part, Score, Tempo, TimeSignature
 
 DEFAULT_TICKS_PER_BEAT = 480
@@ -38,7 +39,9 @@ def parse(data: bytes) -> Score:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ParseError(f"MIDI data must be bytes, not {type(data).__name__}")
     fmt, tpb, tracks = _read(bytes(data))
-    return _to_score(fmt, tpb, tracks)
+    score = _to_score(fmt, tpb, tracks)
+    check_read(score)
+    return score
 
 
 # -- reading ----------------------------------------------------------------
@@ -123,6 +126,7 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
     parts: list[Part] = []
     start = 0  # type 2 tracks follow each other
     order = 0
+    count = 0  # notes read so far
     for index, track in enumerate(tracks):
         tick = start
         name = ""
@@ -134,6 +138,8 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
                 order += 1
                 tempos.append((tick, order, _bpm(msg.tempo)))
             elif kind == "time_signature":
+                if problem := meter_problem(msg.numerator, msg.denominator):
+                    raise ParseError(f"track {index}, tick {tick}: time signature {problem}")
                 ts = TimeSignature(beats(tick), msg.numerator, msg.denominator)
                 if ts not in meters:
                     meters.append(ts)
@@ -151,6 +157,9 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
                 elif ch.open[msg.note]:
                     on, vel = ch.open[msg.note].popleft()
                     ch.notes.append(_note(on, tick, msg.note, vel, tpb))
+                    count += 1
+                    if count > MAX_NOTES:
+                        raise ParseError(f"track {index}: more than {MAX_NOTES} notes (the limit)")
         for ch in channels.values():
             for pitch, waiting in ch.open.items():
                 ch.notes.extend(_note(on, tick, pitch, vel, tpb) for on, vel in waiting)
@@ -166,6 +175,8 @@ def _to_score(fmt: int, tpb: int, tracks: list[Any]) -> Score:
                     is_drum=ch.channel == DRUM_CHANNEL,
                 )
             )
+        if len(parts) > MAX_PARTS:
+            raise ParseError(f"track {index}: more than {MAX_PARTS} parts (the limit)")
         if fmt == 2:
             start = tick
     tempos.sort()
@@ -205,15 +216,20 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     `ticks_per_beat=None` picks the resolution: 480 when every time falls on a
     480th of a beat, else the smallest resolution that holds every time exactly
     (a file read at 1024 ticks per beat is written at 1024), and 480 with times
-    rounded to the nearest tick when no resolution up to 32767 is exact. A given
-    `ticks_per_beat` rounds onsets and durations to its ticks; a note never
-    shrinks below one tick.
+    rounded to the nearest tick when no resolution up to 32767 is exact; then a
+    note shorter than one tick is an error (it would vanish or join the next note
+    as a chord). A given `ticks_per_beat` rounds onsets and durations to its
+    ticks; a note never shrinks below one tick. Meters past `limits` (7/7, 0/4)
+    are an error, not dropped.
     """
     import mido
 
+    check_write(score)
     tpb = ticks_per_beat or _resolution(score)
     if not 0 < tpb <= MAX_TICKS_PER_BEAT:
         raise NotegenError(f"ticks per beat must be in 1..{MAX_TICKS_PER_BEAT}, got {tpb}")
+    if ticks_per_beat is None:
+        _check_ticks(score, tpb)
 
     def tick(t: Fraction) -> int:
         return max(0, math.floor(t * tpb + Fraction(1, 2)))
@@ -221,13 +237,9 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     conductor: list[tuple[int, int, Any]] = []
     if score.title:
         conductor.append((0, 0, mido.MetaMessage("track_name", name=score.title)))
-    for ts in score.time_signatures:
-        if ts.denominator > 0 and ts.denominator & (ts.denominator - 1) == 0:
-            meta = mido.MetaMessage(
-                "time_signature", numerator=min(max(ts.numerator, 1), 255),
-                denominator=min(ts.denominator, 128),
-            )
-            conductor.append((tick(ts.onset), 1, meta))
+    for ts in score.time_signatures:  # check_write let only MIDI's meters through
+        meta = mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator)
+        conductor.append((tick(ts.onset), 1, meta))
     midi_key = _mido_key(score.key)
     if midi_key:
         conductor.append((0, 2, mido.MetaMessage("key_signature", key=midi_key)))
@@ -243,6 +255,18 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     buf = io.BytesIO()
     out.save(file=buf)
     return buf.getvalue()
+
+
+def _check_ticks(score: Score, tpb: int) -> None:
+    """Refuse a note shorter than a tick: rounded to ticks it would vanish or
+    sound with the next note as a chord."""
+    for part in score.parts:
+        for n in part.notes:
+            if n.duration * tpb < 1:
+                raise NotegenError(
+                    f"cannot write MIDI: the note at beat {float(n.onset):g} lasts "
+                    f"{n.duration} beat, less than one tick (1/{tpb} beat)"
+                )
 
 
 def _resolution(score: Score) -> int:

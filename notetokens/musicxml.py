@@ -1,22 +1,45 @@
-"""MusicXML output through music21 (output only: notegen does not read MusicXML).
+"""MusicXML, read and written through music21 (`.musicxml`, `.xml`; `.mxl` is
+the compressed form, see `notetokens.mxl`).
 
-music21 lays the score out: measures from the meter, ties across bar lines,
-rests in gaps, note types and tuplet brackets from the durations. A part with
-overlapping notes of different lengths is written as chords (one line of
+Reading takes what MuseScore, Finale, Sibelius or Dorico export: partwise
+MusicXML, plain or zipped (an `.mxl` archive is recognised by its bytes, so
+`--from musicxml` reads either). The XML is parsed here first, so a broken file
+names the line and column, and a file past the limits (parts, size, entity
+declarations, which can make a few bytes expand to gigabytes) is refused
+before music21 builds anything. music21 then reads the parts: tied notes become
+one note, grace notes are skipped, chords are notes with one onset.
+
+Writing: music21 lays the score out: measures from the meter, ties across bar
+lines, rests in gaps, note types and tuplet brackets from the durations. A part
+with overlapping notes of different lengths is written as chords (one line of
 notation per staff).
+
+The model text of MusicXML is the note-string model text of its melody, as for
+ABC and MIDI, so a folder of MuseScore files is a training corpus.
 """
 
 from __future__ import annotations
 
-from .errors import NotegenError
+import contextlib
+import io
+import re
+import zipfile
+from typing import Any
+
+from .errors import NotegenError, ParseError
+from .limits import MAX_BINARY_BYTES, MAX_PARTS, check_read, check_write
 from .m21 import score_to_stream
 from .score import Score
+
+MAX_BYTES = MAX_BINARY_BYTES["musicxml"]
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def format(score: Score) -> bytes:
     """The bytes of a MusicXML (partwise, UTF-8) document for `score`."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
+    check_write(score)
     stream = score_to_stream(score)
     try:
         return GeneralObjectExporter(stream).parse()
@@ -24,17 +47,113 @@ def format(score: Score) -> bytes:
         raise NotegenError(f"cannot write MusicXML: {' '.join(str(e).split())}") from None
 
 
-def parse(data: bytes) -> Score:
-    raise NotegenError("MusicXML is an output format here; read ABC, MIDI, notes or tab")
+def parse(data: bytes | str) -> Score:
+    """A Score from MusicXML bytes (plain or an `.mxl` archive); anything else
+    is a `ParseError`."""
+    from xml.etree import ElementTree as ET
+
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ParseError(f"MusicXML must be bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if data[:4] == ZIP_MAGIC:
+        data = unpack(data)
+    if len(data) > MAX_BYTES:
+        raise ParseError(f"the MusicXML is larger than {MAX_BYTES // 2**20} MB, the limit")
+    if re.search(rb"<!ENTITY", data[:65536]):
+        raise ParseError("MusicXML with <!ENTITY declarations is not read (they can expand without end)")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        line, col = e.position
+        raise ParseError(f"not MusicXML: {_xml_message(e)}", line=line, col=col + 1) from None
+    if root.tag == "score-timewise":
+        raise ParseError("timewise MusicXML is not read; export it as partwise (the usual form)")
+    if root.tag != "score-partwise":
+        raise ParseError(f"not MusicXML: the document is <{root.tag}>, not <score-partwise>")
+    parts = root.findall("part")
+    if len(parts) > MAX_PARTS:
+        raise ParseError(f"{len(parts)} parts: more than the limit of {MAX_PARTS}")
+    if not parts:
+        raise ParseError("the MusicXML score has no parts")
+    score = _read_root(root)
+    if not any(p.notes for p in score.parts):
+        raise ParseError("the MusicXML score has no notes")
+    check_read(score)
+    return score
+
+
+def _read_root(root: Any) -> Score:
+    from music21.musicxml import xmlToM21
+
+    from .m21 import stream_to_score
+
+    importer = xmlToM21.MusicXMLImporter()
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            importer.xmlRootToScore(root, importer.stream)
+        return stream_to_score(importer.stream)
+    except RecursionError:
+        raise ParseError("the MusicXML is nested too deeply to read") from None
+    except Exception as e:  # music21 raises many types on odd MusicXML
+        msg = " ".join(str(e).split())[:200] or type(e).__name__
+        raise ParseError(f"cannot read the MusicXML: {msg}") from None
+
+
+def _xml_message(e: Exception) -> str:
+    return re.sub(r": line \d+, column \d+$", "", str(e))
+
+
+def unpack(data: bytes) -> bytes:
+    """The score document inside an `.mxl` archive (the rootfile that
+    META-INF/container.xml names, else the first .xml or .musicxml file)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            name = _rootfile(z, names) or next(
+                (n for n in names if n.lower().endswith((".musicxml", ".xml"))
+                 and not n.startswith("META-INF/")),
+                None,
+            )
+            if name is None:
+                raise ParseError("the .mxl archive holds no MusicXML file")
+            if z.getinfo(name).file_size > MAX_BYTES:
+                raise ParseError(f"the MusicXML in the archive is larger than {MAX_BYTES // 2**20} MB")
+            with z.open(name) as f:
+                out = f.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError,
+            NotImplementedError, RuntimeError, ValueError) as e:
+        if isinstance(e, ParseError):
+            raise
+        raise ParseError(f"not a readable .mxl archive: {e}") from None
+    return out
+
+
+def _rootfile(z: zipfile.ZipFile, names: list[str]) -> str | None:
+    if "META-INF/container.xml" not in names:
+        return None
+    if z.getinfo("META-INF/container.xml").file_size > 65536:
+        return None
+    m = re.search(rb'full-path="([^"]+)"', z.read("META-INF/container.xml"))
+    name = m.group(1).decode("utf-8", "replace") if m else None
+    return name if name in names else None
 
 
 def to_model_text(score: Score) -> str:
-    raise NotegenError("MusicXML has no model text; train on notes, abc, midi or tab")
+    """MusicXML reads as the note-string model text of its melody."""
+    from . import notes
+
+    return notes.to_model_text(score.one_voice(melody=True))
 
 
 def from_model_text(text: str) -> Score:
-    raise NotegenError("MusicXML has no model text; train on notes, abc, midi or tab")
+    from . import notes
+
+    return notes.from_model_text(text)
 
 
-def grammar() -> object:
-    raise NotegenError("MusicXML has no model text; train on notes, abc, midi or tab")
+def grammar() -> Any:
+    from . import notes
+
+    return notes.grammar()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import ParseError
+from .limits import MAX_DIGITS, duration_problem, meter_problem
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
 from .tunetype import TUNE_TYPES
 
@@ -95,9 +96,13 @@ def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dic
             return {name: TimeSignature(Fraction(0), *((4, 4) if value == "C" else (2, 2)))}
         if not m or int(m.group(1)) == 0 or (m.group(2) and int(m.group(2)) == 0):
             raise ParseError(f"{key}: wants a fraction like 1/8, got {value!r}", line=line, col=vcol)
+        if max(len(m.group(1)), len(m.group(2))) > MAX_DIGITS:
+            raise ParseError(f"{key}: {value!r} has too many digits", line=line, col=vcol)
         num, den = int(m.group(1)), int(m.group(2) or 1)
         if key == "L":
             return {name: Fraction(num, den)}
+        if problem := meter_problem(num, den):
+            raise ParseError(f"M: {problem}", line=line, col=vcol)
         return {name: TimeSignature(Fraction(0), num, den)}
     if key == "K":
         if not KEY_RE.match(value):
@@ -113,11 +118,22 @@ def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dic
 
 
 class NoteDecoder:
-    """Feed note-string characters; get notes back as they complete."""
+    """Feed note-string characters; get notes back as they complete.
 
-    def __init__(self, velocity: int = DEFAULT_VELOCITY) -> None:
+    `max_events` and `max_beats` bound a file's tune (`notes.parse` sets them
+    from `limits`); the live player's endless stream leaves them None."""
+
+    def __init__(
+        self,
+        velocity: int = DEFAULT_VELOCITY,
+        *,
+        max_events: int | None = None,
+        max_beats: int | None = None,
+    ) -> None:
         self.header = Header()
         self.velocity = velocity
+        self.max_events = max_events
+        self.max_beats = max_beats
         self.time = Fraction(0)  # beats: where the next event starts
         self.events = 0  # notes, rests and chords read
         self.bars: list[Fraction] = []  # the time of each bar line read
@@ -167,9 +183,14 @@ class NoteDecoder:
         if in_chord:
             if ch == "\n":
                 raise ParseError("unclosed chord: expected ']'", line=self._line - 1, col=self._col_end())
-            if ch != "[":
-                self._tok += ch
-                return []
+            if ch == "[":
+                raise ParseError(
+                    "a chord cannot hold another chord: close the first with ']'",
+                    line=self._line,
+                    col=self._col,
+                )
+            self._tok += ch
+            return []
         if ch in SEPARATORS or ch in "\n|[":
             notes = self._flush()
             if ch == "[":
@@ -195,7 +216,23 @@ class NoteDecoder:
         tok, self._tok = self._tok, ""
         if not tok:
             return []
-        line, col = self._tok_at
+        notes = self._event(tok, *self._tok_at)
+        self._check_length(*self._tok_at)
+        return notes
+
+    def _check_length(self, line: int, col: int) -> None:
+        if self.max_events is not None and self.events > self.max_events:
+            raise ParseError(
+                f"the tune has more than {self.max_events} notes, rests and chords (the limit)",
+                line=line,
+                col=col,
+            )
+        if self.max_beats is not None and self.time > self.max_beats:
+            raise ParseError(
+                f"the tune lasts past beat {self.max_beats} (the limit)", line=line, col=col
+            )
+
+    def _event(self, tok: str, line: int, col: int) -> list[Note]:
         if tok.startswith("["):
             return self._chord(tok, line, col)
         if tok.startswith("R"):
@@ -262,10 +299,15 @@ class NoteDecoder:
         return pitch
 
     def _duration(self, m: re.Match[str], line: int, col: int) -> Fraction:
-        num = int(m.group("num")) if m.group("num") else 1
-        den_s = m.group("den") or m.group("den2")
-        den = int(den_s) if den_s else 1
+        num_s = m.group("num") or "1"
+        den_s = m.group("den") or m.group("den2") or "1"
+        at = col + m.start() + m.group(0).find(":")
+        if max(len(num_s), len(den_s)) > MAX_DIGITS:
+            raise ParseError(f"a duration with more than {MAX_DIGITS} digits", line=line, col=at)
+        num, den = int(num_s), int(den_s)
         if num == 0 or den == 0:
-            at = col + m.start() + m.group(0).find(":")
             raise ParseError("a duration must be more than zero", line=line, col=at)
-        return Fraction(num, den) * self.header.unit * 4
+        beats = Fraction(num, den) * self.header.unit * 4
+        if problem := duration_problem(beats):
+            raise ParseError(problem, line=line, col=at)
+        return beats

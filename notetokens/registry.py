@@ -22,7 +22,7 @@ class Notation:
     module: str  # import path of the implementing module
     extensions: tuple[str, ...]  # lower case, with the dot
     binary: bool = False  # parse takes bytes and format returns bytes
-    readable: bool = True  # musicxml and wav are output only
+    readable: bool = True  # False for an output-only notation
     music: bool = True  # False for plain text, which has no Score
 
     def impl(self) -> ModuleType:
@@ -51,7 +51,8 @@ NOTATIONS: dict[str, Notation] = {
         Notation("tab", "notetokens.tab", (".tab",)),
         Notation("abc", "notetokens.abc", (".abc",)),
         Notation("midi", "notetokens.midi", (".mid", ".midi"), binary=True),
-        Notation("musicxml", "notetokens.musicxml", (".musicxml", ".xml"), readable=False),
+        Notation("musicxml", "notetokens.musicxml", (".musicxml", ".xml"), binary=True),
+        Notation("mxl", "notetokens.mxl", (".mxl",), binary=True),
         Notation("text", "notetokens.text", (), music=False),
     )
 }

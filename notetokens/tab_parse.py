@@ -28,6 +28,7 @@ from fractions import Fraction
 
 from . import tab_lines as tl
 from .errors import ParseError
+from .limits import MAX_BEATS, MAX_NOTES, check_read
 from .score import Note, Part, Score, Tempo
 from .tab_tuning import STANDARD, Tuning, from_labels, note_name, resolve_or_raise
 
@@ -238,6 +239,12 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
                         )
                     notes.append(Note(t, pitch, dur))
                 t += dur
+            if len(notes) > MAX_NOTES or t > MAX_BEATS:
+                raise ParseError(
+                    f"the tab is longer than {MAX_NOTES} notes or {MAX_BEATS} beats (the limit)",
+                    line=s.first,
+                    col=1,
+                )
     bass = len(systems[0].lines) < 6
     part = Part(
         notes=sorted(set(notes)),
@@ -245,4 +252,6 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
         program=BASS_PROGRAM if bass else GUITAR_PROGRAM,
     )
     tempos = [Tempo(Fraction(0), d.bpm)] if d.bpm else []
-    return Score(parts=[part], tempos=tempos)
+    score = Score(parts=[part], tempos=tempos)
+    check_read(score)
+    return score
