@@ -26,13 +26,17 @@ MUSIC = [n for n, nt in NOTATIONS.items() if nt.music]
 @click.option(
     "--tuning", help="Tab tuning: standard, 'drop D', DADGAD, or note names like 'D2 A2 D3 G3 B3 E4'."
 )
+@click.option(
+    "--exact-pitch", is_flag=True,
+    help="Tab: keep the pitch; by default a melody above open position moves down by octaves.",
+)
 @force_option
 def convert(src: str, dst: str, force: bool, **options: object) -> None:
     """Convert SRC to DST; the notations follow the extensions.
 
     \b
     .txt/.notes  note strings    .tab  ASCII tab    .abc  ABC
-    .mid/.midi   MIDI            .musicxml (output only)
+    .mid/.midi   MIDI            .musicxml/.xml MusicXML   .mxl compressed MusicXML
     DST '-' writes to standard output (name the notation with --to).
 
     \b

@@ -49,6 +49,7 @@ def convert_score(
     channel: int | None = None,
     melody: bool = False,
     tuning: str | None = None,
+    exact_pitch: bool = False,
 ) -> bytes:
     """Read `src`, reduce it as asked, and render it in `dst_notation`."""
     src_nt = notation_for(src, src_notation, "input")
@@ -59,6 +60,8 @@ def convert_score(
     if not score.notes:
         raise NotegenError(f"{src}: no notes to convert")
     fmt_opts: dict[str, Any] = {"tuning": tuning} if dst_notation.name == "tab" and tuning else {}
+    if dst_notation.name == "tab" and exact_pitch:
+        fmt_opts["exact_pitch"] = True
     return render(fit(score, dst_notation), dst_notation, **fmt_opts)
 
 

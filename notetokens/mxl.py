@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .musicxml import from_model_text, grammar, parse, to_model_text
 from .musicxml import format as xml_format
+from .musicxml import from_model_text, grammar, parse, to_model_text
 from .score import Score
 
 __all__ = ["format", "from_model_text", "grammar", "parse", "to_model_text"]

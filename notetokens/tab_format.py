@@ -4,7 +4,14 @@ One voice is taken (`Score.one_voice`); notes with the same onset are a chord.
 The instrument follows the range: a guitar in standard tuning when nothing goes
 below E2, a 4-string bass down to E1, a 5-string bass down to B0, unless a
 `tuning` is given. A pitch the instrument cannot play is an error naming it
-(no silent octave folding: the tab would not be the music any more). A chord
+(no silent octave folding: the tab would not be the music any more).
+
+A melody that sits above the instrument's comfortable range is moved down by
+whole octaves, as guitarists read music (a guitar sounds an octave below its
+written pitch; a fiddle tune at D4..B5 is played in open position at D3..B4),
+and a `transposed: down N octaves` header line says so; `parse` reads that line
+and puts the notes back at the written pitch, so a round trip keeps them.
+`exact_pitch=True` (`notegen convert --exact-pitch`) keeps the pitch as it is. A chord
 with more notes than fit on distinct strings keeps its top and bottom notes and
 as many inner notes as fit.
 
@@ -16,6 +23,7 @@ the onsets back exactly. Bar lines go where an onset falls on a measure start.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 
 from .errors import NotegenError
@@ -24,23 +32,45 @@ from .tab_fingering import MAX_FRET, Fingering, fingering, places, playable
 from .tab_tuning import STANDARD, Tuning, note_name, pc_name, resolve
 
 DEFAULT_WIDTH = 78
+TRANSPOSED = (
+    "transposed: down {down} octave{s} into open position (a guitar sounds an octave "
+    "below written pitch; notegen reads the tab back at the written pitch)"
+)
 MAX_CELL = 32  # columns one onset may take before spacing is approximated
+COMFORT_FRETS = 5  # open position: frets 0-4, and 5 with a stretch
+
+
+def _choose(pitches: list[int], capo: int, tuning: str | None) -> Tuning:
+    if tuning is not None:
+        try:
+            return resolve(tuning)
+        except ValueError as e:
+            raise NotegenError(str(e)) from None
+    if not pitches or min(pitches) - capo >= STANDARD[6][0]:
+        return STANDARD[6]
+    if min(pitches) - capo >= STANDARD[4][0]:
+        return STANDARD[4]
+    return STANDARD[5]
+
+
+def octaves_down(pitches: list[int], capo: int = 0, tuning: str | None = None) -> int:
+    """How many octaves to move a melody down so its highest note sits in open
+    position on the top string (fret `COMFORT_FRETS` at most), while its lowest
+    note stays on the instrument: 0 when it already sits there."""
+    if not pitches:
+        return 0
+    strings = _choose(pitches, capo, tuning)
+    top, low = strings[-1] + capo + COMFORT_FRETS, strings[0] + capo
+    down = 0
+    while max(pitches) - 12 * down > top and min(pitches) - 12 * (down + 1) >= low:
+        down += 1
+    return down
 
 
 def instrument(pitches: list[int], capo: int = 0, tuning: str | None = None) -> Tuning:
     """The tuning to write `pitches` with; raises NotegenError naming a pitch that
     does not fit."""
-    if tuning is not None:
-        try:
-            strings = resolve(tuning)
-        except ValueError as e:
-            raise NotegenError(str(e)) from None
-    elif not pitches or min(pitches) - capo >= STANDARD[6][0]:
-        strings = STANDARD[6]
-    elif min(pitches) - capo >= STANDARD[4][0]:
-        strings = STANDARD[4]
-    else:
-        strings = STANDARD[5]
+    strings = _choose(pitches, capo, tuning)
     name = "guitar" if len(strings) == 6 else "bass"
     span = f"{note_name(strings[0] + capo)}..{note_name(strings[-1] + capo + MAX_FRET)}"
     for p in sorted(set(pitches)):
@@ -136,11 +166,14 @@ def format(
     channel: int | None = None,
     width: int = DEFAULT_WIDTH,
     capo: int = 0,
+    exact_pitch: bool = False,
 ) -> str:
     """The score's chosen voice as tab text (see the module docstring)."""
     if not 0 <= capo <= MAX_FRET:
         raise NotegenError(f"capo must be in range 0..{MAX_FRET}, got {capo}")
     notes = score.one_voice(track, channel).notes
+    down = 0 if exact_pitch else octaves_down([n.pitch for n in notes], capo, tuning)
+    notes = [replace(n, pitch=n.pitch - 12 * down) for n in notes]
     events = _events(notes)
     strings = instrument([p for _, ps, _ in events for p in ps], capo, tuning)
     chords = [playable([p - capo for p in ps], strings) for _, ps, _ in events]
@@ -150,6 +183,8 @@ def format(
         header.append(f"capo: {capo}")
     if score.tempos:
         header.append(f"tempo: {score.bpm:g}")
+    if down:
+        header.append(TRANSPOSED.format(down=down, s="s" if down > 1 else ""))
     labels = _labels(strings)
     if not events:
         return "\n".join([*header, "", *(f"{lab}|--------|" for lab in labels)]) + "\n"

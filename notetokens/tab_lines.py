@@ -99,6 +99,45 @@ def tab_line(number: int, text: str) -> TabLine | None:
     return TabLine(number, label, start, body, trailing)
 
 
+def staves(number: int, text: str) -> list[TabLine] | None:
+    """The tab lines of one file line: one, or several staves side by side
+    (`e|--3--|--5--|   e|--7--|--8--|`, as posted tabs save paper), left to
+    right; a repeat mark after the last is its trailing text. None when the
+    line is not tab."""
+    whole = tab_line(number, text)
+    if whole is not None:
+        return [whole]
+    chunks = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
+    merged: list[tuple[int, str]] = []
+    for start, chunk in chunks:  # a label written apart from its line: 'e |--3--|'
+        if merged and _LABEL_ONLY.fullmatch(merged[-1][1]):
+            merged[-1] = (merged[-1][0], text[merged[-1][0] : start + len(chunk)])
+        else:
+            merged.append((start, chunk))
+    if len(merged) < 2:
+        return None
+    out: list[TabLine] = []
+    for i, (start, chunk) in enumerate(merged):
+        line = tab_line(number, " " * start + chunk)
+        if line is None:
+            if i == len(merged) - 1 and out and repeat_count(chunk) is not None:
+                last = out[-1]
+                out[-1] = TabLine(last.number, last.label, last.start, last.body, chunk)
+                break
+            return None
+        out.append(line)
+    return out if len(out) > 1 else None
+
+
+_LABEL_ONLY = re.compile(r"[A-Ga-g][#b]?")
+_LOOKS_LIKE_TAB = re.compile(r"\s*[A-Ga-g][#b]?\s*\|[-|0-9]*-[-|0-9]*\d")
+
+
+def looks_like_tab(text: str) -> bool:
+    """A line that starts the way a tab line does ('e|--3-') with frets on it."""
+    return bool(_LOOKS_LIKE_TAB.match(text))
+
+
 def frets(line: TabLine) -> list[tuple[int, int]]:
     """(column in the body, fret) for every fret on the line. A multi-digit fret
     sits at its first digit's column; a run that cannot be one fret (over 24, a
@@ -161,6 +200,15 @@ def rhythm(text: str) -> Fraction | None:
         return None
     den = int(m.group(2)) if m.group(2) else 1
     return Fraction(int(m.group(1)), den) if den else Fraction(0)
+
+
+def transposed(text: str) -> int | None:
+    """N of a 'transposed: down N octaves' line (which `format` writes)."""
+    m = _TRANSPOSED.match(text)
+    return int(m.group(1)) if m else None
+
+
+_TRANSPOSED = re.compile(r"\s*transposed\s*:\s*down\s+(\d{1,2})\s+octaves?\b", re.IGNORECASE)
 
 
 def tempo(text: str) -> float | None:

@@ -54,22 +54,36 @@ class _Onset:
     frets: tuple[tuple[int, int, int, int], ...]  # (string low-first, fret, line, col)
 
 
-def _split_block(block: list[tl.TabLine]) -> list[_System]:
-    n = len(block)
+def _split_block(rows: list[list[tl.TabLine]]) -> list[_System]:
+    """The systems of a block of consecutive tab lines, in time order: several
+    systems stacked in one block are split by string count, and staves side by
+    side on the same lines are read left to right."""
+    n = len(rows)
+    width = len(rows[0])
+    for row in rows:
+        if len(row) != width:
+            raise ParseError(
+                f"this line holds {len(row)} staves side by side, line {rows[0][0].number} "
+                f"holds {width}; the lines of one system must hold the same number",
+                line=row[0].number,
+                col=1,
+            )
     if n in STANDARD:
-        return [_System(block)]
-    if n < 4 and not any(ln.label for ln in block) and not any(
-        ch.isdigit() for ln in block for ch in ln.body
+        groups = [rows]
+    elif n < 4 and not any(ln.label for r in rows for ln in r) and not any(
+        ch.isdigit() for r in rows for ln in r for ch in ln.body
     ):
         return []  # a ruler or underline of dashes, not a system
-    for size in (6, 4, 5):
-        if n > 6 and n % size == 0:
-            return [_System(block[i : i + size]) for i in range(0, n, size)]
-    raise ParseError(
-        f"a tab system needs 4, 5 or 6 string lines; found {n} lines in a row",
-        line=block[0].number,
-        col=1,
-    )
+    else:
+        size = next((k for k in (6, 4, 5) if n > 6 and n % k == 0), None)
+        if size is None:
+            raise ParseError(
+                f"a tab system needs 4, 5 or 6 string lines; found {n} lines in a row",
+                line=rows[0][0].number,
+                col=1,
+            )
+        groups = [rows[i : i + size] for i in range(0, n, size)]
+    return [_System([r[j] for r in g]) for g in groups for j in range(width)]
 
 
 def _check_ragged(system: _System) -> None:
@@ -130,6 +144,7 @@ class _Directives:
     tuning: tuple[str, int, int] | None = None  # spec, line, col
     per_column: Fraction | None = None
     bpm: float | None = None
+    octaves_up: int = 0  # a 'transposed: down N octaves' line: read back N octaves up
 
 
 def _directive(d: _Directives, number: int, text: str) -> bool:
@@ -145,6 +160,8 @@ def _directive(d: _Directives, number: int, text: str) -> bool:
         if r <= 0:
             raise ParseError("a rhythm line needs a positive beat value", line=number, col=1)
         d.per_column = r
+    elif (down := tl.transposed(text)) is not None:
+        d.octaves_up = down
     elif (bpm := tl.tempo(text)) is not None:
         if not 1 <= bpm <= 1000:
             raise ParseError(f"tempo {bpm:g} is outside 1..1000 BPM", line=number, col=1)
@@ -159,13 +176,20 @@ def _scan(text: str) -> tuple[list[_System], _Directives, int | None]:
     there is no tab at all)."""
     d = _Directives()
     systems: list[_System] = []
-    block: list[tl.TabLine] = []
+    block: list[list[tl.TabLine]] = []
     chord_line = None
     for number, raw in enumerate(text.split("\n"), start=1):
-        line = tl.tab_line(number, raw)
-        if line is not None:
-            block.append(line)
+        row = tl.staves(number, raw)
+        if row is not None:
+            block.append(row)
             continue
+        if tl.looks_like_tab(raw):
+            raise ParseError(
+                "this looks like a tab line but cannot be read: a tab line holds frets, "
+                "'-' and '|' (and technique marks) with no spaces between",
+                line=number,
+                col=1,
+            )
         if block:
             systems.extend(_split_block(block))
             block = []
@@ -229,7 +253,7 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
             for onset, gap in zip(onsets, gaps, strict=True):
                 dur = _duration(gap, typical, d.per_column)
                 for string, fret, line, col in onset.frets:
-                    pitch = open_pitch[string] + fret + d.capo
+                    pitch = open_pitch[string] + fret + d.capo + 12 * d.octaves_up
                     if pitch > 127:
                         raise ParseError(
                             f"fret {fret} on the {note_name(open_pitch[string])} string "
