@@ -94,10 +94,10 @@ def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dic
         m = re.fullmatch(r"(\d+)/(\d+)", value) or (re.fullmatch(r"(1)()", value) if key == "L" else None)
         if key == "M" and value in ("C", "C|"):
             return {name: TimeSignature(Fraction(0), *((4, 4) if value == "C" else (2, 2)))}
+        if m and max(len(m.group(1)), len(m.group(2))) > MAX_DIGITS:
+            raise ParseError(f"{key}: {value[:20]!r}... has too many digits", line=line, col=vcol)
         if not m or int(m.group(1)) == 0 or (m.group(2) and int(m.group(2)) == 0):
             raise ParseError(f"{key}: wants a fraction like 1/8, got {value!r}", line=line, col=vcol)
-        if max(len(m.group(1)), len(m.group(2))) > MAX_DIGITS:
-            raise ParseError(f"{key}: {value!r} has too many digits", line=line, col=vcol)
         num, den = int(m.group(1)), int(m.group(2) or 1)
         if key == "L":
             return {name: Fraction(num, den)}
