@@ -64,6 +64,8 @@ def octaves_down(pitches: list[int], capo: int = 0, tuning: str | None = None) -
     down = 0
     while max(pitches) - 12 * down > top and min(pitches) - 12 * (down + 1) >= low:
         down += 1
+    if max(pitches) - 12 * down > strings[-1] + capo + MAX_FRET:
+        return 0  # it does not fit either way: the error names the written pitch
     return down
 
 
