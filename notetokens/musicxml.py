@@ -24,6 +24,7 @@ import contextlib
 import io
 import re
 import zipfile
+import zlib
 from typing import Any
 
 from .errors import NotegenError, ParseError
@@ -122,7 +123,7 @@ def unpack(data: bytes) -> bytes:
                 raise ParseError(f"the MusicXML in the archive is larger than {MAX_BYTES // 2**20} MB")
             with z.open(name) as f:
                 out = f.read(MAX_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError,
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError, EOFError,
             NotImplementedError, RuntimeError, ValueError) as e:
         if isinstance(e, ParseError):
             raise
