@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import warnings
 import zipfile
 import zlib
 from typing import Any
@@ -92,7 +93,8 @@ def _read_root(root: Any) -> Score:
 
     importer = xmlToM21.MusicXMLImporter()
     try:
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # music21 warns about measures it mends
             importer.xmlRootToScore(root, importer.stream)
         return stream_to_score(importer.stream)
     except RecursionError:

@@ -37,7 +37,7 @@ TRANSPOSED = (
     "below written pitch; notegen reads the tab back at the written pitch)"
 )
 MAX_CELL = 32  # columns one onset may take before spacing is approximated
-COMFORT_FRETS = 5  # open position: frets 0-4, and 5 with a stretch
+COMFORT_FRETS = 7  # open and second position: a melody's top note at fret 7 or below
 
 
 def _choose(pitches: list[int], capo: int, tuning: str | None) -> Tuning:
