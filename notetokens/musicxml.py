@@ -14,8 +14,9 @@ lines, rests in gaps, note types and tuplet brackets from the durations. A part
 with overlapping notes of different lengths is written as chords (one line of
 notation per staff).
 
-The model text of MusicXML is the note-string model text of its melody, as for
-ABC and MIDI, so a folder of MuseScore files is a training corpus.
+MusicXML has no model text of its own: a corpus or training run with
+`--notation notes` reads MusicXML files as the note strings of their melodies,
+so a folder of MuseScore files is a training corpus.
 """
 
 from __future__ import annotations
@@ -143,20 +144,19 @@ def _rootfile(z: zipfile.ZipFile, names: list[str]) -> str | None:
     return name if name in names else None
 
 
-def to_model_text(score: Score) -> str:
-    """MusicXML reads as the note-string model text of its melody."""
-    from . import notes
+NO_MODEL_TEXT = (
+    "MusicXML has no model text of its own: train on its melodies as note strings "
+    "(--notation notes reads .musicxml, .xml and .mxl files)"
+)
 
-    return notes.to_model_text(score.one_voice(melody=True))
+
+def to_model_text(score: Score) -> str:
+    raise NotegenError(NO_MODEL_TEXT)
 
 
 def from_model_text(text: str) -> Score:
-    from . import notes
-
-    return notes.from_model_text(text)
+    raise NotegenError(NO_MODEL_TEXT)
 
 
 def grammar() -> Any:
-    from . import notes
-
-    return notes.grammar()
+    raise NotegenError(NO_MODEL_TEXT)

@@ -13,7 +13,7 @@ import pytest
 
 from notetokens import Note, Part, Score, Tempo, TimeSignature, musicxml, mxl, notes, read, write
 from notetokens.corpus import build
-from notetokens.errors import ParseError
+from notetokens.errors import NotegenError, ParseError
 from notetokens.registry import for_path
 
 TUNE = "L:1/8 M:6/8 K:D Q:100\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | [D4 F#4 A4]:3 F#4 E4 D4 |\n"
@@ -77,17 +77,16 @@ def test_music21_corpus_files_are_read(tmp_path, name, parts):
     assert key(again) == key(score)
 
 
-def test_model_text_is_the_melody_as_a_note_string():
-    text = musicxml.to_model_text(musicxml.parse(musicxml.format(notes.parse(TUNE))))
-    assert text.startswith("L:1/8 M:6/8 K:D Q:100\n")
-    assert musicxml.from_model_text(text).notes == notes.parse(text).notes
+def test_musicxml_has_no_model_text_of_its_own():
+    with pytest.raises(NotegenError, match="--notation notes"):
+        musicxml.to_model_text(notes.parse(TUNE))
 
 
 def test_a_folder_of_musicxml_is_a_corpus(tmp_path):
     (tmp_path / "a.musicxml").write_bytes(musicxml.format(notes.parse(TUNE)))
     (tmp_path / "b.mxl").write_bytes(mxl.format(notes.parse("M:4/4\nC4 D4 E4 F4 | G4:4")))
     (tmp_path / "broken.xml").write_text("<score-partwise><part>")
-    corpus = build([tmp_path], "musicxml", jobs=1)
+    corpus = build([tmp_path], "notes", jobs=1)
     assert len(corpus.documents) == 2 and len(corpus.skipped) == 1
     assert "broken.xml" in corpus.skipped[0]
     assert any(d.endswith("G4:4") for d in corpus.documents)

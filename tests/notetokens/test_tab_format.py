@@ -133,7 +133,7 @@ events = st.lists(
 def test_random_melodies_round_trip(evs):
     notes = legato([(sorted(set(ps)), d) for ps, d in evs])
     s = Score.melody(notes)
-    back = tab.parse(tab.format(s))
+    back = tab.parse(tab.format(s, exact_pitch=True))  # which notes fit depends on the octave
     # a chord whose notes crowd one string (E2 and F2) keeps what fits
     kept = {n.onset: playable([m.pitch for m in notes if m.onset == n.onset], STANDARD[6])
             for n in notes}
