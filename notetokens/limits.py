@@ -56,9 +56,11 @@ def _size(n: int) -> str:
 
 def meter_problem(numerator: int, denominator: int) -> str | None:
     """Why `numerator/denominator` is not a meter notegen keeps, or None."""
+    shown = f"2^{denominator.bit_length() - 1}" if denominator > 2**20 and not denominator & (
+        denominator - 1) else str(denominator)
     if denominator not in METER_DENOMINATORS:
         return (
-            f"meter {numerator}/{denominator}: the lower number must be a note value "
+            f"meter {numerator}/{shown}: the lower number must be a note value "
             f"({', '.join(map(str, METER_DENOMINATORS))})"
         )
     if not 1 <= numerator <= MAX_METER_NUMERATOR:
