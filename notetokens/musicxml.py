@@ -71,6 +71,8 @@ def parse(data: bytes | str) -> Score:
     except ET.ParseError as e:
         line, col = e.position
         raise ParseError(f"not MusicXML: {_xml_message(e)}", line=line, col=col + 1) from None
+    except (LookupError, ValueError) as e:  # an unknown encoding="..." in the declaration
+        raise ParseError(f"not MusicXML: {e}") from None
     if root.tag == "score-timewise":
         raise ParseError("timewise MusicXML is not read; export it as partwise (the usual form)")
     if root.tag != "score-partwise":
