@@ -25,11 +25,22 @@ from .options import sampling_options
     help="Compare with these tunes (files or folders, any music notation, or a corpus .jsonl) "
     "instead of music21's airdsAirs and miscFolk.",
 )
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False),
+    help="Also write the sampled tunes to this corpus file (.jsonl).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Sample in this many worker processes (the tunes are the same).")
 @sampling_options
 def judge(
-    model: str, num: int, held_out: tuple[str, ...], jobs: int, seed: int | None, **sampling: object
+    model: str,
+    num: int,
+    held_out: tuple[str, ...],
+    save: str | None,
+    jobs: int,
+    seed: int | None,
+    **sampling: object,
 ) -> None:
     """Sample NUM tunes the way `notegen sample` does and print a table of
     musical figures for them and for the held-out tunes (music21's airdsAirs and
@@ -55,6 +66,10 @@ def judge(
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")
     with bar("sampling", unit="tune") as progress:
         texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **sampling)
+    if save:
+        from notetokens.corpus import Corpus, save_jsonl
+
+        save_jsonl(save, Corpus(texts), "notes")
     with bar("held-out tunes", unit="file") as progress:
         reference, skipped = j.held_out(list(held_out), progress)
     ref = j.judge(reference, failures=skipped)

@@ -260,7 +260,7 @@ def table(model: Figures, reference: Figures, name: str = "model") -> str:
             ref = f"{reference.tunes} ({reference.failures} skipped)"
             got = f"{model.tunes} of {model.tunes + model.failures} ({model.failures} failures)"
         else:
-            digits = 2 if attr == "tied" else 0
+            digits = 2 if attr == "tied" else 1
             ref, got = (f"{100 * f.share(attr):.{digits}f}%" for f in (reference, model))
         lines.append(f"| {label} | {ref} | {got} |")
     pc = js_divergence(model.pitch_classes, reference.pitch_classes)

@@ -24,3 +24,18 @@ def test_judge_is_listed_with_its_options():
     assert r.returncode == 0
     for option in ("--model", "--num", "--held-out", "--jobs", "--seed", "--temperature"):
         assert option in r.stdout
+
+
+def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "abc"
+    out = tmp_path / "tunes.jsonl"
+    r = run("judge", "--num", "1", "--seed", "3", "--held-out", str(examples), "--save", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| figure | held-out tunes | folk |"
+    assert len(rows) == 10  # header and 9 figures
+    written = rows[1].split("|")[3]
+    saved = out.read_text().splitlines()
+    assert f"{len(saved)} of 1" in written
