@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "compare": "notegen.cli.compare_cmd:compare",
     "ports": "notegen.cli.live:ports",
     "live": "notegen.cli.live:live",
+    "embed": "notegen.cli.embed_cmd:embed",
+    "classify": "notegen.cli.classify_cmd:classify",
 }
 
 

@@ -219,6 +219,8 @@ def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> Loaded
     path = resolve(path_or_name)
     device = _device(device)
     tensors, meta = read(path, device)
+    if meta.get("task", "lm") != "lm":  # a classifier (notegen classify) has no LM head
+        raise NotegenError(f"{path}: a {meta['task']} model, not a language model")
     config, vocab, notation = ckpt_meta.checked(path, meta)
     weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
     ckpt_meta.weights(path, config, weights)  # before CharGRU allocates anything

@@ -1,0 +1,239 @@
+"""`SeqClassifier`: a char-RNN encoder read to the end of a document (seq2vec) and
+a linear head over the labels, with its checkpoint format and prediction.
+
+The encoder has the language model's shape and weight names (`embed.*`,
+`rnn.*`), so it can start from a trained `CharGRU` (transfer) and its embedding
+table reads like any model's. The head sees the top layer's final state and the
+mean of its outputs over the document. A checkpoint is a notegen safetensors file
+like a language model's, with `task: classify`, the labels and the head's settings
+in its metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from notetokens.errors import NotegenError
+from notetokens.vocab import CharVocab
+
+from . import checkpoint
+from .classify_data import encode_documents, length_batches, pad
+from .config import ModelConfig
+from .gru import _CELLS, CharGRU
+
+TASK = "classify"
+POOLS = ("last", "mean", "last+mean")
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    preset: str = "tiny"  # encoder size when not starting from a base model
+    pool: str = "last+mean"  # what the head sees: the final state, the mean output, or both
+    epochs: int = 10  # passes over the training documents
+    batch_size: int = 32  # documents per step
+    lr: float = 3e-3  # peak learning rate of the head (and of the encoder, unless encoder_lr)
+    encoder_lr: float | None = None  # a smaller rate keeps a base model's knowledge
+    freeze: bool = False  # train the head only (a linear probe of the encoder)
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    dropout: float = 0.1  # before the head
+    val_fraction: float = 0.2  # documents per label held out (stratified)
+    max_chars: int | None = None  # read at most this many characters of each document
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.pool not in POOLS:
+            raise NotegenError(f"unknown pool {self.pool!r}; known: {', '.join(POOLS)}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise NotegenError("epochs and batch size must be >= 1")
+        if self.lr <= 0 or (self.encoder_lr is not None and self.encoder_lr < 0):
+            raise NotegenError("learning rates must be > 0")
+        if not 0 <= self.val_fraction < 1:
+            raise NotegenError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.max_chars is not None and self.max_chars < 1:
+            raise NotegenError("max_chars must be >= 1")
+        if not 0 <= self.dropout < 1:
+            raise NotegenError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ClassifyConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+class SeqClassifier(nn.Module):
+    def __init__(self, config: ModelConfig, n_labels: int, pool: str = "last+mean",
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        if n_labels < 2:
+            raise NotegenError("a classifier needs at least two labels")
+        self.config = config
+        self.pool = pool
+        self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
+        self.rnn = _CELLS[config.cell](
+            config.embed_dim, config.hidden_size, num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0, batch_first=True,
+        )
+        self.drop = nn.Dropout(dropout)
+        width = config.hidden_size * (2 if pool == "last+mean" else 1)
+        self.classifier = nn.Linear(width, n_labels)
+
+    def features(self, ids: Tensor, lengths: Tensor) -> Tensor:
+        """(B, T) padded ids and (B,) lengths -> (B, F) document vectors."""
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        packed = pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        out, hidden = self.rnn(packed)
+        h = hidden[0] if isinstance(hidden, tuple) else hidden  # LSTM: (h, c)
+        last = h[-1]  # (B, H): the top layer after each document's last character
+        if self.pool == "last":
+            return last
+        seq, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, H), zeros past the end
+        mean = seq.sum(1) / lengths.to(seq.device).unsqueeze(1).to(seq.dtype)
+        return mean if self.pool == "mean" else torch.cat([last, mean], dim=1)
+
+    def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
+        """Logits (B, labels)."""
+        return self.classifier(self.drop(self.features(ids, lengths)))
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        return [*self.embed.parameters(), *self.rnn.parameters()]
+
+    def load_encoder(self, lm: CharGRU) -> None:
+        """Start from a language model's embedding and recurrent weights."""
+        self.embed.load_state_dict(lm.embed.state_dict())
+        self.rnn.load_state_dict(lm.rnn.state_dict())
+
+
+@dataclass
+class LoadedClassifier:
+    model: SeqClassifier
+    vocab: CharVocab
+    notation: str
+    labels: list[str]
+    config: ClassifyConfig
+    metrics: dict[str, Any]
+    meta: dict[str, Any]
+    path: Path | None = None
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.classifier.weight.device
+
+    def predict_proba(self, documents: list[str], batch_size: int = 64) -> Tensor:
+        """(N, labels) probabilities, in the order of `documents`."""
+        return predict_proba(self.model, self.vocab, documents, self.config.max_chars, batch_size)
+
+
+def predict_proba(model: SeqClassifier, vocab: CharVocab, documents: list[str],
+                  max_chars: int | None = None, batch_size: int = 64) -> Tensor:
+    seqs = encode_documents(documents, vocab, max_chars)
+    out = torch.zeros(len(seqs), model.classifier.out_features)
+    device = model.classifier.weight.device
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for batch in length_batches([len(s) for s in seqs], batch_size, None):
+            ids, lengths = pad([seqs[i] for i in batch])
+            out[batch] = torch.softmax(model(ids.to(device), lengths), dim=-1).cpu()
+    model.train(was_training)
+    return out
+
+
+def save(path: str | Path, model: SeqClassifier, vocab: CharVocab, notation: str,
+         labels: list[str], config: ClassifyConfig, metrics: dict[str, Any],
+         extra_tensors: dict[str, Tensor] | None = None,
+         extra_meta: dict[str, Any] | None = None) -> Path:
+    meta = {"task": TASK, "labels": labels, "classify_config": config.to_dict(), **(extra_meta or {})}
+    # checkpoint.encode stores strings as they are and parses every other field as JSON
+    meta = {k: json.dumps(v) if isinstance(v, str) else v for k, v in meta.items()}
+    return checkpoint.save(path, model, vocab, notation, model.config, metrics,
+                           extra_tensors=extra_tensors, extra_meta=meta)
+
+
+def build(meta: dict[str, Any], path: Path) -> tuple[SeqClassifier, CharVocab, ClassifyConfig, list[str]]:
+    """An untrained classifier of the shape a checkpoint's metadata describes."""
+    if meta.get("task") != TASK:
+        raise NotegenError(
+            f"{path}: a language model, not a classifier (train one with notegen classify fit)"
+        )
+    try:
+        mcfg = ModelConfig.from_dict(meta["config"])
+        vocab = CharVocab.from_dict(meta["vocab"])
+        config = ClassifyConfig.from_dict(meta["classify_config"])
+        labels = [str(x) for x in meta["labels"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise NotegenError(f"{path}: classifier metadata is incomplete or invalid ({e})") from None
+    return SeqClassifier(mcfg, len(labels), config.pool, config.dropout), vocab, config, labels
+
+
+def load(path_or_dir: str | Path, device: str | torch.device = "cpu") -> LoadedClassifier:
+    """A classifier ready to predict, from a checkpoint file or a run folder."""
+    path = checkpoint.resolve(path_or_dir)
+    tensors, meta = checkpoint.read(path, device)
+    model, vocab, config, labels = build(meta, path)
+    weights = {k: v for k, v in tensors.items() if not k.startswith(checkpoint.TRAIN_PREFIX)}
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        raise NotegenError(f"{path}: weights do not match the stored config ({e})") from None
+    model.to(device).eval().requires_grad_(False)
+    return LoadedClassifier(model, vocab, str(meta["notation"]), labels, config,
+                            dict(meta.get("metrics", {})), meta, path)
+
+
+def confusion(truth: list[int], predicted: list[int], n: int) -> list[list[int]]:
+    """Rows: true label; columns: predicted label."""
+    m = [[0] * n for _ in range(n)]
+    for t, p in zip(truth, predicted, strict=True):
+        m[t][p] += 1
+    return m
+
+
+def format_confusion(matrix: list[list[int]], names: list[str]) -> list[str]:
+    """The matrix as aligned text lines, with each row's recall."""
+    width = max(6, *(len(n) for n in names))
+    lines = [" " * width + "  " + " ".join(f"{n[:width]:>{width}}" for n in names) + "  recall"]
+    for name, row in zip(names, matrix, strict=True):
+        total = sum(row)
+        recall = f"{row[names.index(name)] / total:.2f}" if total else "-"
+        lines.append(f"{name[:width]:>{width}}  " + " ".join(f"{x:>{width}}" for x in row) + f"  {recall:>6}")
+    return lines
+
+
+def predict_files(model: str | Path, paths: list[str], device: str = "cpu") -> list[tuple[str, str, float]]:
+    """(name, label, probability) for every document of the files and folders in
+    `paths`; all are read before any is classified, so a bad file fails first.
+    A file with several documents (an ABC file of many tunes) names them file#1, file#2..."""
+    from notetokens.corpus import build as build_corpus
+    from notetokens.corpus import expand
+    from notetokens.registry import get
+
+    clf = load(model, device)
+    names: list[str] = []
+    docs: list[str] = []
+    for path, named in expand(paths, get(clf.notation)):
+        found = build_corpus([path], clf.notation, strict=named, jobs=1).documents
+        found = [d for d in found if d]
+        if not found:
+            if named:
+                raise NotegenError(f"{path}: no {clf.notation} document in this file")
+            continue
+        names += [str(path)] if len(found) == 1 else [f"{path}#{i}" for i in range(1, len(found) + 1)]
+        docs += found
+    if not docs:
+        raise NotegenError(f"no {clf.notation} documents in {', '.join(paths)}")
+    probs = clf.predict_proba(docs)
+    best = probs.argmax(1).tolist()
+    return [(n, clf.labels[b], float(probs[i, b])) for i, (n, b) in enumerate(zip(names, best, strict=True))]
