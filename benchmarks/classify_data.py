@@ -70,7 +70,7 @@ def folk(out: Path, test_fraction: float = 0.25, jobs: int = 2) -> Counter[str]:
     return _write(out, items, test_fraction)
 
 
-def kjv(out: Path, train_size: int = 3000, test_size: int = 1000) -> Counter[str]:
+def kjv(out: Path, train_size: int = 1500, test_size: int = 500) -> Counter[str]:
     from notetokens.sources import kjv_books
 
     books = kjv_books("train") + kjv_books("test")

@@ -128,7 +128,8 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
     lengths = [len(s) for s in seqs]
     per_epoch = math.ceil(len(seqs) / config.batch_size)
     total = per_epoch * config.epochs
-    ratios = [g["lr"] / config.lr for g in optimizer.param_groups]
+    enc_lr = config.lr if config.encoder_lr is None else config.encoder_lr
+    ratios = [1.0] if config.freeze else [1.0, enc_lr / config.lr]  # head, encoder
     labels_t = torch.tensor(train.labels)
     bar = _progress(progress, total, int(state["step"]))
     ctx = _Saver(out, model, vocab, notation, data.names, config, optimizer, device, extra_meta)

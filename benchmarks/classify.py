@@ -1,0 +1,177 @@
+"""Classification benchmark: tune type of folk tunes, Testament of KJV verses.
+
+Data: `python benchmarks/classify_data.py folk|kjv data/classify/<task>` (fixed
+train/test split). Then, each writing runs/classify/<task>-<method>.json:
+
+    python benchmarks/classify.py baselines folk     majority class, n-gram logistic regression
+    python benchmarks/classify.py neural folk scratch    char-GRU from random weights
+    python benchmarks/classify.py neural folk lm         encoder from the bundled model (transfer)
+    python benchmarks/classify.py neural folk probe      the bundled model frozen, head only
+    python benchmarks/classify.py table                  the results as a Markdown table
+
+Test documents are never trained on or used to choose anything: model choices
+(best epoch, n-gram regularisation) use a validation part of the training split.
+scripts/bench_classify.sh runs all of it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "classify"
+RUNS = ROOT / "runs" / "classify"
+SETTINGS = {  # the same for every neural method of a task
+    "folk": {"notation": "notes", "base": "folk", "epochs": 3, "max_chars": 256},
+    "kjv": {"notation": "text", "base": "kjv", "epochs": 2, "max_chars": 256},
+}
+
+
+def load_split(task: str, split: str):
+    from notegen.models.classify_data import read_folders
+
+    return read_folders(DATA / task / split, SETTINGS[task]["notation"])
+
+
+def scores(truth: list[int], predicted: list[int], names: list[str]) -> dict:
+    from notegen.models.classifier import confusion
+
+    matrix = confusion(truth, predicted, len(names))
+    recalls = [row[i] / sum(row) for i, row in enumerate(matrix) if sum(row)]
+    return {"accuracy": sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth),
+            "balanced_accuracy": sum(recalls) / len(recalls), "confusion": matrix, "labels": names,
+            "test_count": len(truth)}
+
+
+# --- the n-gram baseline: logistic regression on character 1..5-grams -------------
+
+def ngrams(text: str, n_max: int = 5) -> Counter[str]:
+    return Counter(text[i : i + n] for n in range(1, n_max + 1) for i in range(len(text) - n + 1))
+
+
+class NgramLogReg:
+    """Log-count features of the n-grams in at least `min_df` training documents
+    (the `max_features` commonest), L2-regularised softmax regression fitted by L-BFGS."""
+
+    def __init__(self, l2: float, max_features: int = 20000, min_df: int = 3) -> None:
+        self.l2, self.max_features, self.min_df = l2, max_features, min_df
+
+    def features(self, docs: list[str]) -> torch.Tensor:
+        x = torch.zeros(len(docs), len(self.index))
+        for i, d in enumerate(docs):
+            for g, c in ngrams(d).items():
+                j = self.index.get(g)
+                if j is not None:
+                    x[i, j] = math.log1p(c)
+        return (x - self.mean) / self.std
+
+    def fit(self, docs: list[str], labels: list[int], n_labels: int) -> NgramLogReg:
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(set(ngrams(d)))
+        kept = [g for g, c in df.most_common(self.max_features) if c >= self.min_df]
+        self.index = {g: i for i, g in enumerate(kept)}
+        self.mean, self.std = torch.zeros(len(kept)), torch.ones(len(kept))
+        x = self.features(docs)
+        self.mean, self.std = x.mean(0), x.std(0).clamp_min(1e-3)
+        x = (x - self.mean) / self.std
+        y = torch.tensor(labels)
+        self.w = torch.zeros(len(kept), n_labels, requires_grad=True)
+        self.b = torch.zeros(n_labels, requires_grad=True)
+        opt = torch.optim.LBFGS([self.w, self.b], max_iter=300, line_search_fn="strong_wolfe")
+
+        def closure() -> torch.Tensor:
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(x @ self.w + self.b, y) + self.l2 * (self.w**2).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        return self
+
+    def predict(self, docs: list[str]) -> list[int]:
+        with torch.no_grad():
+            return (self.features(docs) @ self.w + self.b).argmax(1).tolist()
+
+
+def baselines(task: str) -> None:
+    from notegen.models.classify_data import stratified_split
+
+    train, test = load_split(task, "train"), load_split(task, "test")
+    n = len(train.names)
+    majority = max(range(n), key=train.counts().__getitem__)
+    write(task, "majority", scores(test.labels, [majority] * len(test), test.names))
+    fit_idx, val_idx = stratified_split(train.labels, 0.1, 0)
+    part, val = train.subset(fit_idx), train.subset(val_idx)
+    trials = {}
+    for l2 in (1e-4, 1e-3, 1e-2, 1e-1):
+        model = NgramLogReg(l2).fit(part.documents, part.labels, n)
+        trials[l2] = scores(val.labels, model.predict(val.documents), val.names)["accuracy"]
+        print(f"n-gram l2={l2}: validation accuracy {trials[l2]:.3f}", file=sys.stderr)
+    l2 = max(trials, key=trials.__getitem__)
+    t0 = time.perf_counter()
+    model = NgramLogReg(l2).fit(train.documents, train.labels, n)
+    result = scores(test.labels, model.predict(test.documents), test.names)
+    write(task, "ngram", {**result, "l2": l2, "features": len(model.index),
+                          "seconds": time.perf_counter() - t0})
+
+
+def neural(task: str, method: str) -> None:
+    from notegen.models.classifier import ClassifyConfig, load
+    from notegen.models.classify import fit
+
+    s = SETTINGS[task]
+    train, test = load_split(task, "train"), load_split(task, "test")
+    options = {"scratch": {"preset": "small"}, "lm": {"encoder_lr": 1e-3},
+               "probe": {"freeze": True}}[method]
+    config = ClassifyConfig(epochs=s["epochs"], batch_size=32, lr=3e-3, val_fraction=0.1,
+                            max_chars=s["max_chars"], seed=0, device="cpu", **options)
+    out = RUNS / f"{task}-{method}"
+    t0 = time.perf_counter()
+    result = fit(train, s["notation"], out, config, base=None if method == "scratch" else s["base"],
+                 overwrite=True, progress=True)
+    seconds = time.perf_counter() - t0
+    clf = load(out)
+    predicted = clf.predict_proba(test.documents).argmax(1).tolist()
+    write(task, method, {**scores(test.labels, predicted, test.names), "seconds": seconds,
+                         "history": result.history, "config": config.to_dict()})
+
+
+def write(task: str, method: str, result: dict) -> None:
+    RUNS.mkdir(parents=True, exist_ok=True)
+    (RUNS / f"{task}-{method}.json").write_text(json.dumps(result, indent=1))
+    print(f"{task} {method}: test accuracy {result['accuracy']:.3f}, "
+          f"balanced {result['balanced_accuracy']:.3f}", file=sys.stderr)
+
+
+def table() -> None:
+    names = {"majority": "majority class", "ngram": "logistic regression, char 1-5-grams",
+             "scratch": "char-GRU 2x384 from scratch", "lm": "char-GRU from the bundled model",
+             "probe": "bundled model frozen, head only"}
+    print("| task | method | test accuracy | balanced accuracy | seconds |")
+    print("|---|---|---|---|---|")
+    for task in SETTINGS:
+        for method, label in names.items():
+            f = RUNS / f"{task}-{method}.json"
+            if f.is_file():
+                r = json.loads(f.read_text())
+                secs = f"{r['seconds']:.0f}" if "seconds" in r else "-"
+                print(f"| {task} | {label} | {r['accuracy']:.3f} | {r['balanced_accuracy']:.3f} | {secs} |")
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    command = sys.argv[1]
+    if command == "baselines":
+        baselines(sys.argv[2])
+    elif command == "neural":
+        neural(sys.argv[2], sys.argv[3])
+    else:
+        table()

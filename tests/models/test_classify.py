@@ -1,0 +1,152 @@
+"""Sequence classification: labelled folders, the stratified split, training that
+learns, checkpoints, resume, transfer from a language model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from notegen.models import checkpoint
+from notegen.models.classifier import ClassifyConfig, load, predict_files
+from notegen.models.classify import evaluate, fit
+from notegen.models.classify_data import Labelled, read_folders, stratified_split
+from notetokens.errors import NotegenError
+
+LOW = "C3 D3 E3 F3 G3 A3 B3"
+HIGH = "C5 D5 E5 F5 G5 A5 B5"
+
+
+def melodies(pitches: str, n: int, seed: int) -> list[str]:
+    """n random 8-note melodies over the given notes, with bars."""
+    rng = random.Random(seed)
+    notes = pitches.split()
+    return [" ".join(rng.choice(notes) for _ in range(4)) + " | " +
+            " ".join(rng.choice(notes) for _ in range(4)) for _ in range(n)]
+
+
+def write_folders(root, per_label: int = 24, seed: int = 0):
+    for label, pitches in (("high", HIGH), ("low", LOW)):
+        (root / label).mkdir(parents=True)
+        for i, tune in enumerate(melodies(pitches, per_label, seed + len(label))):
+            (root / label / f"{i}.txt").write_text(tune + "\n")
+    return root
+
+
+FAST = ClassifyConfig(epochs=4, batch_size=8, lr=1e-2, val_fraction=0.25, dropout=0.0, device="cpu")
+
+
+def weights(path):
+    tensors, _ = checkpoint.read(path)
+    return {k: v for k, v in tensors.items() if not k.startswith(checkpoint.TRAIN_PREFIX)}
+
+
+def test_read_folders_labels_by_subfolder(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d", per_label=5), "notes")
+    assert data.names == ["high", "low"]
+    assert data.counts() == [5, 5]
+    assert all(("5" in d) == (y == 0) for d, y in zip(data.documents, data.labels, strict=True))
+
+
+@pytest.mark.parametrize("layout, message", [
+    ({}, "not a folder"),
+    ({"only/a.txt": "C4 D4"}, "at least two label"),
+    ({"a/x.txt": "C4 D4", "b/y.txt": "C4", "stray.txt": "C4"}, "subfolder named after their label"),
+    ({"a/x.txt": "C4 D4", "b/readme.md": "hello"}, "no notes files"),
+])
+def test_read_folders_refuses_bad_layouts(tmp_path, layout, message):
+    root = tmp_path / "d"
+    for name, text in layout.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    with pytest.raises(NotegenError, match=message):
+        read_folders(root, "notes")
+
+
+def test_stratified_split_holds_out_each_labels_share():
+    labels = [0] * 40 + [1] * 10 + [2] * 2
+    train, held = stratified_split(labels, 0.2, seed=1)
+    assert sorted(train + held) == list(range(len(labels)))
+    assert [sum(labels[i] == y for i in held) for y in range(3)] == [8, 2, 1]
+    assert stratified_split(labels, 0.2, seed=1) == (train, held)
+    assert stratified_split(labels, 0.2, seed=2) != (train, held)
+    assert stratified_split(labels, 0.0, seed=1) == (list(range(52)), [])
+
+
+def test_fit_learns_high_from_low_and_predicts_files(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d"), "notes")
+    result = fit(data, "notes", tmp_path / "run", FAST, progress=False)
+    assert result.best["val_accuracy"] == 1.0
+    assert sum(map(sum, result.best["confusion"])) == result.val_size == 12
+    assert result.train_size == 36 and len(result.history) == 4
+    clf = load(tmp_path / "run")
+    assert clf.labels == ["high", "low"] and clf.notation == "notes"
+    fresh = Labelled(melodies(HIGH, 10, 99) + melodies(LOW, 10, 98), [0] * 10 + [1] * 10, clf.labels)
+    assert evaluate(clf.model, clf.vocab, fresh)["accuracy"] == 1.0
+    (tmp_path / "new.txt").write_text(melodies(LOW, 1, 7)[0])
+    [(name, label, p)] = predict_files(tmp_path / "run", [str(tmp_path / "new.txt")])
+    assert name.endswith("new.txt") and label == "low" and 0.5 < p <= 1.0
+
+
+def test_resume_with_more_epochs_goes_on_from_the_saved_epoch(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d", per_label=10), "notes")
+    two = ClassifyConfig(**{**FAST.to_dict(), "epochs": 2})
+    first = fit(data, "notes", tmp_path / "run", two, progress=False)
+    assert (first.epoch, first.step, len(first.history)) == (2, 4, 2)
+    before = weights(tmp_path / "run" / "last.safetensors")
+    resumed = fit(data, "notes", tmp_path / "run", FAST, resume=True, progress=False)
+    assert (resumed.epoch, resumed.step, len(resumed.history)) == (4, 8, 4)
+    after = weights(tmp_path / "run" / "last.safetensors")
+    assert not all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_a_stopped_run_saves_and_resumes_mid_epoch(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d", per_label=10), "notes")
+    fit(data, "notes", tmp_path / "once", FAST, progress=False)
+    stopped = fit(data, "notes", tmp_path / "stop", FAST, progress=False, on_step=lambda s: s == 3)
+    assert stopped.interrupted and stopped.step == 3
+    resumed = fit(data, "notes", tmp_path / "stop", FAST, resume=True, progress=False)
+    assert resumed.step == 8 and resumed.epoch == 4
+    a, b = weights(tmp_path / "once" / "last.safetensors"), weights(tmp_path / "stop" / "last.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_an_existing_run_is_not_overwritten_by_accident(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d", per_label=4), "notes")
+    one = ClassifyConfig(**{**FAST.to_dict(), "epochs": 1})
+    fit(data, "notes", tmp_path / "run", one, progress=False)
+    before = (tmp_path / "run" / "best.safetensors").read_bytes()
+    with pytest.raises(NotegenError, match="already holds a checkpoint"):
+        fit(data, "notes", tmp_path / "run", one, progress=False)
+    assert (tmp_path / "run" / "best.safetensors").read_bytes() == before
+    other = Labelled(data.documents, data.labels, ["x", "y"])
+    with pytest.raises(NotegenError, match="labels"):
+        fit(other, "notes", tmp_path / "run", one, resume=True, progress=False)
+
+
+def test_base_model_starts_the_encoder_and_keeps_its_vocabulary(tmp_path, text_run):
+    run_dir, _ = text_run
+    lm = checkpoint.load(run_dir)
+    docs = ["the quick brown fox " * 3, "a stitch in time ~~~ " * 3] * 8  # '~' is unknown to the LM
+    data = Labelled(docs, [0, 1] * 8, ["fox", "stitch"])
+    frozen = ClassifyConfig(**{**FAST.to_dict(), "freeze": True, "epochs": 2})
+    result = fit(data, "text", tmp_path / "probe", frozen, base=run_dir, progress=False)
+    clf = load(tmp_path / "probe")
+    assert clf.vocab == lm.vocab and clf.meta["base"] == str(run_dir)
+    assert torch.equal(clf.model.embed.weight, lm.model.embed.weight)
+    assert all(torch.equal(a, b) for a, b in zip(clf.model.rnn.parameters(), lm.model.rnn.parameters(),
+                                                 strict=True))
+    assert result.best["val_accuracy"] is not None
+    with pytest.raises(NotegenError, match="reads 'text' model text, not 'notes'"):
+        fit(data, "notes", tmp_path / "wrong", FAST, base=run_dir, progress=False)
+
+
+def test_classifier_and_language_model_checkpoints_are_not_confused(tmp_path, text_run):
+    run_dir, _ = text_run
+    data = Labelled(["aaa ab", "bbb ba"] * 6, [0, 1] * 6, ["a", "b"])
+    fit(data, "text", tmp_path / "clf", ClassifyConfig(epochs=1, device="cpu"), progress=False)
+    with pytest.raises(NotegenError, match="not a language model"):
+        checkpoint.load(tmp_path / "clf")
+    with pytest.raises(NotegenError, match="a language model, not a classifier"):
+        load(run_dir)
