@@ -33,7 +33,7 @@ from .classifier import (
     save,
 )
 from .classify_data import Labelled, encode_documents, length_batches, pad, stratified_split
-from .config import preset
+from .config import ModelConfig, preset
 from .schedule import lr_at
 from .training import _StopOnSigint
 
@@ -60,7 +60,11 @@ def evaluate(model: SeqClassifier, vocab: CharVocab, data: Labelled,
     """Accuracy, mean cross-entropy (nats) and the confusion matrix on `data`."""
     if not len(data):
         return {"accuracy": None, "loss": None, "confusion": None, "count": 0}
-    probs = predict_proba(model, vocab, data.documents, max_chars)
+    return scores(predict_proba(model, vocab, data.documents, max_chars), data)
+
+
+def scores(probs: Tensor, data: Labelled) -> dict[str, Any]:
+    """Accuracy, mean cross-entropy and confusion of (N, labels) probabilities."""
     truth = torch.tensor(data.labels)
     predicted = probs.argmax(1)
     loss = F.nll_loss(torch.log(probs.clamp_min(1e-12)), truth).item()
@@ -79,20 +83,25 @@ def fit(
     config: ClassifyConfig | None = None,
     *,
     base: str | Path | None = None,
+    model_config: ModelConfig | None = None,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
     on_step: Callable[[int], bool | None] | None = None,
 ) -> ClassifyResult:
     """Train a classifier of `data` (model text of `notation`) into `out_dir`.
-    `on_step(step)` returning True stops the run as Ctrl-C does (saved, resumable)."""
+    `model_config` sets the encoder's shape instead of the preset (without a base).
+    `on_step(step)` returning True stops the run as Ctrl-C does (saved, resumable).
+    With `freeze`, the encoder reads each document once and the head trains on
+    those vectors, so a linear probe costs one forward pass over the data."""
     with torch.random.fork_rng(), _StopOnSigint() as stop:
-        return _fit(data, notation, Path(out_dir), config or ClassifyConfig(), base, resume,
-                    overwrite, progress, on_step, stop)
+        return _fit(data, notation, Path(out_dir), config or ClassifyConfig(), base, model_config,
+                    resume, overwrite, progress, on_step, stop)
 
 
 def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
-         base: str | Path | None, resume: bool, overwrite: bool, progress: bool,
+         base: str | Path | None, model_config: ModelConfig | None, resume: bool,
+         overwrite: bool, progress: bool,
          on_step: Callable[[int], bool | None] | None, stop: _StopOnSigint) -> ClassifyResult:
     device = runtime.pick_device(config.device)
     saved = _prepare(out, resume, overwrite, notation, data, device)
@@ -106,7 +115,7 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
         extra_meta["base"] = meta.get("base")
     else:
         torch.manual_seed(config.seed)
-        model, vocab = _new_model(data, notation, config, base)
+        model, vocab = _new_model(data, notation, config, base, model_config)
         state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "history": []}
         extra_meta["base"] = None if base is None else str(base)
     train_idx, val_idx = stratified_split(data.labels, config.val_fraction, config.seed)
@@ -126,6 +135,7 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
         trainstate.unpack(optimizer, extra, meta, device, model.config.cell)
     seqs = encode_documents(train.documents, vocab, config.max_chars)
     lengths = [len(s) for s in seqs]
+    cached = _cache(model, vocab, train, val, config, device) if config.freeze else None
     per_epoch = math.ceil(len(seqs) / config.batch_size)
     total = per_epoch * config.epochs
     enc_lr = config.lr if config.encoder_lr is None else config.encoder_lr
@@ -141,12 +151,15 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
             batches = length_batches(lengths, config.batch_size, g)
             for b in range(int(state["batch"]), len(batches)):
                 batch = batches[b]
-                ids, lens = pad([seqs[i] for i in batch])
                 lr = lr_at(int(state["step"]), total, config.lr, warmup=100)
                 for group, ratio in zip(optimizer.param_groups, ratios, strict=True):
                     group["lr"] = lr * ratio
                 model.train()
-                logits = model(ids.to(device), lens)
+                if cached is not None:  # a frozen encoder: its vectors were computed once
+                    logits = model.classifier(model.drop(cached[0][batch]))
+                else:
+                    ids, lens = pad([seqs[i] for i in batch])
+                    logits = model(ids.to(device), lens)
                 loss = F.cross_entropy(logits, labels_t[batch].to(device))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -166,7 +179,7 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
                 break
             state["epoch"] = epoch + 1
             state["batch"] = 0
-            ctx.checkpoint(state, train, val, loss_value)
+            ctx.checkpoint(state, train, val, loss_value, None if cached is None else cached[1])
             if state["history"]:
                 bar.set_postfix(_postfix(state["history"][-1]), refresh=False)
     finally:
@@ -203,11 +216,27 @@ def _prepare(out: Path, resume: bool, overwrite: bool, notation: str, data: Labe
     return None
 
 
-def _new_model(data: Labelled, notation: str, config: ClassifyConfig,
-               base: str | Path | None) -> tuple[SeqClassifier, CharVocab]:
+def _cache(model: SeqClassifier, vocab: CharVocab, train: Labelled, val: Labelled,
+           config: ClassifyConfig, device: torch.device) -> tuple[Tensor, Tensor]:
+    """The frozen encoder's vectors of the training and held-out documents."""
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for part in (train, val):
+            seqs = encode_documents(part.documents, vocab, config.max_chars)
+            feats = torch.zeros(len(seqs), model.classifier.in_features, device=device)
+            for batch in length_batches([len(s) for s in seqs], 64, None):
+                ids, lens = pad([seqs[i] for i in batch])
+                feats[batch] = model.features(ids.to(device), lens)
+            out.append(feats)
+    return out[0], out[1]
+
+
+def _new_model(data: Labelled, notation: str, config: ClassifyConfig, base: str | Path | None,
+               model_config: ModelConfig | None) -> tuple[SeqClassifier, CharVocab]:
     if base is None:
         vocab = CharVocab.build(data.documents)
-        mcfg = preset(config.preset).with_vocab(len(vocab))
+        mcfg = (model_config or preset(config.preset)).with_vocab(len(vocab))
         return SeqClassifier(mcfg, len(data.names), config.pool, config.dropout), vocab
     lm = checkpoint.load(base)
     if lm.notation != notation:
@@ -236,9 +265,16 @@ class _Saver:
         self.extra_meta = extra_meta
         self.metrics_now: dict[str, Any] = {}
 
-    def checkpoint(self, state: dict[str, Any], train: Labelled, val: Labelled, loss: float) -> None:
+    def checkpoint(self, state: dict[str, Any], train: Labelled, val: Labelled, loss: float,
+                   val_features: Tensor | None = None) -> None:
         c = self.config
-        v = evaluate(self.model, self.vocab, val, c.max_chars)
+        if val_features is not None and len(val):
+            self.model.eval()
+            with torch.no_grad():
+                probs = torch.softmax(self.model.classifier(val_features), -1).cpu()
+            v = scores(probs, val)
+        else:
+            v = evaluate(self.model, self.vocab, val, c.max_chars)
         metrics = {"epoch": state["epoch"], "step": state["step"], "train_loss": loss,
                    "val_accuracy": v["accuracy"], "val_loss": v["loss"], "confusion": v["confusion"],
                    "val_count": v["count"], "train_count": len(train),

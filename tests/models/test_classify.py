@@ -137,7 +137,10 @@ def test_base_model_starts_the_encoder_and_keeps_its_vocabulary(tmp_path, text_r
     assert torch.equal(clf.model.embed.weight, lm.model.embed.weight)
     assert all(torch.equal(a, b) for a, b in zip(clf.model.rnn.parameters(), lm.model.rnn.parameters(),
                                                  strict=True))
-    assert result.best["val_accuracy"] is not None
+    _, held = stratified_split(data.labels, frozen.val_fraction, frozen.seed)
+    full = evaluate(clf.model, clf.vocab, data.subset(held))  # every document read again
+    assert result.best["val_accuracy"] == full["accuracy"]
+    assert result.best["val_loss"] == pytest.approx(full["loss"], abs=1e-5)
     with pytest.raises(NotegenError, match="reads 'text' model text, not 'notes'"):
         fit(data, "notes", tmp_path / "wrong", FAST, base=run_dir, progress=False)
 
