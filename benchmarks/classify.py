@@ -8,6 +8,7 @@ train/test split). Then, each writing runs/classify/<task>-<method>.json:
     python benchmarks/classify.py neural folk probe      the bundled model frozen, head only (transfer)
     python benchmarks/classify.py neural folk random     the same 2 x 384 shape with random weights,
                                                          frozen, head only (the control for probe)
+    python benchmarks/classify.py neural folk probe-layers  probe on every layer's final state
     python benchmarks/classify.py neural folk lm         the bundled model fine-tuned (slow on a CPU)
     python benchmarks/classify.py table                  the results as a Markdown table
 
@@ -30,8 +31,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "classify"
 RUNS = ROOT / "runs" / "classify"
-SETTINGS = {  # the same for every neural method of a task
-    "folk": {"notation": "notes", "base": "folk", "epochs": 4, "max_chars": 256},
+SETTINGS = {  # max_chars: how much of each document the methods that train the encoder read
+    "folk": {"notation": "notes", "base": "folk", "epochs": 2, "max_chars": 256},
     "kjv": {"notation": "text", "base": "kjv", "epochs": 4, "max_chars": 256},
 }
 
@@ -136,8 +137,11 @@ def neural(task: str, method: str) -> None:
     base_shape = checkpoint.load(s["base"]).config
     shape, base, options = {
         "scratch": (ModelConfig(embed_dim=32, hidden_size=128, num_layers=1, dropout=0.0), None, {}),
-        "probe": (None, s["base"], {"freeze": True, "epochs": 40}),
-        "random": (base_shape, None, {"freeze": True, "epochs": 40}),
+        # a frozen encoder reads each document once, so these read whole documents
+        "probe": (None, s["base"], {"freeze": True, "epochs": 40, "max_chars": None}),
+        "random": (base_shape, None, {"freeze": True, "epochs": 40, "max_chars": None}),
+        "probe-layers": (None, s["base"], {"freeze": True, "epochs": 40, "max_chars": None,
+                                           "pool": "layers+mean"}),
         "lm": (None, s["base"], {"encoder_lr": 1e-3}),
     }[method]
     config = ClassifyConfig(**{"epochs": s["epochs"], "batch_size": 32, "lr": 3e-3, "val_fraction": 0.1,
@@ -165,6 +169,7 @@ def table() -> None:
              "scratch": "char-GRU 1x128 trained from scratch",
              "random": "char-GRU 2x384, random weights frozen, head only",
              "probe": "bundled model frozen, head only (transfer)",
+             "probe-layers": "bundled model frozen, head on every layer's state",
              "lm": "bundled model fine-tuned"}
     print("| task | method | test accuracy | balanced accuracy | seconds |")
     print("|---|---|---|---|---|")
@@ -175,6 +180,15 @@ def table() -> None:
                 r = json.loads(f.read_text())
                 secs = f"{r['seconds']:.0f}" if "seconds" in r else "-"
                 print(f"| {task} | {label} | {r['accuracy']:.3f} | {r['balanced_accuracy']:.3f} | {secs} |")
+    from notegen.models.classifier import format_confusion
+
+    for task in SETTINGS:
+        for method, label in names.items():
+            f = RUNS / f"{task}-{method}.json"
+            if f.is_file():
+                r = json.loads(f.read_text())
+                print(f"\n{task}, {label} (rows: true label, columns: predicted)\n")
+                print("\n".join("    " + line for line in format_confusion(r["confusion"], r["labels"])))
 
 
 if __name__ == "__main__":

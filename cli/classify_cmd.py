@@ -34,8 +34,10 @@ def classify() -> None:
 @click.option("--encoder-lr", type=click.FloatRange(0, min_open=True),
               help="A smaller learning rate for the encoder keeps more of a base model (default: --lr).")
 @click.option("--freeze", is_flag=True, help="Train the head only (a linear probe of the encoder).")
-@click.option("--pool", type=click.Choice(["last", "mean", "last+mean"]), default="last+mean",
-              show_default=True, help="What the head sees: the final state, the mean state, or both.")
+@click.option("--pool", type=click.Choice(["last", "mean", "last+mean", "layers+mean"]),
+              default="last+mean", show_default=True,
+              help="What the head sees: the top layer's final state, its mean state, both, or "
+                   "every layer's final state and the top mean.")
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.2,
               show_default=True, help="Share of each label's files held out for validation.")
 @click.option("--max-chars", type=click.IntRange(1), help="Read at most this many characters of each file.")

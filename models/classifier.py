@@ -28,13 +28,14 @@ from .config import ModelConfig
 from .gru import _CELLS, CharGRU
 
 TASK = "classify"
-POOLS = ("last", "mean", "last+mean")
+POOLS = ("last", "mean", "last+mean", "layers+mean")
 
 
 @dataclass(frozen=True)
 class ClassifyConfig:
     preset: str = "tiny"  # encoder size when not starting from a base model
-    pool: str = "last+mean"  # what the head sees: the final state, the mean output, or both
+    pool: str = "last+mean"  # what the head sees: final state, mean output, both, or
+    # layers+mean: every layer's final state and the top layer's mean
     epochs: int = 10  # passes over the training documents
     batch_size: int = 32  # documents per step
     lr: float = 3e-3  # peak learning rate of the head (and of the encoder, unless encoder_lr)
@@ -85,7 +86,7 @@ class SeqClassifier(nn.Module):
             dropout=config.dropout if config.num_layers > 1 else 0.0, batch_first=True,
         )
         self.drop = nn.Dropout(dropout)
-        width = config.hidden_size * (2 if pool == "last+mean" else 1)
+        width = config.hidden_size * {"last+mean": 2, "layers+mean": config.num_layers + 1}.get(pool, 1)
         self.classifier = nn.Linear(width, n_labels)
 
     def features(self, ids: Tensor, lengths: Tensor) -> Tensor:
@@ -101,7 +102,11 @@ class SeqClassifier(nn.Module):
             return last
         seq, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, H), zeros past the end
         mean = seq.sum(1) / lengths.to(seq.device).unsqueeze(1).to(seq.dtype)
-        return mean if self.pool == "mean" else torch.cat([last, mean], dim=1)
+        if self.pool == "mean":
+            return mean
+        if self.pool == "layers+mean":  # every layer's final state, then the top layer's mean
+            return torch.cat([*h, mean], dim=1)
+        return torch.cat([last, mean], dim=1)
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
         """Logits (B, labels)."""

@@ -153,3 +153,19 @@ def test_classifier_and_language_model_checkpoints_are_not_confused(tmp_path, te
         checkpoint.load(tmp_path / "clf")
     with pytest.raises(NotegenError, match="a language model, not a classifier"):
         load(run_dir)
+
+
+@pytest.mark.parametrize("pool, width", [("last", 8), ("mean", 8), ("last+mean", 16), ("layers+mean", 24)])
+def test_pools_read_documents_of_any_length_to_their_end(pool, width):
+    from notegen.models.classifier import SeqClassifier
+    from notegen.models.classify_data import pad
+    from notegen.models.config import ModelConfig
+
+    torch.manual_seed(0)
+    model = SeqClassifier(ModelConfig(vocab_size=9, embed_dim=4, hidden_size=8, num_layers=2), 3, pool).eval()
+    short, long = torch.tensor([1, 5, 6, 2]), torch.tensor([1, 5, 6, 7, 8, 7, 2])
+    ids, lengths = pad([short, long])
+    feats = model.features(ids, lengths)
+    assert feats.shape == (2, width)
+    alone = model.features(short.unsqueeze(0), torch.tensor([4]))
+    assert torch.allclose(feats[0], alone[0], atol=1e-6)  # padding changes nothing
