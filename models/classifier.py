@@ -173,12 +173,16 @@ def build(meta: dict[str, Any], path: Path) -> tuple[SeqClassifier, CharVocab, C
         raise NotegenError(
             f"{path}: a language model, not a classifier (train one with notegen classify fit)"
         )
+    from .ckpt_meta import checked
+
+    mcfg, vocab, _ = checked(path, meta)  # types and sizes capped as for a language model
+    labels = meta.get("labels")
+    if not isinstance(labels, list) or not 2 <= len(labels) <= 10_000 or \
+            not all(isinstance(x, str) for x in labels):
+        raise NotegenError(f"{path}: metadata 'labels' must be a list of 2 or more strings")
     try:
-        mcfg = ModelConfig.from_dict(meta["config"])
-        vocab = CharVocab.from_dict(meta["vocab"])
         config = ClassifyConfig.from_dict(meta["classify_config"])
-        labels = [str(x) for x in meta["labels"]]
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise NotegenError(f"{path}: classifier metadata is incomplete or invalid ({e})") from None
     return SeqClassifier(mcfg, len(labels), config.pool, config.dropout), vocab, config, labels
 
