@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from .classifier import (
 )
 from .classify_data import Labelled, encode_documents, length_batches, pad, stratified_split
 from .config import ModelConfig, preset
+from .runlock import RunLock
 from .schedule import lr_at
-from .training import _StopOnSigint
+from .stopsignal import StopOnSigint
 
 
 @dataclass
@@ -94,17 +96,19 @@ def fit(
     `on_step(step)` returning True stops the run as Ctrl-C does (saved, resumable).
     With `freeze`, the encoder reads each document once and the head trains on
     those vectors, so a linear probe costs one forward pass over the data."""
-    with torch.random.fork_rng(), _StopOnSigint() as stop:
+    with torch.random.fork_rng(), StopOnSigint() as stop, ExitStack() as held:
         return _fit(data, notation, Path(out_dir), config or ClassifyConfig(), base, model_config,
-                    resume, overwrite, progress, on_step, stop)
+                    resume, overwrite, progress, on_step, stop, held)
 
 
 def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
          base: str | Path | None, model_config: ModelConfig | None, resume: bool,
          overwrite: bool, progress: bool,
-         on_step: Callable[[int], bool | None] | None, stop: _StopOnSigint) -> ClassifyResult:
+         on_step: Callable[[int], bool | None] | None, stop: StopOnSigint,
+         held: ExitStack) -> ClassifyResult:
     device = runtime.pick_device(config.device)
     saved = _prepare(out, resume, overwrite, notation, data, device)
+    held.enter_context(RunLock(out))  # one run per folder at a time, as in train
     extra_meta: dict[str, Any] = {}
     if saved:
         tensors, meta = saved
