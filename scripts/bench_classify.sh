@@ -13,8 +13,10 @@ done
 mkdir -p runs/classify
 for task in folk kjv; do
   python benchmarks/classify.py baselines "$task"
-  for method in scratch random probe; do
+  for method in scratch random probe probe-layers; do
     python benchmarks/classify.py neural "$task" "$method"
   done
 done
+python benchmarks/classify.py neural folk scratch-tiny
+python benchmarks/classify.py neural folk scratch-fast
 python benchmarks/classify.py table
