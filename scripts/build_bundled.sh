@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # one thread per run: fastest on 2 shared cores
 mkdir -p data runs
 STEPS=${STEPS:-4000}
-BATCH=${BATCH:-64}
+BATCH=${BATCH:-128}
 SEQ=${SEQ:-128}
 PRESET=${PRESET:-small}
 
