@@ -75,6 +75,14 @@ def test_train_on_a_folder_of_note_strings_resume_and_eval(tmp_path, capsys):
     assert code == 0, err
     assert "bits per char" in report and "validity rate" in report
     assert "Jensen-Shannon" in report
+    assert "dynamic" not in report
+    code, report, err = run(["eval", "--model", str(out), str(held_out), "--samples", "0",
+                             "--dynamic", "--dynamic-lr", "0.05"], capsys)
+    assert code == 0, err
+    static = float(report.split("bits per char")[1].split()[0])
+    dynamic = float(report.split("dynamic")[1].split()[0])
+    # a text shorter than one chunk is scored before the first step: the same figure
+    assert dynamic == pytest.approx(static, abs=2e-4) and static > 0
 
 
 def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
