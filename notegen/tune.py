@@ -123,7 +123,9 @@ class Tune:
 
     def __repr__(self) -> str:
         s = self.score
-        fields = [f"{len(s.notes)} notes", f"{float(s.end):g} beats"]
+        fields = [s.tune_type] if s.tune_type else []
+        n = len(s.notes)
+        fields += [f"{n} note{'' if n == 1 else 's'}", f"{float(s.end):g} beats"]
         fields += [f"M:{s.meter}"] if s.meter else []
         fields += [f"K:{s.key}"] if s.key else []
         return f"Tune({', '.join(fields)}{', ' + repr(self.title) if self.title else ''})"

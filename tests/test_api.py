@@ -112,6 +112,7 @@ def test_tune_shows_itself():
     assert ("<audio" in page) == synth.available()
     assert repr(tune) == "Tune(6 notes, 9 beats, M:3/4, K:G, 'waltz & co')"
     assert str(tune) == tune.notes
+    assert repr(notegen.Tune.parse("T:slip-jig M:9/8\nG4:9")) == "Tune(slip-jig, 1 note, 9 beats, M:9/8)"
     long = notegen.Tune.parse("Q:30\n" + "G4:4 " * 40)  # 320 seconds: no player, no 14 MB page
     assert "<audio" not in long._repr_html_() and "<pre>" in long._repr_html_()
 
