@@ -73,3 +73,30 @@ def sampling_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def melody_options(f: F) -> F:
+    """What a melody is asked to be, shared by `sample` and `live`: --key, --meter,
+    --type (through the tune header the model writes first) and --min-notes."""
+    for option in reversed(
+        [
+            click.option("--key", help="Ask for a key, e.g. D, Em, Bb (through the tune header)."),
+            click.option("--meter", help="Ask for a meter, e.g. 6/8 (through the tune header)."),
+            click.option(
+                "--type",
+                "tune_type",
+                metavar="TYPE",
+                help="Ask for a tune type: reel, jig, hornpipe, polka, waltz, slip-jig, ... "
+                "(a model trained with tune types).",
+            ),
+            click.option(
+                "--min-notes",
+                type=click.IntRange(0),
+                default=16,
+                show_default=True,
+                help="The tune may not end before this many notes.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f

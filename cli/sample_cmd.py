@@ -9,7 +9,7 @@ import click
 from notetokens.errors import NotegenError
 from notetokens.score import Score
 
-from .options import FiniteFloat, force_option, sampling_options
+from .options import FiniteFloat, force_option, melody_options, sampling_options
 
 WRITES = (".mid", ".midi", ".txt", ".notes", ".tab", ".abc", ".musicxml", ".xml", ".wav")
 OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .musicxml .wav), '-' prints."
@@ -33,14 +33,17 @@ OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .
     help="How many melodies (files get -1, -2, ... suffixes).",
 )
 @click.option("--length", type=click.IntRange(1), help="Stop after this many notes.")
-@click.option("--bars", type=click.IntRange(1), help="Stop after this many bars.")
+@click.option(
+    "--bars",
+    type=click.IntRange(1),
+    help="Stop at the end of this bar (counted by the meter, the prime's bars included).",
+)
 @sampling_options
 @click.option("--prime", help="Begin the melody with these notes, e.g. 'G-G-D-D'.")
 @click.option(
     "--prime-file", type=click.Path(dir_okay=False), help="Begin with this file's melody (any notation)."
 )
-@click.option("--key", help="Ask for a key, e.g. D, Em, Bb (through the tune header).")
-@click.option("--meter", help="Ask for a meter, e.g. 6/8 (through the tune header).")
+@melody_options
 @click.option(
     "--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), help="Tempo in quarter notes per minute."
 )
@@ -58,10 +61,11 @@ def sample(**o: object) -> None:
       notegen sample --out song.mid
       notegen sample --out jig.abc --meter 6/8 --key D --temperature 0.8 --seed 1
       notegen sample --prime "G-G-D-D-E-E-D" --bars 8 --out -
+      notegen sample --type reel --key D --num 4 --out reel.abc
       notegen sample --out song.wav --program 73
     """
     from notegen.models.checkpoint import load
-    from notegen.models.melody import header_prime, prime_from, sample_melody
+    from notegen.models.melody import draw, header_prime, user_prime
     from notetokens import io
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
@@ -70,12 +74,14 @@ def sample(**o: object) -> None:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     lm = load(str(o["model"]))
     prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
-    header = header_prime(o["key"], o["meter"])  # type: ignore[arg-type]
-    prime = prime_from(header, o["prime"], prime_score)  # type: ignore[arg-type]
+    fields = header_prime(o["key"], o["meter"], o["tune_type"])  # type: ignore[arg-type]
+    prime = user_prime(o["prime"], prime_score)  # type: ignore[arg-type]
     for i in range(num):
-        melody = sample_melody(
+        melody = draw(
             lm,
             prime,
+            fields=fields,
+            min_notes=o["min_notes"],
             length=o["length"],  # type: ignore[arg-type]
             bars=o["bars"],  # type: ignore[arg-type]
             program=o["program"],  # type: ignore[arg-type]

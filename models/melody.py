@@ -1,28 +1,30 @@
-"""Sampling melodies: the streaming sampler's characters decoded into a Score.
+"""Melodies from a model: the one note stream that `sample` and `live` read.
 
-`sample_melody` is what `notegen sample` calls. It builds the prime from a
-header (key, meter, tempo) and a note-string or Score prime, then reads the
-stream through the incremental note decoder, so it can stop after a number of
-notes or bars at a point where the text still parses.
+`note_stream(lm, prime, **options)` checks the model's notation once, runs the
+streaming sampler and decodes its characters into notes (and bar lines) the
+moment each one is complete. `draw` collects one stream into a `Melody` for
+`notegen sample`; the live engine plays the same stream as it comes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 from notetokens import Score, get, notes
 from notetokens.errors import NotegenError, ParseError
+from notetokens.notes_grammar import METERS, Field
 from notetokens.notes_reader import Header, NoteDecoder, parse_header
+from notetokens.score import Note
 
 from .checkpoint import LoadedModel
 from .sampling import stream
 
 NOTES_TEXT = {"notes", "abc", "midi"}  # notations whose model text is the note string
 DEFAULT_MAX_CHARS = 3000
-MIN_NOTES = 8  # a "melody" of fewer notes is drawn again
-RETRIES = 5
+MIN_NOTES = 16  # the end token is masked until a tune has this many notes
 
 
 @dataclass
@@ -31,28 +33,66 @@ class Melody:
     score: Score
 
 
-def header_prime(key: str | None = None, meter: str | None = None) -> str:
-    """A header line asking for a key and meter ('' when neither is given). L:1/8
-    comes first, as in most folk tunes. The tempo is not primed but set on the
-    result (`dress`): it does not change which notes a melody should have."""
-    fields = []
+@dataclass(frozen=True)
+class BarLine:
+    """A bar line in the stream: `onset` in beats from the start of the text."""
+
+    onset: Fraction
+    number: int  # bar lines read so far, the prime's included
+
+
+Event = Note | BarLine
+
+
+def check_melody_model(lm: LoadedModel) -> bool:
+    """Raise a clear error unless `lm` writes melodies; True when its model text is
+    the note string (streamed note by note), False for another music text (tab)."""
+    nt = get(lm.notation)
+    if not nt.music:
+        raise NotegenError(
+            f"a {lm.notation} model can't play melodies; use `notegen text` for it, "
+            "or a music model (notes, abc, midi, tab)"
+        )
+    return lm.notation in NOTES_TEXT
+
+
+def header_prime(
+    key: str | None = None, meter: str | None = None, tune_type: str | None = None
+) -> dict[str, str]:
+    """Header fields a user asks for (`T`, `M`, `K`, with `L:1/8` as the unit when
+    any is asked for), checked and normalised. The sampler's grammar writes them
+    into the header the model begins with; the model chooses the fields left open."""
+    fields: dict[str, str] = {}
+    if key or meter or tune_type:
+        fields["L"] = "1/8"  # the unit most folk tunes are written in, as before
+    if tune_type:
+        from notetokens.tunetype import TUNE_TYPES, normalize_tune_type
+
+        name = normalize_tune_type(tune_type)
+        if name is None:
+            raise NotegenError(f"--type: unknown tune type {tune_type!r}; known: {', '.join(TUNE_TYPES)}")
+        fields["T"] = name
     if meter:
-        fields.append(f"M:{meter}")
+        fields["M"] = meter
     if key:
-        fields.append(f"K:{notes.normalize_key(key) or key}")
-    if not fields:
-        return ""
-    line = " ".join(["L:1/8", *fields])
+        fields["K"] = notes.normalize_key(key) or key
     try:
-        parse_header(line)
+        parse_header(" ".join(f"{k}:{v}" for k, v in fields.items()))
     except ParseError as e:
         raise NotegenError(f"--key/--meter: {e.message}") from None
-    return line + "\n"
+    return fields
 
 
-def prime_from(header: str, prime: str | None = None, prime_score: Score | None = None) -> str:
-    """Model text to prime with: the header, then the prime melody rewritten in the
-    header's unit (so `G-G-D` becomes `G4:2 G4:2 D4:2` under L:1/8)."""
+def user_prime(prime: str | None = None, prime_score: Score | None = None) -> str:
+    """A prime melody (`--prime` note string or `--prime-file` score) as a one-line
+    note string in quarter-note units, '' for none; `NoteStream` rewrites it
+    under the header the model writes."""
+    body = prime_body(prime, prime_score)
+    return "" if body is None else notes.body_text(body, Fraction(1, 4))
+
+
+def prime_body(prime: str | None = None, prime_score: Score | None = None) -> Score | None:
+    """The melody a user primes with (`--prime` note string or `--prime-file`)."""
     if prime and prime_score is not None:
         raise NotegenError("give --prime or --prime-file, not both")
     if prime:
@@ -61,65 +101,187 @@ def prime_from(header: str, prime: str | None = None, prime_score: Score | None 
         except ParseError as e:
             raise NotegenError(f"--prime: {e}") from None
     if prime_score is None or not prime_score.notes:
-        return header
-    unit = parse_header(header.strip()).unit if header.strip() else Header().unit
-    body = notes.body_text(prime_score.one_voice(melody=False), unit)
-    return header + body + " "
+        return None
+    return prime_score.one_voice(melody=False)
 
 
-def sample_melody(lm: LoadedModel, prime: str = "", *, min_notes: int = MIN_NOTES, **options: Any) -> Melody:
-    """A melody (see `draw`); one that ends after fewer than `min_notes` notes (a
-    model may close a tune early) is drawn again, with the next seed."""
-    seed = options.pop("seed", None)
-    for attempt in range(RETRIES):
-        melody = draw(lm, prime, seed=None if seed is None else seed + attempt * 7919, **options)
-        onsets = {n.onset for n in melody.score.notes}
-        if len(onsets) >= min_notes or options.get("length") or options.get("bars"):
-            break
-    return melody
+def body_under(header_line: str, body: Score | None) -> str:
+    """Model text: `header_line` (as the model or the user wrote it), then the
+    prime melody rewritten in its unit, with bar lines at its meter."""
+    line = header_line.strip()
+    if body is None:
+        return line + "\n" if line else ""
+    h = parse_header(line) if line else Header()
+    if h.meter is not None:
+        body = replace(body, time_signatures=[h.meter])
+    text = notes.body_text(body, h.unit)
+    return (line + "\n" if line else "") + text + " "
+
+
+class NoteStream:
+    """Notes and bar lines of one sampled tune, each yielded as soon as it is
+    complete (a note when the token after it starts). Onsets are in beats from
+    the start of the text; the new material starts at `start`.
+
+    `prime` is note-string text: with a header line it is used as written;
+    without one, the model first writes a header (holding the `fields` asked
+    for), and the prime melody is then rewritten under it. Stops at the tune's
+    end, after `length` notes of new material, or at the end of bar `bars`
+    (counted by the meter from the tune's start, a pickup not counted).
+    """
+
+    def __init__(
+        self,
+        lm: LoadedModel,
+        prime: str = "",
+        *,
+        fields: Mapping[str, Field] | None = None,
+        length: int | None = None,
+        bars: int | None = None,
+        include_prime: bool = True,
+        **sampling: Any,
+    ) -> None:
+        self.lm = lm
+        self.streams_notes = check_melody_model(lm)
+        if (length or bars) and not self.streams_notes:
+            raise NotegenError(f"--length/--bars need a note-string model, not {lm.notation}")
+        self.length, self.bars, self.include_prime = length, bars, include_prime
+        self.sampling = sampling
+        self.fields: dict[str, Field] = dict(fields or {})
+        self.prime = prime
+        self.text = ""  # the model text so far, prime included
+        self.start = Fraction(0)
+        self.notes_made = 0  # onsets of new material
+        self.bar_lines = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        if not self.streams_notes:
+            yield from self._whole()
+            return
+        prime = self._compose_prime()
+        decoder = NoteDecoder()
+        self.text = prime
+        prime_notes = decoder.feed(prime)
+        self.bar_lines = prime.count("|")
+        self.start = decoder.time
+        if self.include_prime:
+            yield from prime_notes
+        meter = decoder.header.meter
+        bar_len = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+        pickup = self._pickup(prime, bar_len)
+        for ch in stream(self.lm, prime, fields=None, min_bars=self.bars or 0, **self.sampling):
+            got = decoder.feed(ch)
+            if got:
+                self.notes_made += 1
+            yield from got
+            if ch == "|":
+                self.bar_lines += 1
+                if pickup is None and bar_len is not None:
+                    pickup = decoder.time if decoder.time < bar_len else Fraction(0)
+                yield BarLine(decoder.time, self.bar_lines)
+            if self.length and self.notes_made >= self.length:
+                return  # `ch` is the separator after the last note
+            self.text += ch
+            if self.bars and self._bars_done(ch, decoder.time, bar_len, pickup):
+                return
+        yield from decoder.close()
+
+    def _compose_prime(self) -> str:
+        """The full model text to sample after (header first)."""
+        prime = self.prime
+        if prime and not prime.endswith((" ", "\n", "|")):
+            prime += " "  # a separator ends the prime's last note: it cannot be lengthened
+        first, nl, _ = prime.partition("\n")
+        if nl and _is_header(first):
+            if self.fields:
+                raise NotegenError("the prime has its own header; ask for a key, meter or type in it")
+            return prime
+        body = prime_body(prime) if prime.strip() else None
+        if body is not None and "M" not in self.fields:
+            fitting = tuple(m for m in METERS if _fits(body, m))
+            if fitting:  # a meter the prime fits without a note held over a bar line
+                self.fields["M"] = fitting
+        header = self._sample_header()
+        return body_under(header, body)
+
+    def _sample_header(self) -> str:
+        """The header line the model writes first (with the requested fields)."""
+        options = {k: v for k, v in self.sampling.items() if k != "max_chars"}
+        line = ""
+        for ch in stream(self.lm, "", fields=self.fields, max_chars=200, **options):
+            if ch == "\n":
+                break
+            line += ch
+        try:
+            parse_header(line)
+            return line
+        except ParseError:  # the model began a body without a header (a grammar-free sample)
+            return " ".join(f"{k}:{v}" for k, v in self.fields.items() if isinstance(v, str))
+
+    @staticmethod
+    def _pickup(prime: str, bar_len: Fraction | None) -> Fraction | None:
+        if bar_len is None or "|" not in prime:
+            return None
+        d = NoteDecoder()
+        d.feed(prime[: prime.index("|")] + " ")
+        return d.time if d.time < bar_len else Fraction(0)
+
+    def _bars_done(self, ch: str, time: Fraction, bar_len: Fraction | None, pickup: Fraction | None) -> bool:
+        assert self.bars is not None
+        if bar_len is None:
+            return ch == "|" and self.bar_lines >= self.bars
+        if ch != " " or time <= self.start:
+            return False
+        return time >= (pickup or 0) + self.bars * bar_len
+
+    def _whole(self) -> Iterator[Event]:
+        """A notation without a streaming decoder (tab): its notes at the end."""
+        self.text = self.prime + "".join(stream(self.lm, self.prime, **self.sampling))
+        score = get(self.lm.notation).from_model_text(self.text.rstrip())
+        yield from sorted(score.notes, key=lambda n: (n.onset, n.pitch))
+
+
+def _fits(body: Score, meter: str) -> bool:
+    """Whether no note of `body` crosses a bar line of `meter` (from beat 0)."""
+    bar = Fraction(meter) * 4
+    return all((n.onset // bar) == ((n.end - Fraction(1, 10**6)) // bar) for n in body.notes)
+
+
+def _is_header(token_line: str) -> bool:
+    return len(token_line) > 1 and token_line[0] in "TLMKQ" and token_line[1] == ":"
+
+
+def note_stream(lm: LoadedModel, prime: str = "", **options: Any) -> NoteStream:
+    """The notes of one sampled tune as they complete (see `NoteStream`). Raises
+    at once when `lm` is not a melody model ("a text model can't play melodies")."""
+    return NoteStream(lm, prime, **options)
 
 
 def draw(
     lm: LoadedModel,
     prime: str = "",
     *,
-    length: int | None = None,
-    bars: int | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     program: int | None = None,
     bpm: float | None = None,
     **options: Any,
 ) -> Melody:
-    """One melody after `prime` (model text); stops at the end of the tune, after
-    `length` notes or `bars` bar lines of new material, or at `max_chars`."""
-    nt = get(lm.notation)
-    if not nt.music:
-        raise NotegenError(f"this is a {lm.notation} model; use `notegen text` for it")
-    counting = lm.notation in NOTES_TEXT
-    if (length or bars) and not counting:
-        raise NotegenError(f"--length/--bars need a note-string model, not {lm.notation}")
-    decoder = NoteDecoder()
-    decoder.feed(prime if counting else "")
-    made_notes = made_bars = 0
-    text = [prime]
-    for ch in stream(lm, prime, max_chars=max_chars, **options):
-        if counting:
-            made_notes += bool(decoder.feed(ch))  # a separator completes one event
-            made_bars += ch == "|"
-            if length and made_notes >= length:
-                break  # `ch` is the space after the last note
-            if bars and made_bars >= bars:
-                text.append(ch)
-                break
-        text.append(ch)
-    model_text = "".join(text).rstrip()
+    """One melody after `prime` (see `NoteStream` for the options)."""
+    s = note_stream(lm, prime, max_chars=max_chars, **options)
     try:
-        score = nt.from_model_text(model_text)
+        for _ in s:
+            pass
+        score = get(lm.notation).from_model_text(s.text.rstrip())
     except ParseError as e:  # only without the grammar (constrain=False)
         raise NotegenError(
             f"the model wrote text that does not parse ({e}); sample with the grammar"
         ) from None
-    return Melody(model_text, dress(score, program, bpm))
+    return Melody(s.text.rstrip(), dress(score, program, bpm))
+
+
+def sample_melody(lm: LoadedModel, prime: str = "", **options: Any) -> Melody:
+    """A melody for `notegen sample` (kept as the command's entry point)."""
+    return draw(lm, prime, **options)
 
 
 def dress(score: Score, program: int | None, bpm: float | None) -> Score:

@@ -8,7 +8,7 @@ this generator; `live` passes `temperature` as a callable to change it mid-strea
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -17,13 +17,14 @@ from torch import Tensor
 import notetokens
 from notetokens.errors import NotegenError, ParseError
 from notetokens.grammar import Restricted
+from notetokens.notes_grammar import Field, NotesGrammar
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
 from .gru import Hidden
 
 Temperature = float | Callable[[], float]
-GRACE = 64  # characters a grammar may add past max_chars to finish what it began
+GRACE = 400  # characters a grammar may add past max_chars to reach its nearest end
 BLOCKED = frozenset((PAD, BOS, UNK))  # specials never sampled (the end token may be)
 
 
@@ -59,15 +60,32 @@ def step_logits(lm: LoadedModel, text: str) -> Tensor:
         return torch.stack(out)
 
 
-def grammar_for(notation: str) -> Any | None:
-    """The notation's incremental grammar, or None (plain text has none)."""
+def grammar_for(
+    notation: str,
+    fields: Mapping[str, Field] | None = None,
+    min_notes: int = 0,
+    min_bars: int = 0,
+    vocab: Any | None = None,
+    form: bool = True,
+) -> Any | None:
+    """The notation's incremental grammar, or None (plain text has none). For the
+    note string, `fields` fixes header values; `min_notes` and `min_bars` delay the end;
+    a meter and a key are required unless `vocab` (the model's) cannot write
+    them; with `form`, a tune ends on the tonic after a multiple of four bars."""
     nt = notetokens.get(notation)
     if not nt.music:
         return None
-    try:
-        return nt.grammar()
-    except (ImportError, AttributeError):
-        return None
+    grammar = nt.grammar()
+    if isinstance(grammar, NotesGrammar):
+        grammar.fields, grammar.min_notes, grammar.min_bars = dict(fields or {}), min_notes, min_bars
+        known = set(vocab.chars) if vocab is not None else set("MK:/")
+        grammar.required = ("M" if set("M:/") <= known else "") + ("K" if set("K:") <= known else "")
+        grammar.form = form
+    elif fields:
+        raise NotegenError(
+            f"a {notation} model has no tune header: --key, --meter and --type need a melody model"
+        )
+    return grammar
 
 
 def stream(
@@ -81,6 +99,11 @@ def stream(
     constrain: bool = True,
     max_chars: int | None = None,
     argmax: bool = False,
+    fields: Mapping[str, Field] | None = None,
+    min_notes: int = 0,
+    min_bars: int = 0,
+    loop_guard: bool = True,
+    form: bool = True,
 ) -> Iterator[str]:
     """Characters sampled after `prime`, one by one, until the end token or `max_chars`.
 
@@ -89,9 +112,19 @@ def stream(
     `top_k` keeps the k likeliest, `top_p` the smallest set holding that much
     probability. The same `seed` gives the same characters. With `constrain`, a
     music notation's grammar masks every character that would make the text
-    unparseable, and the end token is allowed only where the text is complete; the
-    grammar may then run up to 64 characters past `max_chars` to finish a note.
-    Options are checked here, before the first character is asked for.
+    unparseable, and the end token is allowed only where the text is complete.
+    From `max_chars` on, the grammar steers to its nearest end (for melodies: the
+    end of the bar) and the end token is taken as soon as it is allowed; at most
+    `GRACE` characters more are written. For a melody model, `fields` fixes
+    header values (`{"T": "reel", "K": "D"}`); `min_notes` and `min_bars` keep
+    the end token away until the tune has that many notes and bars. `loop_guard`
+    breaks loops (see `LoopGuard`; they come at low temperature and argmax).
+    With `form`, a melody ends only on its key's tonic after a multiple of four
+    bars: where the model would end before that, it winds down (its notes until
+    the bar that completes four, then the tonic to the bar's end); near the cap,
+    the tonic to the end of the bar.
+    The prime is read leniently (any bar lines and lengths); the rules hold
+    after it. Options are checked here, before the first character is asked for.
     """
     lm.vocab.check(prime)
     if not callable(temperature):
@@ -102,12 +135,39 @@ def stream(
         raise NotegenError(f"top_p must be in (0, 1], got {top_p}")
     if max_chars is not None and max_chars < 0:
         raise NotegenError(f"max_chars must be >= 0, got {max_chars}")
-    grammar = grammar_for(lm.notation) if constrain else None
+    if min_notes < 0 or min_bars < 0:
+        raise NotegenError(f"min_notes and min_bars must be >= 0, got {min_notes}, {min_bars}")
+    fields = _writable(lm, fields)
+    grammar = grammar_for(lm.notation, fields, min_notes, min_bars, lm.vocab, form) if constrain else None
     if grammar is not None:
         # only characters this model knows, and only those after which it can finish
+        if hasattr(grammar, "relaxed"):
+            grammar.relaxed = True
         grammar = Restricted(grammar, lm.vocab.chars)
         _feed_prime(grammar, prime, lm.notation)
-    return _generate(lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax)
+        if hasattr(grammar.inner, "begin"):
+            grammar.inner.begin()
+    guard = LoopGuard() if loop_guard else None
+    return _generate(lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard)
+
+
+def _writable(lm: LoadedModel, fields: Mapping[str, Field] | None) -> dict[str, Field]:
+    """`fields` with each choice narrowed to what the model's characters can write;
+    a fixed value it cannot write is a clear error."""
+    out: dict[str, Field] = {}
+    known = set(lm.vocab.chars)
+    for name, value in (fields or {}).items():
+        values = (value,) if isinstance(value, str) else value
+        ok = tuple(v for v in values if set(f"{name}:{v}") <= known)
+        if isinstance(value, str) and not ok:
+            missing = sorted(set(f"{name}:{value}") - known)
+            raise NotegenError(
+                f"this model never saw {missing[0]!r}, so it cannot write {name}:{value} "
+                "(a model trained before that header field existed); retrain it or leave the option out"
+            )
+        if ok:
+            out[name] = value if isinstance(value, str) else ok
+    return out
 
 
 def sample_text(lm: LoadedModel, prime: str = "", **options: Any) -> str:
@@ -145,6 +205,7 @@ def _generate(
     seed: int | None,
     max_chars: int | None,
     argmax: bool,
+    guard: LoopGuard | None,
 ) -> Iterator[str]:
     vocab, device = lm.vocab, lm.device
     size = len(vocab)
@@ -163,19 +224,42 @@ def _generate(
     last: int | None = None
     limit = None if max_chars is None else max_chars + (GRACE if grammar is not None else 0)
     n = 0
+    closed = False
+    text = list(prime)
     while True:
-        if limit is not None and n >= max_chars and (
-            grammar is None or n >= limit or grammar.can_end()
-        ):
+        closing = limit is not None and n >= max_chars  # type: ignore[operator]
+        if closing and (grammar is None or (n >= limit and _settled(grammar))):  # type: ignore[operator]
             return
         mask = None
         if grammar is not None:
+            if closing and not closed:
+                closed = True
+                if hasattr(grammar.inner, "close"):
+                    grammar.inner.close()
             key = (grammar.allowed(), grammar.can_end())
+            if closing and key[1]:
+                return  # the nearest end: take it
             mask = masks.get(key)
             if mask is None:
                 mask = masks[key] = _mask(key, vocab, size, device)
         with torch.inference_mode():
             logits = stepper.prime(ids) if last is None else stepper.feed(last)
+            banned = [vocab.id(c) for c in guard.banned(text) if c in vocab] if guard else []
+            if banned:
+                extra = (mask if mask is not None else torch.zeros_like(logits)).clone()
+                extra[banned] = -math.inf
+                if bool(torch.isfinite(logits + extra).any()):  # never block the only way on
+                    mask = extra
+            if mask is not None and _may_wind_down(grammar, key[1]):
+                # where the model would end but the form may not, it winds down instead
+                with_end = mask.clone()
+                with_end[EOS] = 0.0
+                if _choose(logits + with_end, temperature, top_k, top_p, argmax, gen) == EOS:
+                    grammar.inner.wind_down()
+                    key = (grammar.allowed(), grammar.can_end())
+                    mask = masks.get(key)
+                    if mask is None:
+                        mask = masks[key] = _mask(key, vocab, size, device)
             if mask is not None:
                 i = _choose(logits + mask, temperature, top_k, top_p, argmax, gen)
             else:
@@ -187,6 +271,7 @@ def _generate(
         ch = chars[i]
         if grammar is not None:
             grammar.feed(ch)
+        text.append(ch)
         yield ch
         n += 1
         last = i
@@ -231,3 +316,59 @@ def _choose(
         probs = probs * keep
     j = int(torch.multinomial(probs, 1, generator=gen))
     return j if ids is None else int(ids[j])
+
+
+def _may_wind_down(grammar: Any, can_end: bool) -> bool:
+    """A melody the model would end that may not end yet, with notes enough."""
+    g = grammar.inner
+    return (
+        not can_end and getattr(g, "form", False) and not g.winding and not g.closing
+        and g.state in ("sep", "note", "rest", "chord_end", "dur") and g.events >= max(1, g.min_notes)
+    )
+
+
+def _settled(grammar: Any) -> bool:
+    """Complete, or between tokens (a cut there still parses)."""
+    resting = getattr(grammar.inner, "resting", None)
+    return bool(grammar.can_end() or (resting is not None and resting()))
+
+
+class LoopGuard:
+    """Breaks loops. At each token boundary it looks for `COPIES` copies of one
+    stretch (up to `LONGEST` characters) at the end of the text; on finding one,
+    it blocks the character that would begin the next copy after this context
+    (the last `CONTEXT` characters) for the rest of the tune, so the loop cannot
+    simply start again. `banned(text)` names the characters blocked next."""
+
+    COPIES = 3
+    LONGEST = 240
+    PROBE = 3  # the tail looked up to find candidate periods (a short token: "G4 ")
+    CONTEXT = 16
+
+    def __init__(self) -> None:
+        self.blocked: dict[str, set[str]] = {}
+
+    def banned(self, text: list[str]) -> set[str]:
+        if not text:
+            return set()
+        ctx = "".join(text[-self.CONTEXT :])
+        if text[-1] in " |":
+            nxt = self._loop_next(text)
+            if nxt is not None:
+                self.blocked.setdefault(ctx, set()).add(nxt)
+        return self.blocked.get(ctx, set())
+
+    def _loop_next(self, text: list[str]) -> str | None:
+        tail = "".join(text[-self.COPIES * self.LONGEST :])
+        probe = tail[-self.PROBE :]
+        end = len(tail) - 1
+        while True:
+            at = tail.rfind(probe, 0, end)
+            if at < 0:
+                return None
+            p = len(tail) - self.PROBE - at
+            if p > self.LONGEST or self.COPIES * p > len(tail):
+                return None
+            if all(tail[-k * p - p : len(tail) - k * p] == tail[-p:] for k in range(1, self.COPIES)):
+                return tail[-p]
+            end = at + self.PROBE - 1

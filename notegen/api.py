@@ -41,6 +41,8 @@ def sample(
     prime: str | Tune | Score | None = None,
     key: str | None = None,
     meter: str | None = None,
+    tune_type: str | None = None,
+    min_notes: int = 16,
     bars: int | None = None,
     length: int | None = None,
     temperature: float = 1.0,
@@ -52,19 +54,20 @@ def sample(
     program: int | None = None,
 ) -> Tune:
     """A melody from a music model, as `notegen sample` draws it: the header asks
-    for `key` and `meter`, `prime` (a note string or a tune) begins it, and it
-    stops at the tune's end, after `bars` bars or `length` notes.
+    for `key`, `meter` and `tune_type` (reel, jig, ...), `prime` (a note string or
+    a tune) begins it, and it stops at the tune's end (not before `min_notes`
+    notes), at the end of bar `bars`, or after `length` notes.
 
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
-    from notegen.models.melody import header_prime, prime_from, sample_melody
+    from notegen.models.melody import draw, header_prime, user_prime
 
     lm = load(model)
     prime_text = prime if isinstance(prime, str) else None
     prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
-    start = prime_from(header_prime(key, meter), prime_text, prime_score)
-    melody = sample_melody(
-        lm, start, length=length, bars=bars, program=program, bpm=bpm, seed=seed,
+    melody = draw(
+        lm, user_prime(prime_text, prime_score), fields=header_prime(key, meter, tune_type),
+        min_notes=min_notes, length=length, bars=bars, program=program, bpm=bpm, seed=seed,
         temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax,
     )  # fmt: skip
     return Tune(melody.score, melody.text)

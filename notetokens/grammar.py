@@ -35,8 +35,19 @@ def accepts(grammar: Grammar, text: str, complete: bool = True) -> bool:
 
 
 def state_key(grammar: object) -> tuple[object, ...]:
-    """A hashable snapshot of a grammar's state (its attributes)."""
+    """A hashable snapshot of a grammar's state: its `key()` where it has one
+    (the state without counters that never change what may follow), else all
+    of its attributes."""
+    key = getattr(grammar, "key", None)
+    if key is not None:
+        return key()  # type: ignore[no-any-return]
     return tuple(sorted(vars(grammar).items()))
+
+
+def _settled(grammar: Grammar) -> bool:
+    """Complete, or between two tokens of a body (`resting()`, where a grammar has it)."""
+    resting = getattr(grammar, "resting", None)
+    return grammar.can_end() or (resting is not None and resting())
 
 
 class Restricted:
@@ -46,7 +57,8 @@ class Restricted:
     Without this, a model that knows `d` but not `o` could start the key mode
     `dor` and find nothing it may write next. Look-ahead runs over copies of the
     inner grammar (which must have `copy()`), memoized by state, so after a few
-    characters each step is a dictionary look-up.
+    characters each step is a dictionary look-up. A path counts as finishable
+    once it completes the text or reaches a token boundary of the body.
     """
 
     DEPTH = 12  # beyond this, a path is assumed finishable
@@ -81,7 +93,7 @@ class Restricted:
         key = state_key(g)
         if key in self._viable:
             return self._viable[key]
-        if g.can_end():
+        if _settled(g):
             result = True
         elif depth >= self.DEPTH:
             return True  # optimistic, and not memoized

@@ -1,190 +1,369 @@
 """The incremental grammar of note-string model text.
 
 It accepts the canonical form `to_model_text` writes, a strict subset of what
-`notes.parse` reads: single spaces between tokens, octave digits always
-written (C0 to G9), at most two accidentals of one kind, durations `:N`, `:/M`, `:N/M`
-with up to three and two digits, header fields in the order L M K Q. Every
-text it accepts to the end parses, so a sampler masked by it cannot write an
-invalid melody.
+`notes.parse` reads: a header line with fields in the order T L M K Q (the
+meter required, each value from a known set), then single spaces between
+tokens, octave digits always written (a model that never saw a header writes
+none, and its bar lines are free) (C0 to G9), at most two accidentals of one
+kind, chords of two to four notes, and durations from `durations.CANDIDATES`.
+
+Bars add up by construction: a note fits in what is left of its bar (so no
+note is held over a bar line), a bar line comes exactly when the bar is full,
+and only the first bar may be shorter (a pickup). A tune may end only where a
+bar is full or where its last bar completes the pickup, and only after
+`min_notes` notes and `min_bars` bars. With `form` (the sampler's default), a
+tune ends only on its key's tonic and after a multiple of four bars.
+`fields` fixes header values (`{"T": "reel", "K": "D"}`) or narrows them to a
+choice (`{"M": ("3/4", "6/8")}`). `close()` (called by the sampler at its
+character cap) steers to the nearest end: no new chords or rests, no note
+shorter than a unit while one fits, and with `form` only the tonic, so the tune
+ends with the bar (the multiple of four bars is waived). While `relaxed` (a
+prime the user wrote), any meter, free bar lines and any duration are read, and
+bar positions are kept for what follows.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+
+from . import durations
 from .errors import ParseError
-from .notes_reader import LETTER_PC
+from .notes_reader import KEY_RE, LETTER_PC
 from .tunetype import TUNE_TYPES
 
 LETTERS = frozenset("ABCDEFG")
 DIGITS = frozenset("0123456789")
-NONZERO = frozenset("123456789")
 HEADER_KEYS = "TLMKQ"
-MODES = ("m", "min", "maj", "dor", "phr", "lyd", "mix", "loc", "aeo", "ion")
+PHRASE_BARS = 4  # with `form`, a tune's length in bars is a multiple of this
+MODES = ("", "m", "min", "maj", "dor", "phr", "lyd", "mix", "loc", "aeo", "ion")
+METERS = ("2/2", "2/4", "3/2", "3/4", "3/8", "4/4", "5/4", "5/8", "6/4", "6/8", "7/8", "9/8", "12/8")
+UNITS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32")
+VALUES: dict[str, tuple[str, ...]] = {
+    "T": TUNE_TYPES,
+    "L": UNITS,
+    "M": METERS,
+    "K": tuple(t + a + m for t in "ABCDEFG" for a in ("", "#", "b") for m in MODES),
+    "Q": tuple(str(q) for q in range(1, 1000)),
+}
 EVENT_START = LETTERS | {"R", "["}
-# States in which the body may end: a complete token has just been read.
-FINAL = {"note", "rest", "num", "den", "chord_end", "bar"}
+Field = str | tuple[str, ...]  # a fixed header value, or the values to choose from
+MAX_CHORD = 4
+EVENT_END = ("note", "rest", "chord_end", "dur")
+_RELAXED_DUR = re.compile(r"\d*(/\d*)?")
+
+
+def _prefixes(values: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    nxt: dict[str, set[str]] = {}
+    for v in values:
+        for i in range(len(v)):
+            nxt.setdefault(v[:i], set()).add(v[i])
+    return {k: frozenset(s) for k, s in nxt.items()}
+
+
+_NEXT = {k: _prefixes(v) for k, v in VALUES.items()}
 
 
 class NotesGrammar:
     """`allowed()` / `feed(ch)` / `can_end()` over note-string model text."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, fields: Mapping[str, Field] | None = None, min_notes: int = 0, min_bars: int = 0
+    ) -> None:
+        self.fields = dict(fields or {})
+        self.min_notes = min_notes
+        self.min_bars = min_bars
+        self.required = "M"  # header fields that must be written ("" for a headerless model)
+        self.form = False  # end only on the tonic, after a multiple of PHRASE_BARS bars
+        self.tonic: tuple[str, str] | None = None  # the key's tonic: letter, accidental
+        self.relaxed = False
+        self.closing = False
+        self._close_at_next_token = False
+        self.winding = False  # see wind_down()
         self.state = "start"
-        self.count = 0  # digits or accidentals read in the current run
-        self.acc = ""  # the accidental being repeated
-        self.keys_done = -1  # index in HEADER_KEYS of the last header field
-        self.field = ""  # the header field being read
-        self.mode = ""  # the key's mode suffix read so far
-        self.after_bar = False
-        self.in_chord = False
-        self.letter = "C"  # the note letter being read
-        self.pitched = False  # a note has been read: a melody needs one
+        self.written = ""  # header keys written so far
+        self.hval = ""  # the header value being read
+        self.header: dict[str, str] = {}
+        self.bar_len: Fraction | None = None  # units per bar; None without a meter
+        self.pos = Fraction(0)  # units into the current bar
+        self.bars = 0  # bar lines read
+        self.pickup = Fraction(0)  # the first bar's length when shorter than a bar
+        self.events = 0  # notes and chords read
+        self.letter, self.acc, self.count = "C", "", 0
+        self.chord = -1  # notes in the open chord; -1 outside a chord
+        self.dur: str | None = None  # duration text after ':' being read
+        self.pitched = False  # the event being read has a pitch
+        self.on_tonic = False  # the event being read sounds the tonic
+
+    @classmethod
+    def reading(cls) -> NotesGrammar:
+        """A grammar that reads any canonical note string (relaxed): how the
+        sampler reads a prime before the rules hold."""
+        g = cls()
+        g.relaxed = True
+        return g
 
     def copy(self) -> NotesGrammar:
-        g = NotesGrammar()
+        g = NotesGrammar.__new__(NotesGrammar)
         g.__dict__.update(self.__dict__)
         return g
 
+    def key(self) -> tuple[object, ...]:
+        """What `allowed()` and the finishing look-ahead depend on (no counters)."""
+        return (
+            self.state, self.written, self.hval, self.bar_len, self.pos, self.bars == 0, self.pickup,
+            self.letter, self.acc, self.count, self.chord, self.dur, self.relaxed, self.closing,
+            self.on_tonic,
+        )
+
+    def close(self) -> None:
+        """Steer to the nearest end (see `closing`), from the next token on: the
+        token being written may already need what closing forbids."""
+        if self.resting() or self.state.startswith("h") or self.state == "start":
+            self.closing = True
+        else:
+            self._close_at_next_token = True
+
+    def wind_down(self) -> None:
+        """The model would end here, but may not: close (as `close()`) in the bar
+        that completes the next multiple of four bars, so the tune ends there."""
+        self.winding = True
+        if self._last_of_phrase():
+            self.close()
+
+    def _last_of_phrase(self) -> bool:
+        """The bar being written completes a multiple of PHRASE_BARS bars."""
+        bars = self.bars + (self.pickup == 0) + (self.bars == 0 and self.pos == 0)
+        return not self.form or self.bar_len is None or bars % PHRASE_BARS == 0
+
+    def begin(self) -> None:
+        """End of the prime: what follows is held to every rule."""
+        self.relaxed = False
+        if self.bar_len is not None and self.pos > self.bar_len:
+            self.pos %= self.bar_len
+            self.pos = self.pos or self.bar_len  # a full bar wants its bar line
+
     # -- queries -----------------------------------------------------------
+    def remaining(self) -> Fraction | None:
+        if self.bar_len is None or self.relaxed:
+            return None
+        return self.bar_len - self.pos
+
     def can_end(self) -> bool:
-        return self.state in FINAL and not self.in_chord and self.pitched
+        if self.state not in EVENT_END or self.chord >= 0:
+            return False
+        v = durations.value(self.dur)
+        if v is None:
+            return False
+        events = self.events + self.pitched
+        if events == 0 or events < self.min_notes:
+            return False
+        if self.relaxed:
+            return True
+        if self.form and self.tonic is not None and not self.on_tonic:
+            return False
+        if self.bar_len is None:
+            return True
+        end = self.pos + v
+        bars = self.bars + (self.pickup == 0)  # whole bars at the end (pickup + last bar = one)
+        if bars < self.min_bars or (self.form and not self.closing and bars % PHRASE_BARS):
+            return False
+        return end == self.bar_len or (self.pickup > 0 and end == self.bar_len - self.pickup)
+
+    def resting(self) -> bool:
+        """Between tokens of the body: from here the text can always go on."""
+        return self.state in ("sep", "body")
 
     def allowed(self) -> frozenset[str]:
         s = self.state
-        if s == "start":
-            return EVENT_START | frozenset(HEADER_KEYS)
-        if s.startswith("h"):
-            return self._header_allowed()
+        if s in ("start", "h_after"):
+            keys = self._next_keys()
+            free = self.relaxed or not self.required
+            return keys | (EVENT_START if s == "start" and free else frozenset())
+        if s == "h_key":
+            return frozenset(":")
+        if s == "h_val":
+            return self._value_allowed()
         if s in ("body", "sep"):
-            bar = s == "sep" and not self.after_bar
-            return EVENT_START | ({"|"} if bar else set())
+            return self._event_allowed(s == "sep")
         if s == "letter":
-            return (
-                self._octaves()
-                | ({"#", "b"} if self.count < 2 and not self.acc else set())
-                | ({self.acc} if self.acc and self.count < 2 else set())
+            if self._tonic_only():
+                assert self.tonic is not None
+                return frozenset({self.tonic[1]}) if self.count < len(self.tonic[1]) else self._octaves()
+            more = self.count < 2
+            return self._octaves() | ({"#", "b"} if more and not self.acc else {self.acc} if more else set())
+        if s == "note" and self.chord >= 0:
+            return frozenset(
+                ({" "} if self.chord < MAX_CHORD else set()) | ({"]"} if self.chord >= 2 else set())
             )
-        if s == "note" and self.in_chord:
-            return frozenset(" ]")
         if s in ("note", "rest", "chord_end"):
-            return frozenset(": ")
-        if s == "colon":
-            return NONZERO | {"/"}
-        if s == "num":
-            return (DIGITS if self.count < 3 else frozenset()) | {"/", " "}
-        if s == "slash":
-            return NONZERO
-        if s == "den":
-            return (DIGITS if self.count < 2 else frozenset()) | {" "}
+            return self._duration_allowed(None)
+        if s == "dur":
+            return self._duration_allowed(self.dur)
         if s == "chord":
             return LETTERS
         if s == "bar":
             return frozenset(" ")
         raise AssertionError(f"unknown grammar state {s}")  # a bug, not user input
 
+    def _next_keys(self) -> frozenset[str]:
+        last = HEADER_KEYS.index(self.written[-1]) if self.written else -1
+        out = set()
+        for k in HEADER_KEYS[last + 1 :]:
+            out.add(k)
+            if k in self.fields or (k in self.required and not self.relaxed):
+                break  # a required field cannot be skipped
+        return frozenset(out)
+
+    def _header_done(self) -> bool:
+        need = set(self.fields) | (set() if self.relaxed else set(self.required))
+        return need <= set(self.written)
+
+    def _value_allowed(self) -> frozenset[str]:
+        field, prefix = self.written[-1], self.hval
+        if field in self.fields:
+            choice = self.fields[field]
+            values = (choice,) if isinstance(choice, str) else choice
+            nxt = {v[len(prefix)] for v in values if len(v) > len(prefix) and v.startswith(prefix)}
+            complete = prefix in values
+        elif self.relaxed and field in "LMQ":
+            nxt = set(DIGITS | {"/"})
+            pattern = r"[1-9]\d*" if field == "Q" else r"[1-9]\d*(/[1-9]\d*)?"
+            complete = re.fullmatch(pattern, prefix) is not None
+        else:
+            nxt = set(_NEXT[field].get(prefix, ()))
+            complete = prefix in VALUES[field] and (field != "K" or bool(KEY_RE.match(prefix)))
+        if complete:
+            if self._next_keys() - {field} and self.written[-1] != HEADER_KEYS[-1]:
+                nxt.add(" ")
+            if self._header_done():
+                nxt.add("\n")
+        return frozenset(nxt)
+
+    def _event_allowed(self, after_sep: bool) -> frozenset[str]:
+        r = self.remaining()
+        bar = False
+        if after_sep and self.state != "bar":
+            bar = r is None or r == 0 or (self.bars == 0 and self.pos > 0)
+        out = set()
+        if self._tonic_only():
+            assert self.tonic is not None
+            out.add(self.tonic[0])  # closing: the tune's last notes are the tonic
+        elif r is None or r > 0:
+            out |= LETTERS | (set() if self.closing else {"R", "["})
+        if bar and not self._just_barred:
+            out.add("|")
+        return frozenset(out)
+
+    def _tonic_only(self) -> bool:
+        return self.closing and self.form and self.tonic is not None and self.chord < 0 and not self.relaxed
+
+    @property
+    def _just_barred(self) -> bool:
+        return self.state == "sep" and self.count == -1
+
+    def _duration_allowed(self, prefix: str | None) -> frozenset[str]:
+        if self.relaxed or (self.bar_len is None and prefix is not None):
+            if prefix is None:
+                return frozenset(": ")
+            ok = _RELAXED_DUR.fullmatch(prefix) is not None
+            done = durations.value(prefix) is not None
+            return frozenset((DIGITS | {"/"} if ok else set()) | ({" "} if done else set()))
+        nxt, whole = durations.next_chars(prefix or "", self.remaining(), self.closing)
+        if prefix is None:  # a note, rest or chord without a duration yet
+            one = durations.fits(Fraction(1), self.remaining(), self.closing)
+            return frozenset(({":"} if nxt else set()) | ({" "} if one else set()))
+        return frozenset(nxt | ({" "} if whole else set()))
+
     def _octaves(self) -> frozenset[str]:
-        """Octave digits that keep the pitch in C0..G9 (MIDI 12..127): a note
-        string cannot write octave -1, and G#9 is past MIDI's range."""
+        """Octave digits that keep the pitch in C0..G9 (MIDI 12..127)."""
         shift = self.count if self.acc == "#" else -self.count
         base = LETTER_PC[self.letter] + shift
         return frozenset(d for d in DIGITS if 12 <= 12 * (int(d) + 1) + base <= 127)
-
-    def _header_allowed(self) -> frozenset[str]:
-        s, later = self.state, frozenset(HEADER_KEYS[self.keys_done + 1 :])
-        end = ({" "} if later else set()) | {"\n"}
-        if s == "h_key":
-            return frozenset(":")
-        if s == "h_type" or (s == "h_colon" and self.field == "T"):
-            done = self.mode if s == "h_type" else ""
-            nxt = {t[len(done)] for t in TUNE_TYPES if t.startswith(done) and len(t) > len(done)}
-            return frozenset(nxt | (end if done in TUNE_TYPES else set()))
-        if s in ("h_colon", "h_den0"):
-            return NONZERO if self.field != "K" else LETTERS
-        if s == "h_num":
-            rest = DIGITS if self.count < 3 else set()
-            return frozenset(rest | ({"/"} if self.field in "LM" else end))
-        if s == "h_den":
-            return frozenset((DIGITS if self.count < 2 else set()) | end)
-        if s == "h_tonic":
-            first = {m[0] for m in MODES}
-            return frozenset({"#", "b"} | first | end)
-        if s == "h_mode":
-            nxt = {m[len(self.mode)] for m in MODES if m.startswith(self.mode) and len(m) > len(self.mode)}
-            return frozenset(nxt | (end if self.mode in ("", *MODES) else set()))
-        if s == "h_after":
-            return frozenset(HEADER_KEYS[self.keys_done + 1 :])
-        raise AssertionError(f"unknown grammar state {s}")
 
     # -- transitions -------------------------------------------------------
     def feed(self, ch: str) -> None:
         if ch not in self.allowed():
             raise ParseError(f"{ch!r} cannot follow here (state {self.state})")
         s = self.state
-        if (s == "start" and ch in HEADER_KEYS) or s == "h_after":
-            self.state, self.field = "h_key", ch
-            self.keys_done = HEADER_KEYS.index(ch)
-        elif s.startswith("h"):
+        if s in ("start", "h_after") and ch in HEADER_KEYS:
+            self.state, self.written, self.hval = "h_key", self.written + ch, ""
+        elif s == "h_key":
+            self.state = "h_val"
+        elif s == "h_val":
             self._header_feed(ch)
-        elif ch == "\n":
-            raise AssertionError("newline outside the header")
         else:
             self._body_feed(ch)
 
     def _header_feed(self, ch: str) -> None:
-        s = self.state
+        if ch not in " \n":
+            self.hval += ch
+            return
+        self.header = {**self.header, self.written[-1]: self.hval}  # copies share the old one
+        self.state = "h_after" if ch == " " else "body"
         if ch == "\n":
-            self.state = "body"
-        elif ch == " ":
-            self.state = "h_after"
-        elif s == "h_key":
-            self.state = "h_colon"
-        elif (s == "h_colon" and self.field == "T") or s == "h_type":
-            self.mode = self.mode + ch if s == "h_type" else ch  # the tune type read so far
-            self.state = "h_type"
-        elif s == "h_colon":
-            self.state, self.count = ("h_tonic", 0) if self.field == "K" else ("h_num", 1)
-            self.mode = ""
-        elif s == "h_num":
-            self.state, self.count = ("h_den0", 0) if ch == "/" else ("h_num", self.count + 1)
-        elif s == "h_den0":
-            self.state, self.count = "h_den", 1
-        elif s == "h_den":
-            self.count += 1
-        elif s == "h_tonic" and ch in "#b":
-            self.state = "h_mode"
-            self.mode = ""
-        else:  # a mode letter
-            self.state = "h_mode"
-            self.mode += ch
+            self._set_meter()
+
+    def _set_meter(self) -> None:
+        meter, unit, key = self.header.get("M"), self.header.get("L", "1/4"), self.header.get("K")
+        if meter is not None:
+            self.bar_len = Fraction(meter) / Fraction(unit)
+        if key:
+            self.tonic = (key[0], key[1] if key[1:2] in ("#", "b") else "")
 
     def _body_feed(self, ch: str) -> None:
         s = self.state
         if ch == " ":
-            if self.in_chord:
+            if s in EVENT_END and self.chord < 0:
+                self._complete_event()
+                self.state, self.count = "sep", 0
+            elif s == "bar":
+                self.state, self.count = "sep", -1  # no second bar line
+            else:  # between chord notes
                 self.state = "chord"
-            else:
-                self.after_bar = s == "bar"
-                self.state = "sep"
+            if self.state == "sep" and self._close_at_next_token:
+                self.closing, self._close_at_next_token = True, False
         elif ch == "|":
             self.state = "bar"
+            if self.bars == 0 and self.bar_len is not None and 0 < self.pos < self.bar_len:
+                self.pickup = self.pos
+            self.bars += 1
+            self.pos = Fraction(0)
+            if self.winding and self._last_of_phrase():
+                self.closing = True
         elif ch == "[":
-            self.state, self.in_chord = "chord", True
+            self.state, self.chord, self.pitched, self.on_tonic = "chord", 0, True, False
         elif ch == "]":
-            self.state, self.in_chord = "chord_end", False
+            self.state, self.chord, self.dur = "chord_end", -1, None
         elif ch == "R":
-            self.state = "rest"
-        elif ch in LETTERS and s in ("start", "body", "sep", "chord"):
+            self.state, self.dur, self.pitched, self.on_tonic = "rest", None, False, False
+        elif ch in LETTERS and s in ("body", "sep", "chord", "start"):
             self.state, self.count, self.acc, self.letter = "letter", 0, "", ch
+            if self.chord < 0:
+                self.pitched, self.dur = True, None
         elif s == "letter" and ch in "#b":
             self.count, self.acc = self.count + 1, ch
         elif s == "letter":
-            self.state, self.pitched = "note", True
+            self.state = "note"
+            pc = self._pc(self.letter, self.acc * self.count)
+            tonic = self.tonic is not None and pc == self._pc(*self.tonic)
+            if self.chord >= 0:
+                self.chord += 1
+                self.on_tonic = self.on_tonic or tonic
+            else:
+                self.on_tonic = tonic
         elif ch == ":":
-            self.state = "colon"
-        elif ch == "/":
-            self.state = "slash"
-        elif s == "colon":
-            self.state, self.count = "num", 1
-        elif s == "slash":
-            self.state, self.count = "den", 1
-        else:  # another digit of a duration
-            self.count += 1
+            self.state, self.dur = "dur", ""
+        else:  # a duration character
+            self.dur = (self.dur or "") + ch
+
+    @staticmethod
+    def _pc(letter: str, acc: str) -> int:
+        return (LETTER_PC[letter] + acc.count("#") - acc.count("b")) % 12
+
+    def _complete_event(self) -> None:
+        v = durations.value(self.dur) or Fraction(1)
+        self.pos += v
+        self.events += self.pitched
+        self.pitched, self.dur = False, None

@@ -51,7 +51,8 @@ def test_sample_is_what_the_command_writes():
     assert r.returncode == 0, r.stderr
     assert tune.notes == r.stdout
     assert tune.score.key == "D" and str(tune.score.meter) == "6/8"
-    assert tune.text is not None and tune.text.count("|") == 4
+    assert tune.text is not None and tune.text.startswith("L:1/8 M:6/8 K:D\n")
+    assert tune.score.end <= 4 * 3  # --bars 4 ends at the end of bar 4 (6/8: three beats a bar)
 
 
 def test_sample_continues_a_prime_and_counts_notes(tiny_notes_model):

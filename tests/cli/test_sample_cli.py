@@ -137,3 +137,33 @@ def test_wav_without_synth_says_what_to_install(notes_model, tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 2 and "fluidsynth" in r.stderr.lower()
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_the_readme_tour_line_continues_a_prime_for_eight_bars(notes_model, notegen):
+    r = notegen("sample", "-m", str(notes_model), "--prime", "G-G-D-D-E-E-D", "--bars", "8", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    score = notes.parse(r.stdout)
+    assert [n.pitch for n in score.notes[:7]] == [67, 67, 62, 62, 64, 64, 62]
+    bar = 4 * score.meter.numerator / score.meter.denominator
+    assert score.end <= 8 * bar and score.end > 7 * bar - 1e-9
+
+
+def test_min_notes_keeps_the_tune_going(notes_model, notegen):
+    for seed in ("1", "2"):
+        r = notegen("sample", "-m", str(notes_model), "--min-notes", "40", "--seed", seed)
+        assert r.returncode == 0, r.stderr
+        assert len({n.onset for n in notes.parse(r.stdout).notes}) >= 40
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--type", "reel"], "cannot write T:reel"),  # a model trained before tune types
+        (["--type", "tango"], "unknown tune type 'tango'"),
+    ],
+)
+def test_type_errors_are_one_line(notes_model, tmp_path, notegen, args, words):
+    r = notegen("sample", "-m", str(notes_model), "-o", str(tmp_path / "x.mid"), *args, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

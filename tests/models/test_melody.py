@@ -1,0 +1,124 @@
+"""The one note stream: notes as they complete, bars by the meter, a header asked
+for, no end before --min-notes, a close at the cap instead of a cut."""
+
+from fractions import Fraction
+from itertools import pairwise
+
+import pytest
+
+from notegen.models.melody import BarLine, draw, note_stream
+from notegen.models.sampling import GRACE, LoopGuard, stream
+from notetokens import notes
+from notetokens.errors import NotegenError
+from notetokens.notes_reader import NoteDecoder
+from notetokens.score import Note
+
+NOTE_CHARS = "ABCDEFGR#b0123456789:/[]| \nLMKQTmajindorphlyxceu"
+
+
+@pytest.fixture
+def notes_lm(make_untrained):
+    return make_untrained("notes", [NOTE_CHARS], seed=4)
+
+
+def bar_beats(text: str) -> Fraction:
+    meter = notes.parse(text).meter
+    assert meter is not None
+    return Fraction(4 * meter.numerator, meter.denominator)
+
+
+def beats(text: str) -> Fraction:
+    """How long the text lasts, rests included."""
+    d = NoteDecoder()
+    d.feed(text)
+    d.close()
+    return d.time
+
+
+def test_a_text_model_cannot_play_melodies(make_untrained):
+    lm = make_untrained("text", ["plain words only"])
+    with pytest.raises(NotegenError, match="a text model can't play melodies"):
+        note_stream(lm)
+
+
+def test_streamed_notes_are_the_notes_of_the_text(notes_lm):
+    for seed in range(4):
+        s = note_stream(notes_lm, seed=seed, max_chars=200)
+        events = list(s)
+        got = [e for e in events if isinstance(e, Note)]
+        assert got == notes.parse(s.text).notes
+        bar_lines = [e for e in events if isinstance(e, BarLine)]
+        assert [b.number for b in bar_lines] == list(range(1, s.text.count("|") + 1))
+        bar = bar_beats(s.text)
+        if len(bar_lines) > 1:  # every bar line after the first stands a whole bar on
+            assert all(b.onset - a.onset == bar for a, b in pairwise(bar_lines))
+
+
+def test_bars_counts_by_the_meter_even_for_a_prime_without_bar_lines(notes_lm):
+    for seed in range(3):
+        m = draw(notes_lm, "G-G-D-D-E-E-D", bars=4, seed=seed)
+        score = m.score
+        assert [n.pitch for n in score.notes[:7]] == [67, 67, 62, 62, 64, 64, 62]
+        bar = bar_beats(m.text)
+        body = m.text.split("\n")[1]
+        first = body.split(" | ")[0]
+        pickup = beats(m.text.split("\n")[0] + "\n" + first)
+        pickup = pickup if pickup < bar else Fraction(0)
+        assert beats(m.text) == pickup + 4 * bar, m.text
+
+
+def test_fields_are_written_into_the_header_the_model_begins_with(notes_lm):
+    m = draw(notes_lm, fields={"M": "6/8", "K": "Bb"}, seed=5, max_chars=150)
+    score = notes.parse(m.text)
+    assert str(score.meter) == "6/8" and score.key == "Bb"
+    with pytest.raises(NotegenError, match="never saw 't'"):
+        draw(notes_lm, fields={"T": "waltz"}, seed=1)
+
+
+def test_no_end_before_min_notes(notes_lm):
+    for seed in range(6):
+        m = draw(notes_lm, min_notes=20, seed=seed, max_chars=60)
+        assert len({n.onset for n in m.score.notes}) >= 20
+
+
+def test_at_the_cap_the_tune_is_finished_not_cut(notes_lm):
+    for seed in range(8):
+        text = "".join(stream(notes_lm, seed=seed, max_chars=80, temperature=1.5))
+        assert len(text) <= 80 + GRACE
+        notes.parse(text)  # parses: no open chord, no cut note
+        bar = bar_beats(text)
+        header, body = text.split("\n")
+        bars = body.split(" | ")
+        if len(bars) > 1:
+            first = beats(header + "\n" + bars[0])
+            last = beats(text) - beats(header + "\n" + " | ".join(bars[:-1]))
+            assert last == bar or (first < bar and last == bar - first), text
+
+
+def test_loop_guard_blocks_the_start_of_a_fourth_copy_for_good():
+    guard = LoopGuard()
+    assert guard.banned(list("C4 D4 G4 G4 G4 ")) == {"G"}
+    assert guard.banned(list("C4 D4 G4 G4 G4 A4 C4 D4 G4 G4 G4 ")) == {"G"}  # remembered
+    fresh = LoopGuard()
+    assert fresh.banned(list("C4 D4 E4 | C4 D4 E4 | C4 D4 E4 | ")) == {"C"}
+    assert LoopGuard().banned(list("C4 D4 E4 | C4 D4 E4 | ")) == set()  # a phrase may come back
+    assert LoopGuard().banned(list("C4 D4 E4 F4 G4 A4 B4 C5 ")) == set()
+    assert LoopGuard().banned(list("C4 G4 G4 G4")) == set()  # only between tokens
+
+
+def most_repeats_of_a_bar(text: str) -> int:
+    bars = text.split("\n")[-1].split(" | ")
+    best = run = 1
+    for a, b in pairwise(bars):
+        run = run + 1 if a == b else 1
+        best = max(best, run)
+    return best
+
+
+def test_argmax_does_not_loop_with_the_guard(notes_lm):
+    options = {"argmax": True, "max_chars": 1000, "min_notes": 60, "form": False}
+    loose = "".join(stream(notes_lm, loop_guard=False, **options))
+    assert most_repeats_of_a_bar(loose) >= 5  # this model loops at argmax
+    guarded = "".join(stream(notes_lm, **options))
+    assert most_repeats_of_a_bar(guarded) <= 3
+    notes.parse(guarded)
