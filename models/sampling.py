@@ -237,8 +237,8 @@ def _generate(
                 if hasattr(grammar.inner, "close"):
                     grammar.inner.close()
             key = (grammar.allowed(), grammar.can_end())
-            if closing and key[1]:
-                return  # the nearest end: take it
+            if key[1] and (closing or getattr(grammar.inner, "closing", False)):
+                return  # closing (at the cap, or winding down): take the nearest end
             mask = masks.get(key)
             if mask is None:
                 mask = masks[key] = _mask(key, vocab, size, device)
