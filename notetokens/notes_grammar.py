@@ -17,7 +17,8 @@ tune ends only on its key's tonic and after a multiple of four bars.
 choice (`{"M": ("3/4", "6/8")}`). `close()` (called by the sampler at its
 character cap) steers to the nearest end: no new chords or rests, no note
 shorter than a unit while one fits, and with `form` only the tonic, so the tune
-ends with the bar (the multiple of four bars is waived). While `relaxed` (a
+ends with the bar (the multiple of four bars is waived; the tonic is held to the
+bar's end where one note can fill it). While `relaxed` (a
 prime the user wrote), any meter, free bar lines and any duration are read, and
 bar positions are kept for what follows.
 """
@@ -270,7 +271,15 @@ class NotesGrammar:
             ok = _RELAXED_DUR.fullmatch(prefix) is not None
             done = durations.value(prefix) is not None
             return frozenset((DIGITS | {"/"} if ok else set()) | ({" "} if done else set()))
-        nxt, whole = durations.next_chars(prefix or "", self.remaining(), self.closing)
+        r = self.remaining()
+        last = durations.suffix(r) if r and (r == 1 or durations.suffix(r) in durations.CANDIDATES) else None
+        if self._tonic_only() and last is not None and self.state != "rest":
+            # the closing tonic holds to the end of the bar: one last long note
+            typed = prefix or ""
+            if prefix is None:
+                return frozenset(":" if last else " ")
+            return frozenset(last[len(typed)] if len(typed) < len(last) else " ")
+        nxt, whole = durations.next_chars(prefix or "", r, self.closing)
         if prefix is None:  # a note, rest or chord without a duration yet
             one = durations.fits(Fraction(1), self.remaining(), self.closing)
             return frozenset(({":"} if nxt else set()) | ({" "} if one else set()))
