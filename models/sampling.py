@@ -104,6 +104,7 @@ def stream(
     min_bars: int = 0,
     loop_guard: bool = True,
     form: bool = True,
+    cache: bool = False,
 ) -> Iterator[str]:
     """Characters sampled after `prime`, one by one, until the end token or `max_chars`.
 
@@ -122,7 +123,8 @@ def stream(
     With `form`, a melody ends only on its key's tonic after a multiple of four
     bars: where the model would end before that, it winds down (its notes until
     the bar that completes four, then the tonic to the bar's end); near the cap,
-    the tonic to the end of the bar.
+    the tonic to the end of the bar. `cache` mixes the tune's own earlier
+    continuations into the model's distribution (`cache.TuneCache`).
     The prime is read leniently (any bar lines and lengths); the rules hold
     after it. Options are checked here, before the first character is asked for.
     """
@@ -148,7 +150,15 @@ def stream(
         if hasattr(grammar.inner, "begin"):
             grammar.inner.begin()
     guard = LoopGuard() if loop_guard else None
-    return _generate(lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard)
+    tune_cache = None
+    if cache:
+        from .cache import TuneCache
+
+        tune_cache = TuneCache()
+        tune_cache.extend(lm.vocab.encode(prime))
+    return _generate(
+        lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard, tune_cache
+    )
 
 
 def _writable(lm: LoadedModel, fields: Mapping[str, Field] | None) -> dict[str, Field]:
@@ -206,6 +216,7 @@ def _generate(
     max_chars: int | None,
     argmax: bool,
     guard: LoopGuard | None,
+    tune_cache: Any = None,
 ) -> Iterator[str]:
     vocab, device = lm.vocab, lm.device
     size = len(vocab)
@@ -244,6 +255,8 @@ def _generate(
                 mask = masks[key] = _mask(key, vocab, size, device)
         with torch.inference_mode():
             logits = stepper.prime(ids) if last is None else stepper.feed(last)
+            if tune_cache is not None:
+                logits = torch.log(tune_cache.mix(torch.softmax(logits, dim=-1)))
             banned = [vocab.id(c) for c in guard.banned(text) if c in vocab] if guard else []
             if banned:
                 extra = (mask if mask is not None else torch.zeros_like(logits)).clone()
@@ -272,6 +285,8 @@ def _generate(
         if grammar is not None:
             grammar.feed(ch)
         text.append(ch)
+        if tune_cache is not None:
+            tune_cache.push(i)
         yield ch
         n += 1
         last = i

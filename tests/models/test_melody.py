@@ -122,3 +122,19 @@ def test_argmax_does_not_loop_with_the_guard(notes_lm):
     guarded = "".join(stream(notes_lm, **options))
     assert most_repeats_of_a_bar(guarded) <= 3
     notes.parse(guarded)
+
+
+def test_the_cache_repeats_what_the_tune_played(notes_lm):
+    from notegen.models.cache import TuneCache
+
+    c = TuneCache(orders=(2,), weights={2: 0.9})
+    c.extend([5, 6, 7, 5, 6])  # after (5, 6) came 7
+    import torch
+
+    p = c.mix(torch.full((10,), 0.1))
+    assert int(p.argmax()) == 7 and abs(float(p.sum()) - 1) < 1e-6
+    assert c.prob(0.1, 7) > 0.5 > c.prob(0.1, 8)
+    plain = "".join(stream(notes_lm, seed=3, max_chars=600, min_notes=60, form=False))
+    cached = "".join(stream(notes_lm, seed=3, max_chars=600, min_notes=60, form=False, cache=True))
+    assert plain != cached
+    notes.parse(cached)
