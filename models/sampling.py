@@ -263,7 +263,7 @@ def _generate(
                 extra[banned] = -math.inf
                 if bool(torch.isfinite(logits + extra).any()):  # never block the only way on
                     mask = extra
-            if mask is not None and _may_wind_down(grammar, key[1]):
+            if grammar is not None and mask is not None and _may_wind_down(grammar, key[1]):
                 # where the model would end but the form may not, it winds down instead
                 with_end = mask.clone()
                 with_end[EOS] = 0.0
