@@ -120,6 +120,7 @@ def test_abc_written_from_a_pickup_tune_reads_back_with_its_pickup_and_type():
 def test_the_grammar_reads_a_tune_type_from_the_known_set_only():
     from notetokens.grammar import accepts
 
-    assert accepts(notes.grammar(), "T:slip-jig M:9/8\nC4")
-    assert not accepts(notes.grammar(), "T:slip M:9/8\nC4")
-    assert not accepts(notes.grammar(), "M:9/8 T:jig\nC4")  # T comes first
+    # the sampling grammar ends a tune only with a full bar: 9/8 is 9/2 quarter units
+    assert accepts(notes.grammar(), "T:slip-jig M:9/8\nC4:9/2")
+    assert not accepts(notes.grammar(), "T:slip M:9/8\nC4:9/2")
+    assert not accepts(notes.grammar(), "M:9/8 T:jig\nC4:9/2")  # T comes first
