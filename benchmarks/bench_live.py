@@ -30,7 +30,7 @@ def start_jack(period: int) -> subprocess.Popen:
     os.environ["JACK_NO_START_SERVER"] = "1"
     proc = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", str(period)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    from notegen.cli.ports import _jack_running
+    from notegen.live.ports import _jack_running
 
     for _ in range(150):
         if _jack_running():
@@ -47,9 +47,9 @@ def percentile(xs: list[float], q: float) -> float:
 def run(bpm: float, notes: int, busy: int) -> dict[str, float]:
     import rtmidi
 
-    from notegen.cli.generator import Generator
-    from notegen.cli.ports import open_output
-    from notegen.cli.scheduler import Player, QueueSource
+    from notegen.live.feed import Generator
+    from notegen.live.player import Player, QueueSource
+    from notegen.live.ports import open_output
     from notetokens.score import Note
 
     got: list[tuple[float, list[int]]] = []

@@ -96,7 +96,7 @@ def sample(**o: object) -> None:
 
             plot(melody.score, numbered(str(o["plot"]), i, num), title=Path(target).name)
         if o["play"]:
-            from .scheduler import play_score
+            from notegen.live.scoreplay import play_score
 
             play_score(melody.score, str(o["port"]), api=o["api"])  # type: ignore[arg-type]
 

@@ -22,7 +22,6 @@ from notetokens.score import Note
 from .checkpoint import LoadedModel
 from .sampling import stream
 
-NOTES_TEXT = {"notes", "abc", "midi"}  # notations whose model text is the note string
 DEFAULT_MAX_CHARS = 3000
 MIN_NOTES = 16  # the end token is masked until a tune has this many notes
 
@@ -53,7 +52,7 @@ def check_melody_model(lm: LoadedModel) -> bool:
             f"a {lm.notation} model can't play melodies; use `notegen text` for it, "
             "or a music model (notes, abc, midi, tab)"
         )
-    return lm.notation in NOTES_TEXT
+    return nt.model_text == "notes"  # the registry: its model text is the note string
 
 
 def header_prime(

@@ -5,7 +5,8 @@ collection (the music21 folk collections hold hundreds per file). Repeats are
 expanded so a Score is what a player plays; tied notes become one note; grace
 notes are skipped; tuplets keep exact durations (a triplet eighth is 1/3 beat).
 
-The model text of ABC is the note-string model text (see `notetokens.notes`).
+The model text of ABC is the note-string model text (see `notetokens.notes`); its
+grammar and `from_model_text` are the note string's (the registry's `model_text`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from .limits import score_problem
 from .score import Score, TimeSignature
 from .tunetype import normalize_tune_type
 
-__all__ = ["format", "from_model_text", "grammar", "parse", "parse_tunes", "split_tunes",
-           "to_model_text"]
+__all__ = ["format", "parse", "parse_tunes", "split_tunes", "to_model_text"]
 
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
 _FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)[ \t]*(?:%.*)?$")
@@ -288,15 +288,3 @@ def to_model_text(score: Score) -> str:
     from . import notes
 
     return notes.to_model_text(score.one_voice(melody=True))
-
-
-def from_model_text(text: str) -> Score:
-    from . import notes
-
-    return notes.from_model_text(text)
-
-
-def grammar() -> Any:
-    from . import notes
-
-    return notes.grammar()

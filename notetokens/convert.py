@@ -12,8 +12,6 @@ from .io import read, render, write_bytes
 from .registry import Notation, for_path, get
 from .score import Score
 
-ONE_VOICE = {"notes", "tab"}  # notations that take one part
-
 
 def notation_for(path: str | Path, name: str | None, role: str) -> Notation:
     if name:
@@ -35,7 +33,7 @@ def reduce(score: Score, track: int | None, channel: int | None, melody: bool) -
 
 def fit(score: Score, notation: Notation) -> Score:
     """`score` as `notation` can hold it: a one-voice notation takes the main part."""
-    if notation.name in ONE_VOICE and len(score.parts) > 1:
+    if notation.one_voice and len(score.parts) > 1:
         return replace(score, parts=[score.voice()])
     return score
 
@@ -55,12 +53,12 @@ def convert_score(
     src_nt = notation_for(src, src_notation, "input")
     if not dst_notation.music or not src_nt.music:
         raise NotegenError("plain text has no notes to convert; convert between music notations")
-    parse_opts: dict[str, Any] = {"tuning": tuning} if src_nt.name == "tab" and tuning else {}
+    parse_opts: dict[str, Any] = {"tuning": tuning} if "tuning" in src_nt.options and tuning else {}
     score = reduce(read(src, src_nt.name, **parse_opts), track, channel, melody)
     if not score.notes:
         raise NotegenError(f"{src}: no notes to convert")
-    fmt_opts: dict[str, Any] = {"tuning": tuning} if dst_notation.name == "tab" and tuning else {}
-    if dst_notation.name == "tab" and exact_pitch:
+    fmt_opts: dict[str, Any] = {"tuning": tuning} if "tuning" in dst_notation.options and tuning else {}
+    if "exact_pitch" in dst_notation.options and exact_pitch:
         fmt_opts["exact_pitch"] = True
     return render(fit(score, dst_notation), dst_notation, **fmt_opts)
 

@@ -61,7 +61,7 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
         out.documents.append(read_text(path))
         return out
     source = for_path(path)
-    if source.name == "abc":
+    if source.collection:
         from . import abc
 
         for line, tune in abc.split_tunes(read_text(path)):  # file header copied into each

@@ -380,15 +380,3 @@ def quantize(score: Score, grid: Fraction = MODEL_GRID) -> Score:
     tempos = [replace(t, onset=snap(t.onset)) for t in score.tempos]
     meters = [replace(m, onset=snap(m.onset)) for m in score.time_signatures]
     return replace(score, parts=parts, tempos=tempos, time_signatures=meters)
-
-
-def from_model_text(text: str) -> Score:
-    from . import notes
-
-    return notes.from_model_text(text)
-
-
-def grammar() -> Any:
-    from . import notes
-
-    return notes.grammar()

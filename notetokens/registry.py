@@ -1,8 +1,13 @@
-"""Notations by name and by file extension.
+"""Notations by name and by file extension, and the facts about each one.
 
-A notation is a module with `parse`, `format`, `to_model_text`, `from_model_text`
-and, for music, `grammar`. Modules are imported on first use, so naming a
-notation costs nothing until it is read (music21 takes a second to import).
+A notation is a module with `parse` and `format`, and, when a model can learn
+it, `to_model_text`. What a model reads and writes is the text of one of three
+forms, named by `model_text`: the canonical note string ("notes"; ABC and MIDI
+models learn it too), the tab token text ("tab") or plain text ("text").
+`from_model_text` and `grammar` belong to that form, so the notations that share
+it share them here instead of delegating in their own modules. Modules are
+imported on first use, so naming a notation costs nothing until it is read
+(music21 takes a second to import).
 """
 
 from __future__ import annotations
@@ -24,9 +29,23 @@ class Notation:
     binary: bool = False  # parse takes bytes and format returns bytes
     readable: bool = True  # False for an output-only notation
     music: bool = True  # False for plain text, which has no Score
+    model_text: str | None = "notes"  # the form of its model text; None: no model learns it
+    one_voice: bool = False  # holds one part: a Score of several is reduced to its voice
+    options: tuple[str, ...] = ()  # keyword options that parse and format accept
+    collection: bool = False  # one file holds many tunes (an ABC songbook)
 
     def impl(self) -> ModuleType:
         return importlib.import_module(self.module)
+
+    def text_form(self) -> Notation:
+        """The notation whose model text this one's models learn (itself where no
+        model learns it: its module then says so)."""
+        return NOTATIONS[self.model_text] if self.model_text else self
+
+    @property
+    def has_grammar(self) -> bool:
+        """Whether sampling can be constrained to text that parses."""
+        return self.music and self.model_text is not None
 
     def parse(self, data: Any, **options: Any) -> Any:
         return self.impl().parse(data, **options)
@@ -38,22 +57,27 @@ class Notation:
         return self.impl().to_model_text(score)
 
     def from_model_text(self, text: str) -> Any:
-        return self.impl().from_model_text(text)
+        return self.text_form().impl().from_model_text(text)
 
     def grammar(self) -> Any:
-        return self.impl().grammar()
+        """The incremental grammar of the model text (music notations only)."""
+        if not self.has_grammar:
+            raise NotegenError(f"{self.name} has no grammar")
+        return self.text_form().impl().grammar()
 
 
 NOTATIONS: dict[str, Notation] = {
     n.name: n
     for n in (
-        Notation("notes", "notetokens.notes", (".txt", ".notes")),
-        Notation("tab", "notetokens.tab", (".tab",)),
-        Notation("abc", "notetokens.abc", (".abc",)),
+        Notation("notes", "notetokens.notes", (".txt", ".notes"), one_voice=True),
+        Notation("tab", "notetokens.tab", (".tab",), model_text="tab", one_voice=True,
+                 options=("tuning", "exact_pitch")),
+        Notation("abc", "notetokens.abc", (".abc",), collection=True),
         Notation("midi", "notetokens.midi", (".mid", ".midi"), binary=True),
-        Notation("musicxml", "notetokens.musicxml", (".musicxml", ".xml"), binary=True),
-        Notation("mxl", "notetokens.mxl", (".mxl",), binary=True),
-        Notation("text", "notetokens.text", (), music=False),
+        Notation("musicxml", "notetokens.musicxml", (".musicxml", ".xml"), binary=True,
+                 model_text=None),
+        Notation("mxl", "notetokens.mxl", (".mxl",), binary=True, model_text=None),
+        Notation("text", "notetokens.text", (), music=False, model_text="text"),
     )
 }
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notetokens import ParseError, Tempo, TimeSignature, abc, read
+from notetokens import ParseError, Tempo, TimeSignature, abc, get, read
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "abc"
 
@@ -114,7 +114,7 @@ def test_model_text_is_the_note_string_melody():
     text = abc.to_model_text(score)
     assert text.startswith("T:air M:3/4 K:Gm Q:72\n")  # R:air is the tune type
     assert accepts(NotesGrammar.reading(), text)  # any model text can prime the sampler
-    back = abc.from_model_text(text)
+    back = get("abc").from_model_text(text)  # the registry: the note string's reader
     want = skyline(score.parts[0].notes)  # the chords' top notes
     assert [(n.onset, n.pitch, n.duration) for n in back.notes] == [
         (n.onset, n.pitch, n.duration) for n in want

@@ -11,10 +11,10 @@ from fractions import Fraction as F
 import mido
 import pytest
 
-from notegen.cli.generator import Temperature, cc_to_temperature
-from notegen.cli.live import play_score, tempo_scaled
-from notegen.cli.scheduler import END, Player, QueueSource
-from notegen.cli.sync import ClockFollower
+from notegen.live.feed import Temperature, cc_to_temperature
+from notegen.live.player import END, Player, QueueSource
+from notegen.live.scoreplay import play_score, tempo_scaled
+from notegen.live.timebase import ClockFollower
 from notetokens.score import Note, Part, Score, Tempo
 
 

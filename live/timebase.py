@@ -1,4 +1,8 @@
-"""Following an external MIDI beat clock (a DAW as the master).
+"""The timebase of live playback.
+
+Free-running, the player's own monotonic clock is the time: beat b plays at
+`start + b * 60 / bpm` (see player.py). Following an external MIDI beat clock (a
+DAW as the master), this module's `ClockFollower` maps beats to clock times.
 
 Each clock message is one 1/24 of a beat. The tempo is the slope over the last
 beat of ticks (a moving window, which smooths the arrival jitter of single

@@ -1,17 +1,15 @@
-"""Generation ahead of playback: sampler -> note decoder -> bounded queue.
+"""The look-ahead feed: sampler -> note decoder -> bounded queue.
 
 A thread runs the streaming sampler, feeds its characters to the incremental
 `NoteDecoder` and puts finished notes in a bounded queue, so it stays a few
 notes ahead of the player and never further (the look-ahead). The temperature
 is read before every character from a holder a MIDI controller can change.
-Call and response: a listener collects what a player plays on an input; after a
-bar of silence their phrase becomes the prime and the model's continuation is
-placed on the next beat.
+The thread checks a stop event before every character, so `Generator.close`
+can join it within one model step: no generator thread outlives a session.
 """
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -20,9 +18,9 @@ from fractions import Fraction
 from typing import Any
 
 from notetokens.errors import ParseError
-from notetokens.score import Note, Score
+from notetokens.score import Note
 
-from .scheduler import END
+from .player import END
 
 TEMP_MIN, TEMP_MAX = 0.1, 2.0
 
@@ -85,6 +83,8 @@ def melody(
     top_k: int | None = None,
     top_p: float | None = None,
     seed: int | None = None,
+    argmax: bool = False,
+    stop: threading.Event | None = None,
     play_prime: bool = True,
     endless: bool = True,
     segment_chars: int | None = None,
@@ -94,6 +94,8 @@ def melody(
 
     When the sampler ends a tune, the next segment is primed with the last bars
     and continues in time (segment i uses seed + i, so a seed fixes it all).
+    `stop` ends it before the next character. This is the one place where live
+    playback turns the sampler's characters into notes.
     """
     if stream_fn is None:
         from notegen.models.sampling import stream as stream_fn
@@ -122,10 +124,13 @@ def melody(
             top_p=top_p,
             seed=seg_seed,
             max_chars=segment_chars,
+            argmax=argmax,
         )
         got = 0
         try:
             for ch in chars:
+                if stop is not None and stop.is_set():
+                    return
                 text += ch
                 for note in decoder.feed(ch):
                     got += 1
@@ -148,11 +153,13 @@ class Generator(threading.Thread):
     """Pumps a note iterator into a bounded queue (the look-ahead) until stopped;
     an exception in the model ends the queue and is kept in `error`."""
 
-    def __init__(self, notes: Iterator[Note], lookahead: int = 16) -> None:
+    def __init__(
+        self, notes: Iterator[Note], lookahead: int = 16, stop: threading.Event | None = None
+    ) -> None:
         super().__init__(name="notegen-generator", daemon=True)
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=lookahead)
         self.notes = notes
-        self.stop_event = threading.Event()
+        self.stop_event = stop or threading.Event()
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -176,101 +183,10 @@ class Generator(threading.Thread):
     def stop(self) -> None:
         self.stop_event.set()
 
-
-class PhraseListener:
-    """Collects notes played on an input; a phrase ends after `silence` seconds
-    with no key down."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._notes: list[tuple[float, float | None, int, int]] = []  # on, off, pitch, vel
-        self._last = 0.0
-        self.enabled = True
-
-    def feed(self, t: float, msg: Any) -> None:
-        if msg.type not in ("note_on", "note_off") or not self.enabled:
-            return
-        with self._lock:
-            if msg.type == "note_on" and msg.velocity > 0:
-                self._notes.append((t, None, msg.note, msg.velocity))
-            else:
-                for i in range(len(self._notes) - 1, -1, -1):
-                    on, off, pitch, vel = self._notes[i]
-                    if pitch == msg.note and off is None:
-                        self._notes[i] = (on, t, pitch, vel)
-                        break
-            self._last = t
-            self._lock.notify_all()
-
-    def wait_phrase(
-        self, silence: float, clock: Callable[[], float], stop: threading.Event
-    ) -> list[tuple[float, float, int, int]] | None:
-        """Block until a phrase is complete; None when stopped."""
-        while not stop.is_set():
-            with self._lock:
-                held = any(off is None for _, off, _, _ in self._notes)
-                if self._notes and not held and clock() - self._last >= silence:
-                    phrase = [(on, off, p, v) for on, off, p, v in self._notes if off is not None]
-                    self._notes = []
-                    return phrase
-                self._lock.wait(timeout=0.02)
-        return None
-
-
-def phrase_score(phrase: list[tuple[float, float, int, int]], spb: float, grid: int = 4) -> Score:
-    """Played notes as a melody in beats from the first onset, on a 1/`grid` beat grid."""
-    t0 = min(on for on, _, _, _ in phrase)
-
-    def q(seconds: float) -> Fraction:
-        return Fraction(round(seconds / spb * grid), grid)
-
-    notes = []
-    for on, off, pitch, vel in sorted(phrase):
-        dur = max(q(off - on), Fraction(1, grid))
-        notes.append(Note(q(on - t0), pitch, dur, vel))
-    return Score.melody(notes)
-
-
-def responses(
-    lm: Any,
-    listener: PhraseListener,
-    *,
-    bar_seconds: Callable[[], float],
-    spb: Callable[[], float],
-    now_beat: Callable[[], float],
-    clock: Callable[[], float],
-    stop: threading.Event,
-    min_beats: float = 4.0,
-    **sampling: Any,
-) -> Iterator[Note]:
-    """Endless call and response: each phrase heard is continued by the model,
-    the answer as long as the call (at least a bar), placed on a coming beat."""
-    from notetokens import notes as notation
-
-    while True:
-        phrase = listener.wait_phrase(bar_seconds(), clock, stop)
-        if phrase is None:
-            return
-        if not phrase:
-            continue
-        call = phrase_score(phrase, spb())
-        prime = notation.format(call)
-        length = max(float(call.end), min_beats)
-        listener.enabled = False  # do not answer our own echo through a thru port
-        try:
-            answer = []
-            for note in melody(lm, prime, play_prime=False, endless=False, **sampling):
-                if note.onset >= length:
-                    break
-                answer.append(note)
-                if len(answer) >= 512:
-                    break
-            at = Fraction(math.ceil(now_beat() + 0.5))
-            for note in answer:
-                yield replace(note, onset=note.onset + at)
-            if answer:  # listen again once the answer has been played
-                end = at + max(n.end for n in answer)
-                while not stop.is_set() and now_beat() < float(end):
-                    stop.wait(0.02)
-        finally:
-            listener.enabled = True
+    def close(self, timeout: float = 10.0) -> bool:
+        """Stop and join the thread; False if it is still running after `timeout`
+        (a model step that never returns)."""
+        self.stop_event.set()
+        if self.is_alive():
+            self.join(timeout)
+        return not self.is_alive()

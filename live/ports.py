@@ -1,4 +1,4 @@
-"""Opening MIDI ports through mido's rtmidi backend.
+"""MIDI ports and the MIDI system choice, through mido's rtmidi backend.
 
 The MIDI system is chosen by a short name (`auto`, `alsa`, `jack`, `coremidi`,
 `windows`) and mapped to the names mido uses for rtmidi's APIs. Every failure a
@@ -209,3 +209,12 @@ def _open(
         raise NotegenError(
             "this MIDI system has no virtual ports; on Windows use loopMIDI and --port NAME"
         ) from err
+
+
+def close_port(port: Any) -> None:
+    """Close a port opened here and free its rtmidi object now (its JACK or ALSA
+    client and thread), not whenever the interpreter gets round to it."""
+    port.close()
+    rt = getattr(port, "_rt", None)
+    if rt is not None and hasattr(rt, "delete"):
+        rt.delete()

@@ -22,7 +22,7 @@ from typing import Any
 
 from notetokens.score import Note
 
-from .sync import TICKS_PER_BEAT, ClockFollower
+from .timebase import TICKS_PER_BEAT, ClockFollower
 
 END = object()  # a source's end marker in a queue
 
@@ -75,6 +75,8 @@ class PlayStats:
     underruns: int = 0  # notes that came from the source after their time
     max_late: float = 0.0  # seconds
     log: list[SentEvent] | None = None
+    cleanup_error: Exception | None = None  # the port failed while silencing after another error
+    stopped_by: str | None = None  # the signal that ended a live session (SIGINT, SIGTERM, SIGHUP)
 
 
 @dataclass(order=True)
@@ -220,16 +222,23 @@ class Player:
         restore = _timing_priority() if self.realtime else None
         try:
             self._run(src)
-        finally:
+        except BaseException:
             if restore is not None:
                 restore()
             try:
-                self.silence()
-                if self.clock_out:
-                    self._send(self._mido.Message("stop"), self.clock())
-            except Exception:  # the port itself failed; nothing more can be sent
-                pass
+                self._finish()
+            except Exception as err:  # the port failed too: keep it, report the first error
+                self.stats.cleanup_error = err
+            raise
+        if restore is not None:
+            restore()
+        self._finish()  # a port that fails here is this call's error
         return self.stats
+
+    def _finish(self) -> None:
+        self.silence()
+        if self.clock_out:
+            self._send(self._mido.Message("stop"), self.clock())
 
     def _run(self, src: IterSource | QueueSource) -> None:
         self._start = self.clock() + self.preroll
@@ -359,10 +368,3 @@ def _timing_priority() -> Callable[[], None]:
 
     return restore
 
-
-def play_score(score: Any, port_name: str, api: str | None = None, bpm: float | None = None) -> PlayStats:
-    """Play a whole score to an existing port: `notegen.cli.live.play_score`
-    (it lives with the score helpers; callers of the scheduler find it here too)."""
-    from .live import play_score as play
-
-    return play(score, port_name, api=api, bpm=bpm)

@@ -68,7 +68,7 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _wait_ready(proc: subprocess.Popen, log: Path, timeout: float = 15.0) -> None:
-    from notegen.cli.ports import _jack_running
+    from notegen.live.ports import _jack_running
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

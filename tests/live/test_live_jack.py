@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from notegen.cli.generator import melody
+from notegen.live.feed import melody
 from notetokens.errors import NotegenError
 
 pytestmark = pytest.mark.jack
@@ -206,14 +206,14 @@ def test_cc_changes_temperature(notes_model: Path, receiver, tmp_path: Path) -> 
 
 
 def test_unknown_port_lists_ports(jack_server: str, receiver) -> None:
-    from notegen.cli.ports import open_output
+    from notegen.live.ports import open_output
 
     with pytest.raises(NotegenError, match=r"unknown output port 'nothing-here'.*receiver:recv"):
         open_output("nothing-here", api="jack")
 
 
 def test_no_jack_server_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    from notegen.cli.ports import open_output
+    from notegen.live.ports import open_output
 
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "notegen-no-such-server")
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")

@@ -1,0 +1,13 @@
+"""Live MIDI playback as a library (installed as `notegen.live`).
+
+    ports      MIDI ports and the MIDI system choice (JACK, ALSA, CoreMIDI, Windows)
+    timebase   the followed MIDI beat clock (free-running time is the player's own)
+    player     sends notes at their absolute times; silences every note however it ends
+    feed       the look-ahead: sampler -> note decoder -> bounded queue, in a thread
+    respond    call and response: listen for a phrase, answer with its continuation
+    scoreplay  play a whole Score (`notegen sample --play`)
+    session    `run_live`: one session wired from the above, with clean stops
+
+Imports run one way: notetokens <- notegen.models <- notegen.live <- notegen.cli.
+Modules load lazily: importing this package imports none of them.
+"""

@@ -1,0 +1,238 @@
+"""One live session: model, ports, generator thread and player wired together,
+with the clean-up that leaves no note sounding however it ends.
+
+Ctrl-C, SIGTERM and SIGHUP (closing the terminal) do not raise in the middle of
+whatever runs: while a session plays, they only set its stop event. The player
+sees it within a few milliseconds and silences every note, the generator thread
+is joined, the ports are closed and deleted, and `run_live` returns with the
+signal's name in `stopped_by`. A second signal during that clean-up is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from notetokens.errors import NotegenError
+from notetokens.registry import get
+
+from .feed import Generator, Temperature, melody
+from .player import Player, PlayStats, QueueSource
+from .respond import PhraseListener, responses
+from .timebase import ClockFollower
+
+BPM_RANGE = (1.0, 999.0)  # as `notegen sample --bpm`
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    model: str = "folk"
+    virtual: str | None = None  # a new virtual output port with this name
+    port: str | None = None  # or an existing output port
+    api: str | None = None
+    bpm: float = 120.0
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    argmax: bool = False
+    seed: int | None = None
+    prime: str = ""
+    channel: int = 0
+    program: int | None = None
+    velocity: int | None = None
+    length: float | None = None  # beats; None plays until stopped
+    clock_out: bool = False
+    sync: bool = False
+    input: str | None = None  # input port for --sync, --cc-temperature, --respond
+    cc_temperature: int | None = None
+    respond: bool = False
+    lookahead: int = 16  # notes generated ahead of playback
+    log_events: str | None = None  # JSON lines of (scheduled, sent, bytes) for benchmarks
+
+    def check(self) -> None:
+        """Every option a user can get wrong, before a port is opened."""
+        if self.virtual is not None and self.port is not None:
+            raise NotegenError("give --virtual NAME or --port NAME, not both")
+        if self.sync and self.clock_out:
+            raise NotegenError("--sync follows another clock; it cannot also send --clock-out")
+        low, high = BPM_RANGE
+        if not (isinstance(self.bpm, int | float) and math.isfinite(self.bpm) and low <= self.bpm <= high):
+            raise NotegenError(f"--bpm must be a number from {low:g} to {high:g}, got {self.bpm}")
+        if self.length is not None and not (math.isfinite(self.length) and self.length > 0):
+            raise NotegenError(f"--length must be a number of beats > 0, got {self.length}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise NotegenError(f"--temperature must be a number > 0, got {self.temperature}")
+        if not 0 <= self.channel <= 15:
+            raise NotegenError(f"--channel must be 0-15, got {self.channel}")
+        if self.lookahead < 1:
+            raise NotegenError(f"--lookahead must be >= 1, got {self.lookahead}")
+
+    @property
+    def needs_input(self) -> bool:
+        return self.sync or self.respond or self.cc_temperature is not None
+
+
+def check_melody_model(lm: Any, name: str) -> None:
+    """Live playback decodes note strings: refuse text and tab models in words."""
+    nt = get(lm.notation)
+    if not nt.music:
+        raise NotegenError(
+            f"{name} is a {lm.notation} model: a text model can't play melodies; "
+            "use a melody model (e.g. --model folk) or `notegen text` for it"
+        )
+    if nt.model_text != "notes":
+        raise NotegenError(
+            f"{name} is a {lm.notation} model: live plays models whose text is note strings "
+            "(notes, abc, midi)"
+        )
+
+
+class StopSignals:
+    """While entered (main thread only), SIGINT, SIGTERM and SIGHUP set `stop`
+    and are remembered in `caught`; the previous handlers come back on exit."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.caught: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.caught is None:
+            self.caught = signal.Signals(signum).name
+        self.stop.set()
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for name in STOP_SIGNALS:
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+
+def run_live(opts: LiveOptions, stop: threading.Event | None = None) -> PlayStats:
+    """Play until `length` beats, `stop`, Ctrl-C, SIGTERM or SIGHUP; returns the
+    player's statistics with `stopped_by` set to the signal that ended it."""
+    opts.check()
+    stop = stop or threading.Event()
+    with StopSignals(stop) as signals:
+        from notegen.models.checkpoint import load
+
+        lm = load(opts.model)
+        check_melody_model(lm, opts.model)
+        stats = _play(opts, lm, stop) if not stop.is_set() else PlayStats()
+    stats.stopped_by = signals.caught
+    return stats
+
+
+def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
+    from .ports import close_port, open_input, open_output
+
+    clock = time.perf_counter
+    temperature = Temperature(opts.temperature, cc=opts.cc_temperature)
+    follower = ClockFollower(opts.bpm) if opts.sync else None
+    listener = PhraseListener() if opts.respond else None
+    virtual = opts.virtual if opts.port is None else None
+    if opts.port is None and virtual is None:
+        virtual = "notegen"
+    out = inp = gen = None
+    try:
+        out = open_output(opts.port, virtual=virtual, api=opts.api)
+        player = Player(
+            out, bpm=opts.bpm, channel=opts.channel, velocity=opts.velocity,
+            program=opts.program, clock=clock, clock_out=opts.clock_out, follow=follower,
+            length=opts.length, stop=stop, record=opts.log_events is not None, realtime=True,
+        )
+
+        def on_input(msg: Any) -> None:  # on rtmidi's thread: stamp first
+            t = clock()
+            if follower is not None:
+                follower.feed(t, msg)
+            temperature.feed(msg, t)
+            if listener is not None:
+                listener.feed(t, msg)
+
+        if opts.needs_input:
+            in_virtual = None if opts.input else f"{virtual or 'notegen'}-in"
+            inp = open_input(opts.input, virtual=in_virtual, api=opts.api, callback=on_input)
+        gen = Generator(_notes(opts, lm, temperature, listener, player, stop), opts.lookahead, stop=stop)
+        gen.start()
+        _wait_filled(gen, opts.respond, stop)
+        try:
+            stats = player.play(QueueSource(gen.queue))
+        finally:
+            stop.set()
+            _join(gen)
+            if opts.log_events:
+                _write_log(opts.log_events, player.stats, temperature.history)
+        if gen.error is not None:
+            raise gen.error
+        return stats
+    finally:
+        stop.set()
+        try:
+            if gen is not None and gen.is_alive():
+                _join(gen)
+        finally:
+            for port in (inp, out):
+                if port is not None:
+                    close_port(port)
+
+
+def _join(gen: Generator) -> None:
+    if not gen.close(timeout=30.0):
+        raise NotegenError("the generator thread did not stop within 30 s")
+
+
+def _notes(
+    opts: LiveOptions,
+    lm: Any,
+    temperature: Temperature,
+    listener: PhraseListener | None,
+    player: Player,
+    stop: threading.Event,
+) -> Iterator[Any]:
+    sampling: dict[str, Any] = {
+        "temperature": temperature, "top_k": opts.top_k, "top_p": opts.top_p, "seed": opts.seed,
+        "argmax": opts.argmax,
+    }
+    if listener is None:
+        return melody(lm, opts.prime, stop=stop, **sampling)
+
+    def spb() -> float:
+        return player.follow.seconds_per_beat if player.follow else 60.0 / player.bpm
+
+    return responses(
+        lm, listener, bar_seconds=lambda: 4 * spb(), spb=spb, now_beat=player.now_beat,
+        clock=player.clock, stop=stop, **sampling,
+    )
+
+
+def _wait_filled(gen: Generator, respond: bool, stop: threading.Event, timeout: float = 10.0) -> None:
+    """Let the generator get ahead before the first note is due."""
+    if respond:
+        return
+    deadline = time.monotonic() + timeout
+    while not gen.queue.full() and gen.is_alive() and not stop.is_set() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _write_log(path: str, stats: PlayStats, temperatures: list[tuple[float | None, float]]) -> None:
+    with open(path, "w") as f:
+        for ev in stats.log or []:
+            f.write(json.dumps({"scheduled": ev.scheduled, "sent": ev.sent,
+                                "bytes": ev.message.bytes()}) + "\n")
+        for t, value in temperatures:
+            f.write(json.dumps({"time": t, "temperature": value}) + "\n")
+
