@@ -76,6 +76,10 @@ def live(input_: str | None, **options: object) -> None:
     if unused:
         raise click.UsageError(f"live does not take --{unused[0].replace('_', '-')}")
     chosen = {k: v for k, v in options.items() if k in known}
-    stats = run_live(LiveOptions(input=input_, **chosen))  # type: ignore[arg-type]
+    try:
+        stats = run_live(LiveOptions(input=input_, **chosen))  # type: ignore[arg-type]
+    except KeyboardInterrupt:  # before the session's own signal handling was in place
+        click.echo("stopped", err=True)
+        return
     if stats.stopped_by is not None:
         click.echo("stopped", err=True)

@@ -72,6 +72,18 @@ def phrase_score(phrase: list[tuple[float, float, int, int]], spb: float, grid: 
     return Score.melody(notes)
 
 
+def call_prime(phrase: list[tuple[float, float, int, int]], spb: float) -> tuple[str, Fraction]:
+    """The model text that primes the answer to a played phrase, and the phrase's
+    length in beats: the phrase on the beat grid of the followed tempo, with the
+    key it fits best in the header, so the model continues in that key."""
+    from notetokens import notes as notation
+    from notetokens.keysig import estimate_key
+
+    call = phrase_score(phrase, spb)
+    key = estimate_key((n.pitch, float(n.duration)) for n in call.notes)
+    return notation.to_model_text(replace(call, key=key)), call.end
+
+
 def responses(
     lm: Any,
     listener: PhraseListener,
@@ -86,17 +98,14 @@ def responses(
 ) -> Iterator[Note]:
     """Endless call and response: each phrase heard is continued by the model,
     the answer as long as the call (at least a bar), placed on a coming beat."""
-    from notetokens import notes as notation
-
     while True:
         phrase = listener.wait_phrase(bar_seconds(), clock, stop)
         if phrase is None:
             return
         if not phrase:
             continue
-        call = phrase_score(phrase, spb())
-        prime = notation.format(call)
-        length = max(float(call.end), min_beats)
+        prime, call_end = call_prime(phrase, spb())
+        length = max(float(call_end), min_beats)
         listener.enabled = False  # do not answer our own echo through a thru port
         try:
             answer = []

@@ -84,8 +84,8 @@ def check_melody_model(lm: Any, name: str) -> None:
     nt = get(lm.notation)
     if not nt.music:
         raise NotegenError(
-            f"{name} is a {lm.notation} model: a text model can't play melodies; "
-            "use a melody model (e.g. --model folk) or `notegen text` for it"
+            f"{name} is a {lm.notation} model, and a text model can't play melodies: "
+            "use a melody model (--model folk), or `notegen text` for this one"
         )
     if nt.model_text != "notes":
         raise NotegenError(

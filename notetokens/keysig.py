@@ -1,25 +1,40 @@
-"""Key names as `Score.key` holds them ("D", "Em", "Bb", "F#m", "Ddor", "Amix") and
-the key signatures they stand for. MIDI and ABC both need the number of sharps
-(negative for flats) and which letters it alters; modes other than major and
-minor are written the ABC way (tonic plus a three-letter mode)."""
+"""Pitches and keys: the one table of letter pitch classes and the one list of
+modes, key names as `Score.key` holds them ("D", "Em", "Bb", "F#m", "Ddor",
+"Amix"), the key signatures they stand for, and a key guessed from notes.
+
+MIDI and ABC both need the number of sharps (negative for flats) and which
+letters it alters; modes other than major and minor are written the ABC way
+(tonic plus a three-letter mode). Note strings, tabs and tunings read their
+letters through `LETTER_PC`.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 LETTERS = "CDEFGAB"
 LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+PC_NAME = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+# The modes as `Key.mode` holds them, with their sharps relative to the major key
+# on the same tonic; ALIASES are the other spellings a key name may use.
+MODE_SHIFT = {"maj": 0, "min": -3, "dor": -2, "phr": -4, "lyd": 1, "mix": -1, "loc": -5}
+MODES = tuple(MODE_SHIFT)
+ALIASES = {"": "maj", "ion": "maj", "m": "min", "aeo": "min"}
+MODE_WORDS = (*MODES, *(a for a in ALIASES if a))  # every spelling after the tonic
 # Sharps of the major key on each natural letter; one more accidental on the
 # tonic moves the signature by seven.
 _MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
-# Sharps of each mode relative to the major key on the same tonic.
-MODE_SHIFT = {"maj": 0, "ion": 0, "min": -3, "aeo": -3, "m": -3, "dor": -2,
-              "phr": -4, "lyd": 1, "mix": -1, "loc": -5}
 SHARP_ORDER = "FCGDAEB"
 _MAJORS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 MAJOR_BY_SHARPS = dict(zip(range(-7, 8), _MAJORS, strict=True))
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)\s*$")
+# Krumhansl and Kessler's probe-tone ratings of the 12 degrees in major and minor
+_PROFILES = {
+    "maj": (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
+    "min": (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17),
+}
 
 
 @dataclass(frozen=True)
@@ -50,11 +65,8 @@ def parse_key(text: str | None) -> Key | None:
         return None
     letter, acc, mode = m.groups()
     mode = mode.lower()[:3]
-    if mode in ("", "maj", "ion"):
-        mode = "maj"
-    elif mode in ("m", "min", "aeo"):
-        mode = "min"
-    elif mode not in MODE_SHIFT:
+    mode = ALIASES.get(mode, mode)
+    if mode not in MODE_SHIFT:
         return None
     return Key(letter.upper(), {"#": 1, "b": -1, "": 0}[acc], mode)
 
@@ -69,3 +81,33 @@ def signature(sharps: int) -> dict[str, int]:
         for letter in reversed(SHARP_ORDER[len(SHARP_ORDER) + sharps :]):
             alters[letter] = -1
     return alters
+
+
+def estimate_key(notes: Iterable[tuple[int, float]]) -> str:
+    """The major or minor key that (pitch, weight) pairs fit best, as a key name
+    ("D", "Em"): the Krumhansl-Schmuckler correlation of the pitch-class weights
+    (durations, say) with each key's profile. Sharps are spelled as in the
+    signature: a tonic of pitch class 6 is F# in major, F#m in minor."""
+    weights = [0.0] * 12
+    for pitch, weight in notes:
+        weights[pitch % 12] += weight
+    if not any(weights):
+        return "C"
+    best, best_r = (0, "maj"), -2.0
+    for mode, profile in _PROFILES.items():
+        for tonic in range(12):
+            r = _correlation(weights, [profile[(pc - tonic) % 12] for pc in range(12)])
+            if r > best_r:
+                best, best_r = (tonic, mode), r
+    tonic, mode = best
+    if mode == "min":
+        return ("G#" if tonic == 8 else PC_NAME[tonic]) + "m"
+    return PC_NAME[tonic]
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    vx = sum((x - mx) ** 2 for x in xs) ** 0.5
+    vy = sum((y - my) ** 2 for y in ys) ** 0.5
+    return cov / (vx * vy) if vx and vy else -1.0

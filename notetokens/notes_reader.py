@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import ParseError
+from .keysig import LETTER_PC
 from .limits import MAX_DIGITS
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
 from .tunetype import TUNE_TYPES
 
-LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 DEFAULT_OCTAVE = 4
 HEADER_KEYS = ("T", "L", "M", "K", "Q")  # canonical order
 KEY_RE = re.compile(r"([A-G])([#b]?)(m|min|maj|dor|phr|lyd|mix|loc|aeo|ion)?$")

@@ -10,21 +10,20 @@ from __future__ import annotations
 import re
 
 from .errors import ParseError
+from .keysig import LETTER_PC, PC_NAME
 
 Tuning = tuple[int, ...]
 
-_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_PC_NAME = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def note_name(pitch: int) -> str:
     """Scientific pitch name, e.g. 40 -> 'E2'."""
-    return f"{_PC_NAME[pitch % 12]}{pitch // 12 - 1}"
+    return f"{PC_NAME[pitch % 12]}{pitch // 12 - 1}"
 
 
 def pc_name(pitch: int) -> str:
     """The pitch-class name, e.g. 40 -> 'E', 63 -> 'Eb'."""
-    return _PC_NAME[pitch % 12]
+    return PC_NAME[pitch % 12]
 
 
 def _pitches(spec: str) -> Tuning:
@@ -34,7 +33,7 @@ def _pitches(spec: str) -> Tuning:
         if not m:
             raise ValueError(tok)
         acc = {"#": 1, "b": -1, "": 0}[m.group(2)]
-        out.append(_LETTER_PC[m.group(1)] + acc + 12 * (int(m.group(3)) + 1))
+        out.append(LETTER_PC[m.group(1)] + acc + 12 * (int(m.group(3)) + 1))
     return tuple(out)
 
 
@@ -86,7 +85,7 @@ def letter_pc(label: str) -> int | None:
     m = re.fullmatch(r"([A-Ga-g])([#b]?)", label)
     if not m:
         return None
-    return (_LETTER_PC[m.group(1).upper()] + {"#": 1, "b": -1, "": 0}[m.group(2)]) % 12
+    return (LETTER_PC[m.group(1).upper()] + {"#": 1, "b": -1, "": 0}[m.group(2)]) % 12
 
 
 def _split_notes(spec: str) -> list[tuple[int, int | None]] | None:
@@ -101,7 +100,7 @@ def _split_notes(spec: str) -> list[tuple[int, int | None]] | None:
         pos = 0
         while pos < len(tok):
             letter = tok[pos]
-            if letter.upper() not in _LETTER_PC:
+            if letter.upper() not in LETTER_PC:
                 return None
             pos += 1
             acc = 0
@@ -112,7 +111,7 @@ def _split_notes(spec: str) -> list[tuple[int, int | None]] | None:
             octave: int | None = None
             if pos < len(tok) and tok[pos].isdigit():
                 octave, pos = int(tok[pos]), pos + 1
-            notes.append(((_LETTER_PC[letter.upper()] + acc) % 12, octave))
+            notes.append(((LETTER_PC[letter.upper()] + acc) % 12, octave))
     return notes
 
 

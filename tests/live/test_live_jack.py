@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -95,7 +96,8 @@ def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver) -> None:
     receiver.connect_from("ngtest")
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
-    finish(proc, timeout=20)
+    err = finish(proc, timeout=20)
+    assert "stopped" in err and "terminate called" not in err
     got = settle(receiver)
     assert len(notes_of(got)) >= 3
     assert_no_stuck_notes(got)
@@ -106,16 +108,28 @@ def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver) -> None:
     assert any(ref[i : i + len(pitches)] == pitches for i in range(len(ref)))
 
 
-def test_sigterm_also_silences(notes_model: Path, receiver) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_closing_the_terminal_also_silence(notes_model: Path, receiver, sig) -> None:
     proc = live(notes_model, "--port", receiver.port, "--seed", "4", "--bpm", "300")
     deadline = time.monotonic() + 20
     while len(notes_of(receiver.snapshot())) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=20)
+    proc.send_signal(sig)
+    err = finish(proc, timeout=20)  # exit 0: a clean stop, not a kill
+    assert "stopped" in err and "terminate called" not in err
     got = settle(receiver)
     assert len(notes_of(got)) >= 3
     assert_no_stuck_notes(got)
+    assert [0xB0, 123, 0] in [m for _, m in got]
+
+
+def test_ctrl_c_while_the_model_loads_exits_cleanly(notes_model: Path, receiver) -> None:
+    proc = live(notes_model, "--port", receiver.port, "--seed", "4")
+    time.sleep(1.0)  # importing torch and loading the model: no port is open yet
+    proc.send_signal(signal.SIGINT)
+    err = finish(proc, timeout=30)
+    assert "Traceback" not in err and "terminate called" not in err
+    assert_no_stuck_notes(settle(receiver))
 
 
 class Daw:
@@ -126,18 +140,33 @@ class Daw:
 
         self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "daw")
         self.out.open_virtual_port(name)
+        self._lock = threading.Lock()  # the clock and the notes come from two threads
+        self.t0: float | None = None  # when the first clock tick went out
+
+    def send(self, message: list[int]) -> None:
+        with self._lock:
+            self.out.send_message(message)
 
     def clock(self, bpm: float, beats: float, stop: threading.Event) -> None:
         spacing = 60.0 / bpm / 24
-        self.out.send_message([START])
-        t0 = time.perf_counter()
+        self.send([START])
+        t0 = self.t0 = time.perf_counter()
         for i in range(int(beats * 24)):
             if stop.is_set():
                 break
             while time.perf_counter() < t0 + i * spacing:
                 time.sleep(0.0005)
-            self.out.send_message([CLOCK])
-        self.out.send_message([STOP])
+            self.send([CLOCK])
+        self.send([STOP])
+
+    def play(self, notes: list[tuple[float, int, float]], at: float, spb: float) -> None:
+        """(beat, pitch, beats) played from clock time `at`, each held 90%."""
+        events = sorted([(at + b * spb, 1, [NOTE_ON, p, 90]) for b, p, _ in notes]
+                        + [(at + (b + 0.9 * d) * spb, 0, [NOTE_OFF, p, 0]) for b, p, d in notes])
+        for t, _, message in events:
+            while time.perf_counter() < t:
+                time.sleep(0.0005)
+            self.send(message)
 
     def close(self) -> None:
         self.out.close_port()
@@ -193,9 +222,9 @@ def test_cc_changes_temperature(notes_model: Path, receiver, tmp_path: Path) -> 
                     "--log-events", str(log))
         wait_connected(proc, "daw:knobs")
         for value in (127, 0, 64):
-            daw.out.send_message([CC, 1, value])
+            daw.send([CC, 1, value])
             time.sleep(0.1)
-        daw.out.send_message([CC, 7, 5])  # another controller: no change
+        daw.send([CC, 7, 5])  # another controller: no change
         finish(proc)
     finally:
         daw.close()
@@ -219,3 +248,87 @@ def test_no_jack_server_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
     with pytest.raises(NotegenError, match="JACK server is not running: start it"):
         open_output(virtual="x", api="jack")
+
+
+D_MAJOR = {2, 4, 6, 7, 9, 11, 1}
+CALL = [(0, 62, 1), (1, 66, 1), (2, 69, 1), (3, 74, 1), (4, 73, 0.5), (4.5, 71, 0.5), (5, 69, 1),
+        (6, 66, 1), (7, 62, 1)]  # a D major phrase, 8 beats
+
+
+def expected_answer(lm, call: list[tuple[float, int, float]], spb: float) -> list:
+    """What the model answers to `call` played exactly (argmax: one answer)."""
+    from notegen.live.respond import call_prime
+
+    phrase = [(b * spb, (b + 0.9 * d) * spb, p, 90) for b, p, d in call]
+    prime, end = call_prime(phrase, spb)
+    assert re.search(r"(^| )K:D\n", prime), prime  # the key is read from the phrase
+    notes = itertools.takewhile(lambda n: n.onset < max(end, 4),
+                                melody(lm, prime, play_prime=False, endless=False, argmax=True))
+    return list(notes)
+
+
+def wait_quiet(receiver, quiet: float, timeout: float = 30.0) -> None:
+    """Until nothing has arrived for `quiet` seconds."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        got = receiver.snapshot()
+        if not got or time.perf_counter() - got[-1][0] >= quiet:
+            return
+        time.sleep(0.05)
+    raise AssertionError("notegen kept playing")
+
+
+def answer_after(got: list, t: float) -> list[tuple[float, int]]:
+    return [(at, p) for at, p in notes_of(got) if at > t]
+
+
+def test_call_and_response_answers_in_key_at_the_followed_tempo(receiver) -> None:
+    """A DAW sends clock at 150 BPM and plays a phrase; after a bar of silence
+    notegen answers with the model's continuation of it, on the DAW's beat, then
+    listens again and answers a second phrase."""
+    from notegen.models.checkpoint import load
+
+    bpm, spb = 150.0, 60 / 150.0
+    lm = load("folk")
+    want = expected_answer(lm, CALL, spb)
+    assert len({n.onset for n in want}) >= 4
+    daw = Daw("call")
+    stop = threading.Event()
+    sender = None
+    proc = live(Path("folk"), "--port", receiver.port, "--respond", "--sync", "--bpm", "60",
+                "--input", "call", "--argmax")
+    try:
+        wait_connected(proc, "daw:call")
+        sender = threading.Thread(target=daw.clock, args=(bpm, 120, stop))
+        sender.start()
+        while daw.t0 is None:
+            time.sleep(0.01)
+        for round_ in range(2):
+            start = time.perf_counter() + 2 * spb
+            daw.play(CALL, start, spb)
+            call_end = start + (7 + 0.9) * spb  # the last key released
+            deadline = call_end + 4 * spb + 20  # a bar of silence, then the answer
+            while len(answer_after(receiver.snapshot(), call_end)) < len(want):
+                assert time.perf_counter() < deadline, f"round {round_}: no full answer"
+                time.sleep(0.05)
+            answer = answer_after(receiver.snapshot(), call_end)[: len(want)]
+            assert answer[0][0] - call_end >= 4 * spb - 0.02  # it waited a bar of silence
+            pitches = [p for _, p in answer]
+            assert pitches == [n.pitch for n in want], f"round {round_}"  # the model's continuation
+            assert {p % 12 for _, p in answer} <= D_MAJOR  # in the phrase's key
+            onsets = [float(n.onset) for n in want]
+            if len(set(onsets)) > 1:
+                slope = statistics.linear_regression(onsets, [t for t, _ in answer]).slope
+                assert slope == pytest.approx(spb, rel=0.03)  # the DAW's tempo, not --bpm 60
+            wait_quiet(receiver, 6 * spb)  # the answer is over: notegen listens again
+        proc.send_signal(signal.SIGINT)
+        err = finish(proc, timeout=30)
+        assert "stopped" in err
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+        if sender is not None:
+            sender.join()
+        daw.close()
+    assert_no_stuck_notes(settle(receiver))
