@@ -49,7 +49,7 @@ def run(bpm: float, notes: int, busy: int) -> dict[str, float]:
 
     from notegen.live.feed import Generator
     from notegen.live.player import Player, QueueSource
-    from notegen.live.ports import open_output
+    from notegen.live.ports import close_port, open_output
     from notetokens.score import Note
 
     got: list[tuple[float, list[int]]] = []
@@ -73,7 +73,7 @@ def run(bpm: float, notes: int, busy: int) -> dict[str, float]:
         player = Player(port, bpm=bpm, record=True, preroll=0.2, realtime=True)
         stats = player.play(QueueSource(gen.queue))
         time.sleep(0.3)
-        port.close()
+        close_port(port)
     finally:
         for h in hogs:
             h.kill()

@@ -96,7 +96,9 @@ def check_melody_model(lm: Any, name: str) -> None:
 
 class StopSignals:
     """While entered (main thread only), SIGINT, SIGTERM and SIGHUP set `stop`
-    and are remembered in `caught`; the previous handlers come back on exit."""
+    and are remembered in `caught`; the previous handlers come back on exit.
+    A signal the process was told to ignore stays ignored (`nohup` ignores
+    SIGHUP, a shell without job control SIGINT for a background command)."""
 
     def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
@@ -112,7 +114,7 @@ class StopSignals:
         if threading.current_thread() is threading.main_thread():
             for name in STOP_SIGNALS:
                 sig = getattr(signal, name, None)
-                if sig is not None:
+                if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
                     self._previous[sig] = signal.signal(sig, self._handler)
         return self
 

@@ -40,11 +40,26 @@ def test_same_seed_same_melody_and_formats_follow_the_extension(notes_model, tmp
         assert r.returncode == 0, r.stderr
     assert a.read_text() == b.read_text()
     assert notes.parse(a.read_text()).notes  # note strings that parse
-    for ext in ("abc", "tab", "musicxml"):
-        out = tmp_path / f"s.{ext}"
+    ref = tmp_path / "ref.txt"
+    for ext in ("txt", "abc", "tab", "musicxml"):
+        out = ref if ext == "txt" else tmp_path / f"s.{ext}"
         r = notegen("sample", "-m", str(notes_model), "-o", str(out), "--seed", "9", "--length", "8")
         assert r.returncode == 0, r.stderr
-        assert out.stat().st_size > 0
+    want = pitches_of(io.read(ref))
+    assert len(want) >= 8
+    for ext in ("abc", "tab"):  # read back by the notation's own reader: the same melody
+        assert pitches_of(io.read(tmp_path / f"s.{ext}")) == want, ext
+    import music21  # MusicXML is output only here: a second library reads it
+
+    parsed = music21.converter.parse(str(tmp_path / "s.musicxml"))
+    tied = parsed.stripTies().flatten().notes  # a long note is tied across bar lines
+    got = sorted((float(n.offset), p.midi) for n in tied for p in n.pitches)
+    assert [p for _, p in got] == want
+
+
+def pitches_of(score) -> list[int]:
+    """Pitches in time order (a chord's from low to high)."""
+    return [n.pitch for n in sorted(score.notes, key=lambda n: (n.onset, n.pitch))]
 
 
 def test_num_and_stdout(notes_model, tmp_path, notegen):

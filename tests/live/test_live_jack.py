@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,21 @@ def test_unknown_port_lists_ports(jack_server: str, receiver) -> None:
 
     with pytest.raises(NotegenError, match=r"unknown output port 'nothing-here'.*receiver:recv"):
         open_output("nothing-here", api="jack")
+
+
+def test_play_score_plays_a_score_or_lists_the_ports(receiver) -> None:
+    from notegen.live.scoreplay import play_score
+    from notetokens.score import Note, Score
+
+    score = Score.melody([Note(Fraction(i, 4), 60 + i, Fraction(1, 4)) for i in range(6)])
+    with pytest.raises(NotegenError, match=r"unknown output port 'no-such-port-xyz'; "
+                                           r"output ports are: .*'receiver:recv'"):
+        play_score(score, "no-such-port-xyz", api="jack")
+    stats = play_score(score, "receiver:recv", api="jack", bpm=240)
+    got = settle(receiver)
+    assert stats.notes == 6
+    assert [p for _, p in notes_of(got)] == [60, 61, 62, 63, 64, 65]
+    assert_no_stuck_notes(got)
 
 
 def test_no_jack_server_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:

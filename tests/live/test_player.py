@@ -13,7 +13,7 @@ import pytest
 
 from notegen.live.feed import Temperature, cc_to_temperature
 from notegen.live.player import END, Player, QueueSource
-from notegen.live.scoreplay import play_score, tempo_scaled
+from notegen.live.scoreplay import tempo_scaled
 from notegen.live.timebase import ClockFollower
 from notetokens.score import Note, Part, Score, Tempo
 
@@ -244,17 +244,6 @@ def test_play_score_folds_tempo_map() -> None:
     # beats 0..4 at 120, then each beat lasts two beats of 120
     assert [float(n.onset) for n, _ in items] == [0, 1, 2, 3, 4, 6, 8, 10]
     assert all(ch == 2 for _, ch in items)
-
-
-def test_play_score_unknown_port_lists_ports() -> None:
-    from notetokens.errors import NotegenError
-
-    try:
-        play_score(Score.melody(melody(2)), "no-such-port-xyz", api="jack")
-    except NotegenError as err:
-        assert "no-such-port-xyz" in str(err) or "JACK" in str(err)
-    else:
-        pytest.fail("no error")
 
 
 def test_cc_maps_to_temperature() -> None:

@@ -128,5 +128,7 @@ def test_a_prime_is_checked_against_the_grammar(notes_lm):
     assert notes.from_model_text(ok).time_signatures[0].numerator == 6
     with pytest.raises(NotegenError, match="not valid notes text"):
         stream(notes_lm, "D4 ]")
-    # a text model has no grammar: anything in the vocabulary is a fine prime
-    assert stream(notes_lm, "D4 ]", constrain=False) is not None
+    # unconstrained, any prime in the vocabulary is taken and continued
+    out = sample_text(notes_lm, "D4 ]", constrain=False, seed=1, max_chars=20)
+    assert out.startswith("D4 ]") and len(out) > len("D4 ]")
+    assert set(out) <= set(notes_lm.vocab.chars)
