@@ -211,7 +211,8 @@ def test_follows_external_clock(notes_model: Path, receiver) -> None:
     beats = [float(n.onset) for n in itertools.islice(melody(load(notes_model), seed=5), len(ons))]
     assert len(ons) >= 4
     slope = statistics.linear_regression(beats, [t for t, _ in ons]).slope
-    assert slope == pytest.approx(60 / bpm, rel=0.05)  # not the 60 BPM given by --bpm
+    # the DAW's 200 BPM, not --bpm 60 (3.3x off); 10%: on a busy 2-core machine ticks arrive late
+    assert slope == pytest.approx(60 / bpm, rel=0.1)
 
 
 def test_cc_changes_temperature(notes_model: Path, receiver, tmp_path: Path) -> None:
@@ -335,7 +336,7 @@ def test_call_and_response_answers_in_key_at_the_followed_tempo(receiver) -> Non
             onsets = [float(n.onset) for n in want]
             if len(set(onsets)) > 1:
                 slope = statistics.linear_regression(onsets, [t for t, _ in answer]).slope
-                assert slope == pytest.approx(spb, rel=0.03)  # the DAW's tempo, not --bpm 60
+                assert slope == pytest.approx(spb, rel=0.1)  # the DAW's tempo, not --bpm 60 (2.5x off)
             wait_quiet(receiver, 6 * spb)  # the answer is over: notegen listens again
         proc.send_signal(signal.SIGINT)
         err = finish(proc, timeout=30)
