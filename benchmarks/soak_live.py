@@ -114,8 +114,12 @@ def one_round(i: int, model: str, tracker: Tracker, rng: random.Random) -> dict[
         stuck = sum(tracker.sounding.values())
         ons = tracker.ons
     abort = proc.returncode < 0 or "terminate called" in err or "Fatal Python error" in err
-    bad = proc.returncode != 0 or abort or stuck or "Traceback" in err
+    # SIGINT in the few milliseconds before the live command runs (click still
+    # parsing, or Python starting) is the CLI's generic Ctrl-C: "aborted", exit 130
+    before_command = proc.returncode == 130 and ons == 0 and "Traceback" not in err
+    bad = (proc.returncode != 0 and not before_command) or abort or stuck or "Traceback" in err
     return {"round": i, "early": early, "rc": proc.returncode, "abort": abort, "stuck": stuck,
+            "before_command": before_command,
             "ons": ons, "bad": bool(bad), "err": err.strip().splitlines()[-3:]}
 
 
@@ -150,9 +154,11 @@ def main() -> None:
     print(f"JACK dummy driver (48000 Hz, period 256, client timeout 5 s); model {args.model}; "
           f"{len(results)} rounds in {minutes:.1f} min; SIGINT while loading in {early}, "
           "after 1-8 notes in the others\n")
-    print("| rounds | aborts | exit != 0 | notes left sounding | failed rounds | notes per playing round |")
-    print("|---|---|---|---|---|---|")
-    print(f"| {len(results)} | {aborts} | {nonzero} | {stuck} | {bad} "
+    before = sum(bool(r["before_command"]) for r in results)
+    print("| rounds | aborts | exit != 0 | of those, stopped before the command ran (130) "
+          "| notes left sounding | failed rounds | notes per playing round |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {len(results)} | {aborts} | {nonzero} | {before} | {stuck} | {bad} "
           f"| {min(played, default=0)}-{max(played, default=0)} |")
 
 

@@ -65,6 +65,16 @@ def live(input_: str | None, **options: object) -> None:
     notegen live --port loopMIDI --bpm 96 --seed 7
     notegen live --respond --input Keys        call and response
     """
+    try:
+        stopped = _run(input_, options)
+    except KeyboardInterrupt:  # before the session's own signal handling was in place
+        stopped = True
+    if stopped:
+        click.echo("stopped", err=True)
+
+
+def _run(input_: str | None, options: dict[str, object]) -> bool:
+    """Run a session; True when a signal stopped it."""
     from dataclasses import fields
 
     from notegen.live.session import LiveOptions, run_live
@@ -76,10 +86,5 @@ def live(input_: str | None, **options: object) -> None:
     if unused:
         raise click.UsageError(f"live does not take --{unused[0].replace('_', '-')}")
     chosen = {k: v for k, v in options.items() if k in known}
-    try:
-        stats = run_live(LiveOptions(input=input_, **chosen))  # type: ignore[arg-type]
-    except KeyboardInterrupt:  # before the session's own signal handling was in place
-        click.echo("stopped", err=True)
-        return
-    if stats.stopped_by is not None:
-        click.echo("stopped", err=True)
+    stats = run_live(LiveOptions(input=input_, **chosen))  # type: ignore[arg-type]
+    return stats.stopped_by is not None
