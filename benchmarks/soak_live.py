@@ -10,7 +10,7 @@ arrived. A round fails when notegen exits other than 0 (an abort is a negative
 return code, e.g. -6), prints "terminate called" or a traceback, or leaves a
 note sounding at the receiver.
 
-    python benchmarks/soak_live.py [--rounds 100] [--model folk] > benchmarks/soak_live.md
+    python benchmarks/soak_live.py [--rounds 100] [--model folk] [--minutes M] > benchmarks/soak_live.md
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--model", default="folk")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--minutes", type=float, help="stop after this long (a busy machine) and report")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     jack = start_jack()
@@ -136,10 +137,12 @@ def main() -> None:
     started = time.monotonic()
     try:
         for i in range(args.rounds):
+            if args.minutes and time.monotonic() - started > args.minutes * 60:
+                break
             r = one_round(i, args.model, tracker, rng)
             results.append(r)
-            if r["bad"]:
-                print(f"round {i}: {r}", file=sys.stderr, flush=True)
+            status = f"FAILED {r}" if r["bad"] else f"ok rc={r['rc']} notes={r['ons']}"
+            print(f"round {i} ({time.monotonic() - started:.0f} s): {status}", file=sys.stderr, flush=True)
     finally:
         tracker.close()
         jack.terminate()
