@@ -211,10 +211,9 @@ def _open(
         ) from err
 
 
+
 def close_port(port: Any) -> None:
-    """Close a port opened here and free its rtmidi object now (its JACK or ALSA
-    client and thread), not whenever the interpreter gets round to it."""
+    """Close a port opened here. mido's rtmidi backend then deletes the rtmidi
+    object at once, so its JACK or ALSA client and thread end now, not whenever
+    the interpreter gets round to it."""
     port.close()
-    rt = getattr(port, "_rt", None)
-    if rt is not None and hasattr(rt, "delete"):
-        rt.delete()

@@ -4,8 +4,11 @@ with the clean-up that leaves no note sounding however it ends.
 Ctrl-C, SIGTERM and SIGHUP (closing the terminal) do not raise in the middle of
 whatever runs: while a session plays, they only set its stop event. The player
 sees it within a few milliseconds and silences every note, the generator thread
-is joined, the ports are closed and deleted, and `run_live` returns with the
-signal's name in `stopped_by`. A second signal during that clean-up is ignored.
+is joined, the ports are closed (their MIDI clients end), and `run_live`
+returns with the signal's name in `stopped_by`. A second signal during that
+clean-up changes nothing. Joining the generator before returning is what keeps
+the interpreter from exiting under a thread that is still inside torch (the
+native abort "terminate called without an active exception").
 """
 
 from __future__ import annotations
