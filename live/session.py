@@ -6,9 +6,8 @@ whatever runs: while a session plays, they only set its stop event. The player
 sees it within a few milliseconds and silences every note, the generator thread
 is joined, the ports are closed (their MIDI clients end), and `run_live`
 returns with the signal's name in `stopped_by`. A second signal during that
-clean-up changes nothing. Joining the generator before returning is what keeps
-the interpreter from exiting under a thread that is still inside torch (the
-native abort "terminate called without an active exception").
+clean-up changes nothing. The generator is joined before returning, so no
+thread of ours is still inside the model while the interpreter shuts down.
 """
 
 from __future__ import annotations
