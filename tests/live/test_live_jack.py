@@ -30,7 +30,14 @@ def live(model: Path, *args: str) -> subprocess.Popen:
     notegen = str(Path(sys.executable).parent / "notegen")
     cmd = [notegen, "live", "--model", str(model), "--api", "jack", *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=as_at_a_terminal)
+
+
+def as_at_a_terminal() -> None:
+    """Ctrl-C as at a terminal: a test run started in the background by a shell
+    without job control hands its children SIGINT ignored, and notegen keeps
+    an ignored signal ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
