@@ -34,10 +34,11 @@ def live(model: Path, *args: str) -> subprocess.Popen:
 
 
 def as_at_a_terminal() -> None:
-    """Ctrl-C as at a terminal: a test run started in the background by a shell
-    without job control hands its children SIGINT ignored, and notegen keeps
-    an ignored signal ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    """Signals as at a terminal: a test run started in the background (without
+    job control, or under nohup) hands its children SIGINT or SIGHUP ignored,
+    and notegen keeps an ignored signal ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
