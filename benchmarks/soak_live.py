@@ -113,11 +113,16 @@ def one_round(i: int, model: str, tracker: Tracker, rng: random.Random) -> dict[
     with tracker.lock:
         stuck = sum(tracker.sounding.values())
         ons = tracker.ons
-    abort = proc.returncode < 0 or "terminate called" in err or "Fatal Python error" in err
-    # SIGINT in the few milliseconds before the live command runs (click still
-    # parsing, or Python starting) is the CLI's generic Ctrl-C: "aborted", exit 130
-    before_command = proc.returncode == 130 and ons == 0 and "Traceback" not in err
-    bad = (proc.returncode != 0 and not before_command) or abort or stuck or "Traceback" in err
+    # SIGINT while Python itself starts, before any notegen code runs, ends the
+    # way it ends for every Python program: KeyboardInterrupt in an import, exit
+    # by SIGINT (-2). SIGINT while click parses: the CLI's "aborted", exit 130.
+    startup = (proc.returncode == -2 and ons == 0 and err.rstrip().endswith("KeyboardInterrupt")
+               and "cli/live.py" not in err and "session.py" not in err)
+    before_command = startup or (proc.returncode == 130 and ons == 0 and "Traceback" not in err)
+    native = "terminate called" in err or "Fatal Python error" in err
+    abort = (proc.returncode < 0 and not startup) or native
+    traceback = "Traceback" in err and not startup
+    bad = (proc.returncode != 0 and not before_command) or abort or stuck or traceback
     return {"round": i, "early": early, "rc": proc.returncode, "abort": abort, "stuck": stuck,
             "before_command": before_command,
             "ons": ons, "bad": bool(bad), "err": err.strip().splitlines()[-3:]}
@@ -158,7 +163,7 @@ def main() -> None:
           f"{len(results)} rounds in {minutes:.1f} min; SIGINT while loading in {early}, "
           "after 1-8 notes in the others\n")
     before = sum(bool(r["before_command"]) for r in results)
-    print("| rounds | aborts | exit != 0 | of those, stopped before the command ran (130) "
+    print("| rounds | aborts | exit != 0 | of those, stopped before notegen's code ran (-2, 130) "
           "| notes left sounding | failed rounds | notes per playing round |")
     print("|---|---|---|---|---|---|---|")
     print(f"| {len(results)} | {aborts} | {nonzero} | {before} | {stuck} | {bad} "
