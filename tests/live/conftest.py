@@ -99,7 +99,7 @@ class Receiver:
         with self._lock:
             self.messages.append((time.perf_counter(), event[0]))
 
-    def connect_from(self, name_part: str, timeout: float = 20.0) -> str:
+    def connect_from(self, name_part: str, timeout: float = 60.0) -> str:
         """Connect our input to an output port containing `name_part` once it exists."""
         import rtmidi
 
