@@ -229,7 +229,7 @@ def test_cc_changes_temperature(notes_model: Path, receiver, tmp_path: Path) -> 
     log = tmp_path / "events.jsonl"
     try:
         proc = live(notes_model, "--port", receiver.port, "--seed", "2", "--bpm", "300",
-                    "--length", "16", "--cc-temperature", "1", "--input", "knobs",
+                    "--length", "64", "--cc-temperature", "1", "--input", "knobs",
                     "--log-events", str(log))
         wait_connected(proc, "daw:knobs")
         for value in (127, 0, 64):

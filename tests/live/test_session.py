@@ -14,14 +14,18 @@ from notegen.live.session import StopSignals
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_sets_the_event_and_the_handlers_come_back(sig: signal.Signals) -> None:
+    outer = signal.signal(sig, signal.SIG_DFL)  # as at a terminal (a background run may ignore it)
     before = signal.getsignal(sig)
     stop = threading.Event()
-    with StopSignals(stop) as signals:
-        os.kill(os.getpid(), sig)  # delivered to this (the main) thread before kill returns
-        assert stop.wait(2.0)
-        os.kill(os.getpid(), signal.SIGINT)  # a second one during the clean-up changes nothing
-    assert signals.caught == sig.name
-    assert signal.getsignal(sig) is before
+    try:
+        with StopSignals(stop) as signals:
+            os.kill(os.getpid(), sig)  # delivered to this (the main) thread before kill returns
+            assert stop.wait(2.0)
+            os.kill(os.getpid(), signal.SIGINT)  # a second one during the clean-up changes nothing
+        assert signals.caught == sig.name
+        assert signal.getsignal(sig) is before
+    finally:
+        signal.signal(sig, outer)
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
