@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .options import sampling_options
+from .options import FiniteFloat, sampling_options
 
 API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
 
@@ -33,7 +33,7 @@ def ports(api: str) -> None:
 @click.option("--port", metavar="NAME",
               help="Play into this existing output port (or a unique part of its name).")
 @click.option("--api", type=API_CHOICE, default="auto", show_default=True, help="MIDI system.")
-@click.option("--bpm", type=click.FloatRange(1, 999), default=120.0, show_default=True,
+@click.option("--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), default=120.0, show_default=True,
               help="Tempo in quarter notes per minute (1-999).")
 @sampling_options
 @click.option("--prime", default="", help="Start of the melody as a note string, e.g. 'G4 G4 D5'.")
@@ -41,7 +41,7 @@ def ports(api: str) -> None:
               help="MIDI channel 0-15 (0 is what DAWs call channel 1).")
 @click.option("--program", type=click.IntRange(0, 127), help="General MIDI program to select first.")
 @click.option("--velocity", type=click.IntRange(1, 127), help="Fixed velocity for every note.")
-@click.option("--length", type=click.FloatRange(0, min_open=True),
+@click.option("--length", type=FiniteFloat(0, min_open=True, rule="> 0"),
               help="Stop after this many beats (default: until Ctrl-C).")
 @click.option("--clock-out", is_flag=True, help="Send MIDI beat clock (24 per quarter) with start/stop.")
 @click.option("--sync", is_flag=True, help="Follow the MIDI clock arriving on --input (start/stop/continue).")
