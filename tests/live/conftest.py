@@ -1,5 +1,5 @@
-"""Fixtures for the live MIDI tests: a real JACK server (dummy driver) of our own,
-an independent receiving client, and a tiny notes model trained for the session."""
+"""Fixtures for the live MIDI tests: a real JACK server (dummy driver) of our own
+and an independent receiving client (the tiny `notes_model` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-NOTE_TUNES = [
-    "G4 G4 D5 D5 E5 E5 D5:2 | C5 C5 B4 B4 A4 A4 G4:2",
-    "C4 D4 E4 C4 | C4 D4 E4 C4 | E4 F4 G4:2 | E4 F4 G4:2",
-    "E4 D4 C4 D4 | E4 E4 E4:2 | D4 D4 D4:2 | E4 G4 G4:2",
-    "D4 F#4 A4 D5:2 | A4 F#4 D4:2 | E4 G4 B4 E5:2 | B4 G4 E4:2",
-    "A4 B4 C5 D5 | E5:2 E5:2 | D5 C5 B4 A4 | G4:4",
-]
 
 
 def _missing(what: str) -> None:
@@ -131,22 +123,3 @@ def receiver(jack_server: str):
     r = Receiver()
     yield r
     r.close()
-
-
-@pytest.fixture(scope="session")
-def notes_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny notes model trained for a few dozen steps: bad melodies, real checkpoint."""
-    import torch
-
-    from notegen.models.training import TrainConfig, train
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        out = tmp_path_factory.mktemp("notes_model")
-        config = TrainConfig(steps=40, batch_size=8, seq_len=32, lr=1e-2, eval_every=20,
-                             val_fraction=0.2, device="cpu")
-        result = train(NOTE_TUNES * 4, "notes", out, config, progress=False)
-    finally:
-        torch.set_num_threads(threads)
-    return result.best
