@@ -38,8 +38,9 @@ def test_notations_sharing_the_note_string_share_its_reader_and_grammar() -> Non
 def test_a_notation_without_grammar_or_model_says_so() -> None:
     with pytest.raises(NotegenError, match="text has no grammar"):
         get("text").grammar()
-    with pytest.raises(NotegenError, match="musicxml is output only"):
+    with pytest.raises(NotegenError, match="MusicXML has no model text"):
         get("musicxml").from_model_text(MELODY)
+    assert not get("mxl").has_grammar
 
 
 def test_options_and_collections() -> None:
