@@ -279,7 +279,8 @@ def draw(
 
 
 def sample_melody(lm: LoadedModel, prime: str = "", **options: Any) -> Melody:
-    """A melody for `notegen sample` (kept as the command's entry point)."""
+    """A melody with `notegen sample`'s defaults (`min_notes` = MIN_NOTES); see `draw`."""
+    options.setdefault("min_notes", MIN_NOTES)
     return draw(lm, prime, **options)
 
 
