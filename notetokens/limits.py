@@ -98,7 +98,7 @@ def check_write(score: Score) -> None:
     problem = score_problem(score)
     for ts in score.time_signatures:
         d = ts.denominator
-        if problem is None and not (1 <= ts.numerator <= 255 and 1 <= d <= 128):
+        if problem is None and not (1 <= ts.numerator <= 255 and 1 <= d <= 128 and d & (d - 1) == 0):
             problem = f"meter {ts} at beat {_beats(ts.onset)} is not a meter a file can hold"
     if problem:
         raise NotegenError(f"cannot write this music: {problem}")

@@ -237,10 +237,9 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     conductor: list[tuple[int, int, Any]] = []
     if score.title:
         conductor.append((0, 0, mido.MetaMessage("track_name", name=score.title)))
-    for ts in score.time_signatures:  # interim: a meter MIDI cannot hold is left out
-        if ts.denominator & (ts.denominator - 1) == 0:
-            meta = mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator)
-            conductor.append((tick(ts.onset), 1, meta))
+    for ts in score.time_signatures:  # check_write let only MIDI's meters through
+        meta = mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator)
+        conductor.append((tick(ts.onset), 1, meta))
     midi_key = _mido_key(score.key)
     if midi_key:
         conductor.append((0, 2, mido.MetaMessage("key_signature", key=midi_key)))

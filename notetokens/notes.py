@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .errors import NotegenError, ParseError
-from .limits import MAX_NOTES
+from .limits import MAX_BEATS, MAX_NOTES
 from .notes_grammar import NotesGrammar
 from .notes_reader import KEY_RE, Header, NoteDecoder, duration_suffix
 from .score import Note, Score, Tempo, TimeSignature, common_duration
@@ -35,7 +35,7 @@ MODES = {
 
 
 def parse(text: str) -> Score:
-    decoder = NoteDecoder(max_events=MAX_NOTES)
+    decoder = NoteDecoder(max_events=MAX_NOTES, max_beats=MAX_BEATS)
     notes = decoder.feed(text)
     notes += decoder.close()
     if decoder.events == 0:

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .errors import ParseError
 from .keysig import LETTER_PC
-from .limits import MAX_DIGITS
+from .limits import MAX_DIGITS, duration_problem, meter_problem
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
 from .tunetype import TUNE_TYPES
 
@@ -101,8 +101,8 @@ def _header_field(tok: str, line: int, col: int, seen: dict[str, object]) -> dic
         num, den = int(m.group(1)), int(m.group(2) or 1)
         if key == "L":
             return {name: Fraction(num, den)}
-        if num > 999 or den > 99:  # interim: the note-string grammar's bounds
-            raise ParseError(f"M: meter {num}/{den} is past the limit of 999/99", line=line, col=vcol)
+        if problem := meter_problem(num, den):
+            raise ParseError(f"M: {problem}", line=line, col=vcol)
         return {name: TimeSignature(Fraction(0), num, den)}
     if key == "K":
         if not KEY_RE.match(value):
@@ -308,4 +308,6 @@ class NoteDecoder:
         if num == 0 or den == 0:
             raise ParseError("a duration must be more than zero", line=line, col=at)
         beats = Fraction(num, den) * self.header.unit * 4
+        if problem := duration_problem(beats):
+            raise ParseError(problem, line=line, col=at)
         return beats

@@ -28,7 +28,10 @@ def midi_with_meter(numerator: int, power: int) -> bytes:
 
 CASES = {
     "nested.txt": ("[C4 [D4 E4]:2]\n", "1:5: a chord cannot hold another chord"),
+    "long.txt": ("C4:99999999 D4\n", "1:3: a duration of 99999999 beats"),
     "meter.txt": ("M:99999999/1\nC4 D4\n", "1:3: M: meter 99999999/1"),
+    "seven.txt": ("M:7/7\nC4 D4 E4\n", "1:3: M: meter 7/7"),
+    "tiny.txt": ("C4:1/99999999 D4\n", "1:3: a duration of 1e-08 beat"),
     "hello.abc": ("hello world\n", "1:1: this is not ABC"),
     "voices.abc": ("X:1\nM:4/4\nL:1/8\nK:C\n" + "".join(f"V:{i}\nCDEF|\n" for i in range(10_000)),
                    "133:3: more than 64 voices"),

@@ -31,9 +31,14 @@ def where(text: str) -> tuple[int | None, int | None, str]:
     [
         ("[C4 [D4 E4]:2]", 1, 5, "cannot hold another chord"),
         ("C4 D4\nG4 [C4 E4 [G4]]", 2, 11, "cannot hold another chord"),
+        ("C4:99999999 D4", 1, 3, "longer than the limit"),
+        ("C4:1/99999999 D4", 1, 3, "shorter than the limit"),
+        ("L:1/64\nC4 R:/128", 2, 5, "shorter than the limit"),
         ("C4:12345678901234567890", 1, 3, "digits"),
-        ("M:99999999/1\nC4 D4", 1, 3, "past the limit"),
+        ("M:99999999/1\nC4 D4", 1, 3, "upper number"),
+        ("M:7/7\nC4 D4", 1, 3, "lower number"),
         ("M:4/" + "9" * 5000 + "\nC4", 1, 3, "digits"),
+        ("M:4/256\nC4", 1, 3, "lower number"),
     ],
 )
 def test_note_string_limits_name_line_and_column(text, line, col, words):
@@ -57,6 +62,14 @@ def test_a_tune_past_the_length_limits_stops_at_the_token_that_passes_it():
     with pytest.raises(ParseError, match="past beat 8") as e:
         dec.feed("C4:4 D4:4\nE4:2 F4")
     assert (e.value.line, e.value.col) == (2, 1)
+
+
+def test_the_file_reader_uses_the_documented_limits():
+    # the longest tune the limits allow is read in full
+    text = " ".join(["C4:1024"] * (limits.MAX_BEATS // 1024))
+    assert notes.parse(text).end == limits.MAX_BEATS
+    with pytest.raises(ParseError, match="past beat"):
+        notes.parse(text + " D4")
 
 
 def test_a_live_decoder_has_no_length_limit():
@@ -97,6 +110,12 @@ def test_a_plain_midi_time_signature_is_read():
     assert midi.parse(smf(6, 3)).meter == TimeSignature(F(0), 6, 8)
 
 
+def test_a_meter_midi_cannot_hold_is_an_error_not_dropped():
+    score = Score.melody([Note(F(0), 60, F(1))], time_signatures=[TimeSignature(F(0), 7, 7)])
+    with pytest.raises(NotegenError, match="7/7"):
+        midi.format(score)
+
+
 def test_a_note_shorter_than_a_tick_is_an_error_not_a_chord():
     score = Score.melody([Note(F(0), 60, F(1, 99999999)), Note(F(1, 99999999), 62, F(1))])
     with pytest.raises(NotegenError, match="less than one tick"):
@@ -104,6 +123,14 @@ def test_a_note_shorter_than_a_tick_is_an_error_not_a_chord():
     # with an exact resolution short notes are kept as they are
     short = Score.melody([Note(F(0), 60, F(1, 1000)), Note(F(1, 1000), 62, F(1))])
     assert midi.parse(midi.format(short)).notes == short.notes
+
+
+def test_the_note_string_that_came_back_as_a_chord_is_refused(tmp_path):
+    src = tmp_path / "tiny.txt"
+    src.write_text("C4:1/99999999 D4\n")
+    with pytest.raises(ParseError) as e:
+        read(src)
+    assert str(e.value).startswith(f"{src}:1:3: a duration of")
 
 
 # -- ABC -------------------------------------------------------------------------

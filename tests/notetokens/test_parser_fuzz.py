@@ -24,21 +24,19 @@ def within_limits(score: Score) -> None:
     assert all(0 <= n.pitch <= 127 and n.duration > 0 for n in score.notes)
 
 
-def only_parse_errors(read, data, limits: bool = True) -> None:
+def only_parse_errors(read, data) -> None:
     try:
         score = read(data)
     except ParseError as e:
         assert e.message
         return
-    if limits:
-        within_limits(score)
-    assert all(0 <= n.pitch <= 127 and n.duration > 0 for n in score.notes)
+    within_limits(score)
 
 
 @SMALL
 @given(st.text(alphabet=NOTE_CHARS, max_size=120))
 def test_note_strings(text):
-    only_parse_errors(notes.parse, text, limits=False)
+    only_parse_errors(notes.parse, text)
 
 
 @SMALL
@@ -47,7 +45,7 @@ def test_note_strings(text):
                               "M:", "L:", "99999999", "1/", "[C4 E4]"]), max_size=40)
 )
 def test_note_string_tokens(tokens):
-    only_parse_errors(notes.parse, "".join(tokens), limits=False)  # interim: see limits.py
+    only_parse_errors(notes.parse, "".join(tokens))
 
 
 @SMALL
