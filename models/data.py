@@ -15,6 +15,7 @@ continues row r of batch i and the trainer carries the hidden state across:
 from __future__ import annotations
 
 import heapq
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -150,6 +151,10 @@ def make_documents(
     same layout, so all ranks run the same number of steps.
     """
     docs = [d for d in documents if len(d) > 1]
+    # A fixed shuffle: a corpus lists its collections one after another, and rows
+    # filled in that order would all read the same collection at the same time
+    # (every batch from one source, the weights swinging between them).
+    random.Random(0).shuffle(docs)
     if len(docs) < world:
         raise NotegenError(f"the corpus is too small to train on ({len(docs)} documents)")
     longest = max(len(d) - 1 for d in docs)
