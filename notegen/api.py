@@ -20,6 +20,8 @@ from .tune import Tune
 
 if TYPE_CHECKING:
     from notegen.models.checkpoint import LoadedModel
+    from notegen.models.classify import ClassifyResult
+    from notegen.models.embed import EmbeddingReport
     from notegen.models.evaluate import EvalReport
     from notegen.models.training import TrainResult
 
@@ -214,3 +216,48 @@ def list_models(*dirs: str | Path) -> list[str]:
     from notegen.models.catalog import describe_all
 
     return describe_all([Path(d) for d in dirs] or [Path("runs")])
+
+
+def embed(model: str | Path = "folk", plot: str | Path | None = None) -> EmbeddingReport:
+    """The analysis `notegen embed` prints: the character embeddings projected to
+    2-D, nearest neighbours, and how well they order note letters (or digits);
+    `plot` also writes the PCA picture as a PNG.
+
+    >>> rep = notegen.embed("folk"); rep.orders["letters"].rho
+    """
+    from notegen.models.embed import model_report
+    from notegen.models.embed import plot as draw_plot
+
+    rep = model_report(model)
+    if plot is not None:
+        draw_plot(rep, plot)
+    return rep
+
+
+def classify_fit(
+    data: str | Path, out: str | Path, *, notation: str = "notes", base: str | Path | None = None,
+    resume: bool = False, overwrite: bool = False, progress: bool = True, **config: Any,
+) -> ClassifyResult:
+    """Train a classifier on DATA's subfolders (one per label), as
+    `notegen classify fit`; `base` starts the encoder from a language model and
+    `config` takes ClassifyConfig's fields (epochs, lr, freeze, pool, ...).
+
+    >>> run = notegen.classify_fit("tunes_by_type", "runs/types", base="folk", epochs=3)
+    """
+    from notegen.models.classifier import ClassifyConfig
+    from notegen.models.classify import fit
+    from notegen.models.classify_data import read_folders
+
+    labelled = read_folders(data, notation)
+    return fit(labelled, notation, out, ClassifyConfig(**config), base=base, resume=resume,
+               overwrite=overwrite, progress=progress)
+
+
+def classify(model: str | Path, files: list[str | Path], device: str = "cpu") -> list[tuple[str, str, float]]:
+    """(file, label, probability) for each file, as `notegen classify predict`.
+
+    >>> notegen.classify("runs/types", ["reel.abc"])
+    """
+    from notegen.models.classifier import predict_files
+
+    return predict_files(model, [str(f) for f in files], device)

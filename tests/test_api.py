@@ -199,3 +199,27 @@ def test_evaluate_reports_what_the_command_reports(tiny_notes_model):
     assert r.returncode == 0, r.stderr
     assert report.documents == 2 and report.bits_per_char > 0
     assert "\n".join(report.lines()) in r.stdout
+
+
+def test_embed_and_classify_are_the_commands_as_functions(tmp_path):
+    import random
+
+    import notegen
+
+    rep = notegen.embed("folk", plot=tmp_path / "e.png")
+    assert (tmp_path / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "C" in rep.chars and len(rep.coords) == len(rep.chars)
+
+    rng = random.Random(0)
+    for label, octave in (("high", 5), ("low", 3)):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(20):
+            notes = " ".join(f"{rng.choice('CDEFGAB')}{octave}" for _ in range(8))
+            (tmp_path / "data" / label / f"{i}.txt").write_text(notes + "\n")
+    run = notegen.classify_fit(tmp_path / "data", tmp_path / "run", epochs=6, batch_size=8, lr=1e-2,
+                               dropout=0.0, device="cpu", progress=False)
+    assert run.best_path.exists()
+    probe = tmp_path / "probe.txt"
+    probe.write_text("C5 E5 G5 B5 D5 F5 A5 C5\n")
+    [(name, label, p)] = notegen.classify(tmp_path / "run", [probe])
+    assert name.endswith("probe.txt") and label == "high" and 0.5 < p <= 1.0
