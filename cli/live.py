@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .options import FiniteFloat, sampling_options
+from .options import FiniteFloat, melody_options, sampling_options
 
 API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
 
@@ -36,6 +36,7 @@ def ports(api: str) -> None:
 @click.option("--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), default=120.0, show_default=True,
               help="Tempo in quarter notes per minute (1-999).")
 @sampling_options
+@melody_options
 @click.option("--prime", default="", help="Start of the melody as a note string, e.g. 'G4 G4 D5'.")
 @click.option("--channel", type=click.IntRange(0, 15), default=0, show_default=True,
               help="MIDI channel 0-15 (0 is what DAWs call channel 1).")

@@ -88,63 +88,48 @@ def melody(
     play_prime: bool = True,
     endless: bool = True,
     segment_chars: int | None = None,
-    stream_fn: Callable[..., Iterator[str]] | None = None,
+    fields: dict[str, Any] | None = None,
+    min_notes: int = 16,  # as `notegen sample` (models.melody.MIN_NOTES)
 ) -> Iterator[Note]:
     """Notes of an endless sampled melody, onsets in beats from its start.
 
-    When the sampler ends a tune, the next segment is primed with the last bars
-    and continues in time (segment i uses seed + i, so a seed fixes it all).
-    `stop` ends it before the next character. This is the one place where live
-    playback turns the sampler's characters into notes.
+    Each segment is one tune from `models.melody.note_stream`, the note stream
+    `notegen sample` reads too (same grammar, header fields and endings). When a
+    tune ends, the next segment is primed with its header and last bars and
+    continues in time (segment i uses seed + i, so a seed fixes it all). `stop`
+    ends it before the next note.
     """
-    if stream_fn is None:
-        from notegen.models.sampling import stream as stream_fn
-    from notetokens.notes import NoteDecoder
+    from notegen.models.melody import note_stream
 
     offset = Fraction(0)
     segment = 0
     text_prime = prime
     while True:
-        decoder = NoteDecoder()
-        # a separator ends the prime's last note, so the model cannot lengthen it
-        if text_prime and not text_prime.endswith((" ", "\n", "|")):
-            text_prime += " "
-        prime_notes = decoder.feed(text_prime)
-        start = decoder.time
-        if play_prime and segment == 0:
-            yield from prime_notes
-            offset += start  # the continuation follows the prime
-        text = text_prime
-        seg_seed = None if seed is None else seed + segment
-        chars = stream_fn(
-            lm,
-            text_prime,
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            seed=seg_seed,
-            max_chars=segment_chars,
-            argmax=argmax,
-        )
+        first = segment == 0
+        s = note_stream(
+            lm, text_prime, fields=fields if first else None, include_prime=play_prime and first,
+            temperature=temperature, top_k=top_k, top_p=top_p,
+            seed=None if seed is None else seed + segment, argmax=argmax,
+            min_notes=min_notes if first else 0,
+            **({"max_chars": segment_chars} if segment_chars else {}),
+        )  # fmt: skip
         got = 0
         try:
-            for ch in chars:
+            for event in s:
                 if stop is not None and stop.is_set():
                     return
-                text += ch
-                for note in decoder.feed(ch):
-                    got += 1
-                    yield replace(note, onset=note.onset - start + offset)
-            for note in decoder.close():
+                if not isinstance(event, Note):
+                    continue  # a bar line
                 got += 1
-                yield replace(note, onset=note.onset - start + offset)
+                shift = Fraction(0) if first and play_prime else offset - s.start
+                yield replace(event, onset=event.onset + shift)
         except ParseError:
             pass  # an unconstrained sample broke the notation: start a new segment
-        offset += decoder.time - start
+        offset += s.time - (Fraction(0) if first and play_prime else s.start)
         if not endless:
             return
         segment += 1
-        text_prime = _tail_prime(text)
+        text_prime = _tail_prime(s.text)
         if got == 0 and segment > 3 and not text_prime.strip():
             return  # the model produces nothing: do not spin forever
 

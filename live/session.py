@@ -46,6 +46,10 @@ class LiveOptions:
     argmax: bool = False
     seed: int | None = None
     prime: str = ""
+    key: str | None = None  # header fields asked for, as `notegen sample --key/--meter/--type`
+    meter: str | None = None
+    tune_type: str | None = None
+    min_notes: int = 16  # the first tune may not end before this many notes
     channel: int = 0
     program: int | None = None
     velocity: int | None = None
@@ -75,6 +79,10 @@ class LiveOptions:
             raise NotegenError(f"--channel must be 0-15, got {self.channel}")
         if self.lookahead < 1:
             raise NotegenError(f"--lookahead must be >= 1, got {self.lookahead}")
+        if self.key or self.meter or self.tune_type:
+            from notegen.models.melody import header_prime
+
+            header_prime(self.key, self.meter, self.tune_type)  # raises on an unknown key, meter or type
 
     @property
     def needs_input(self) -> bool:
@@ -212,7 +220,10 @@ def _notes(
         "argmax": opts.argmax,
     }
     if listener is None:
-        return melody(lm, opts.prime, stop=stop, **sampling)
+        from notegen.models.melody import header_prime
+
+        fields = header_prime(opts.key, opts.meter, opts.tune_type)
+        return melody(lm, opts.prime, stop=stop, fields=fields, min_notes=opts.min_notes, **sampling)
 
     def spb() -> float:
         return player.follow.seconds_per_beat if player.follow else 60.0 / player.bpm

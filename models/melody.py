@@ -152,13 +152,20 @@ class NoteStream:
         self.start = Fraction(0)
         self.notes_made = 0  # onsets of new material
         self.bar_lines = 0
+        self._decoder: NoteDecoder | None = None
+
+    @property
+    def time(self) -> Fraction:
+        """Beats from the start of the text to the end of what was decoded so far
+        (a trailing rest included): where a following segment goes on."""
+        return self._decoder.time if self._decoder is not None else Fraction(0)
 
     def __iter__(self) -> Iterator[Event]:
         if not self.streams_notes:
             yield from self._whole()
             return
         prime = self._compose_prime()
-        decoder = NoteDecoder()
+        decoder = self._decoder = NoteDecoder()
         self.text = prime
         prime_notes = decoder.feed(prime)
         self.bar_lines = prime.count("|")

@@ -75,8 +75,8 @@ def settle(receiver, seconds: float = 0.3) -> list:
 
 
 def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver) -> None:
-    proc = live(notes_model, "--port", receiver.port, "--seed", "7", "--bpm", "240",
-                "--length", "16", "--temperature", "1.0", "--clock-out",
+    proc = live(notes_model, "--port", receiver.port, "--seed", "7", "--bpm", "480",
+                "--length", "64", "--temperature", "1.0", "--clock-out",
                 "--lookahead", "128")  # all notes made before the first plays: timing, not CPU speed
     finish(proc)
     got = settle(receiver)
@@ -88,17 +88,17 @@ def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver) -> 
     from notegen.models.checkpoint import load
 
     beats = [float(n.onset) for n in itertools.islice(melody(load(notes_model), seed=7), len(ons))]
-    assert beats[-1] < 16
+    assert beats[-1] < 64
     slope = statistics.linear_regression(beats, [t for t, _ in ons]).slope
-    assert slope == pytest.approx(60 / 240, rel=0.03)
-    # beat clock: start, 24 ticks per beat at 240 BPM, stop
+    assert slope == pytest.approx(60 / 480, rel=0.03)
+    # beat clock: start, 24 ticks per beat at 480 BPM, stop
     status = [(t, m[0]) for t, m in got if m[0] >= 0xF8]
     kinds = [k for _, k in status]
     assert kinds[0] == START and kinds[-1] == STOP
     ticks = [t for t, k in status if k == CLOCK]
-    assert len(ticks) == 16 * 24
+    assert len(ticks) == 64 * 24
     span = ticks[-1] - ticks[0]
-    assert span == pytest.approx((16 * 24 - 1) * 60 / 240 / 24, abs=0.012)  # JACK period 5.3 ms
+    assert span == pytest.approx((64 * 24 - 1) * 60 / 480 / 24, abs=0.012)  # JACK period 5.3 ms
 
 
 def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver) -> None:
