@@ -17,7 +17,7 @@ COMMANDS: dict[str, str] = {
     "sample": "notegen.cli.sample_cmd:sample",
     "text": "notegen.cli.model_cmds:text",
     "train": "notegen.cli.model_cmds:train",
-    "eval": "notegen.cli.model_cmds:eval_cmd",
+    "eval": "notegen.cli.eval_cmd:eval_cmd",
     "judge": "notegen.cli.judge_cmd:judge",
     "corpus": "notegen.cli.corpus_cmd:corpus",
     "convert": "notegen.cli.convert_cmd:convert",

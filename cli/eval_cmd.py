@@ -1,0 +1,63 @@
+"""`notegen eval`: bits per character of a model on held-out files (static, and
+dynamic on request), a thin wrapper over notegen.models.evaluate. Only click is
+imported at the top, so listing commands never imports torch."""
+
+from __future__ import annotations
+
+import click
+
+from .model_cmds import _documents
+
+
+@click.command("eval")
+@click.option(
+    "--model",
+    "-m",
+    required=True,
+    help="A checkpoint file, a training run's folder, or a bundled model's name.",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--samples",
+    "-n",
+    "n_samples",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="Samples for the validity rate and statistics (music).",
+)
+@click.option(
+    "--max-chars", type=click.IntRange(1), default=400, show_default=True, help="Length bound of each sample."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option(
+    "--dynamic",
+    is_flag=True,
+    help="Also score with dynamic evaluation: the model takes an SGD step on each chunk "
+    "after scoring it (adapts to the text as it reads it, as PPMd does).",
+)
+@click.option(
+    "--dynamic-lr",
+    type=click.FloatRange(0, min_open=True),
+    default=0.01,
+    show_default=True,
+    help="Learning rate of the dynamic evaluation's SGD steps (chosen on kjv's validation text).",
+)
+def eval_cmd(
+    model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str,
+    dynamic: bool, dynamic_lr: float,
+) -> None:
+    """Bits per character of a model on held-out FILES; for music models also the
+    validity rate of unconstrained samples and musical statistics against FILES."""
+    from notegen.models.checkpoint import load
+    from notegen.models.evaluate import evaluate_model
+
+    lm = load(model, device=device)
+    report = evaluate_model(
+        lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars,
+        dynamic_lr=dynamic_lr if dynamic else None,
+    )
+    click.echo(f"model              {lm.path}")
+    for line in report.lines():
+        click.echo(line)
