@@ -29,9 +29,10 @@ IGNORE = -100  # cross_entropy's ignore_index: targets that carry no information
 MIN_DOCS_TO_SPLIT = 10  # below this, validation takes the tail of every document
 
 
-def encode_documents(documents: list[str], vocab: CharVocab) -> list[list[int]]:
-    """Each document's ids, framed bos + text + eos."""
-    unknown = vocab.unknown("".join(documents))
+def encode_documents(documents: list[str], vocab: CharVocab, strict: bool = True) -> list[list[int]]:
+    """Each document's ids, framed bos + text + eos. `strict` (training) refuses
+    characters the vocabulary lacks; held-out text scores them as `<unk>`."""
+    unknown = vocab.unknown("".join(documents)) if strict else []
     if unknown:
         shown = "".join(unknown[:20])
         raise NotegenError(f"the corpus has characters the model's vocabulary lacks: {shown!r}")
@@ -39,10 +40,10 @@ def encode_documents(documents: list[str], vocab: CharVocab) -> list[list[int]]:
     return [tok.encode(doc) for doc in documents]
 
 
-def encode_stream(documents: list[str], vocab: CharVocab) -> Tensor:
+def encode_stream(documents: list[str], vocab: CharVocab, strict: bool = True) -> Tensor:
     """One long (N,) int64 stream of framed documents."""
     ids: list[int] = []
-    for doc in encode_documents(documents, vocab):
+    for doc in encode_documents(documents, vocab, strict):
         ids.extend(doc)
     return torch.tensor(ids, dtype=torch.long)
 

@@ -42,16 +42,16 @@ def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
 
 def layout(
     notation: str, documents: list[str], vocab: CharVocab, batch_size: int, seq_len: int,
-    *, rank: int = 0, world: int = 1,
+    *, rank: int = 0, world: int = 1, strict: bool = True,
 ) -> Streams:
     """The rows a model of `notation` is trained and scored on: music documents
     (tunes) each from the zero state sampling starts from, text as one stream."""
     import notetokens
 
     if notetokens.get(notation).music:
-        return make_documents(encode_documents(documents, vocab), batch_size, seq_len,
+        return make_documents(encode_documents(documents, vocab, strict), batch_size, seq_len,
                               rank=rank, world=world)
-    return make_streams(encode_stream(documents, vocab), batch_size, seq_len,
+    return make_streams(encode_stream(documents, vocab, strict), batch_size, seq_len,
                         rank=rank, world=world)
 
 
@@ -63,7 +63,7 @@ def bits_per_char(
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("no text to evaluate on")
-    data = layout(lm.notation, docs, lm.vocab, batch_size, seq_len).to(lm.device)
+    data = layout(lm.notation, docs, lm.vocab, batch_size, seq_len, strict=False).to(lm.device)
     nll, count = stream_nll(lm.model, data)
     return nll / max(1, count) / math.log(2)
 
@@ -85,7 +85,7 @@ def dynamic_bits_per_char(
         raise NotegenError("no text to evaluate on")
     if not lr > 0:
         raise NotegenError(f"the dynamic learning rate must be > 0, got {lr}")
-    data = layout(lm.notation, docs, lm.vocab, 1, seq_len).to(lm.device)
+    data = layout(lm.notation, docs, lm.vocab, 1, seq_len, strict=False).to(lm.device)
     model = copy.deepcopy(lm.model).requires_grad_(True)
     model.eval()  # no dropout: the adaptation is to the text, not to noise
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

@@ -30,6 +30,8 @@ def test_bits_per_char_of_a_uniform_model_is_log2_of_the_choices(make_untrained)
     assert bits_per_char(lm, ["abcabc", "dd"]) == pytest.approx(math.log2(len(lm.vocab)))
     with pytest.raises(NotegenError, match="no text"):
         bits_per_char(lm, [""])
+    # held-out text may hold a character training never saw: it is scored as <unk>
+    assert bits_per_char(lm, ["abcxyz"]) == pytest.approx(math.log2(len(lm.vocab)))
 
 
 def test_training_lowers_held_out_bits_per_char(text_run, text):
