@@ -36,7 +36,7 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     "-p",
     default="tiny",
     show_default=True,
-    help="Model size: tiny (seconds on a CPU), small (~1.4 M weights), base (~5 M).",
+    help="Model size: tiny (seconds on a CPU), small (~1.4 M weights), medium (~2.5 M), base (~5 M).",
 )
 @click.option(
     "--out",
@@ -85,7 +85,7 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     default="auto",
     show_default=True,
     help="Arithmetic of the training step: auto = bfloat16 where the CPU or GPU runs it fast "
-    "and the model is wide enough to gain (small, base), else fp32; weights stay fp32.",
+    "and the model is wide enough to gain (small and up), else fp32; weights stay fp32.",
 )
 def train(
     corpus: tuple[str, ...],

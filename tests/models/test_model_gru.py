@@ -27,7 +27,7 @@ def test_forward_shapes_and_state_carry(cell):
 def test_presets_sizes():
     sizes = {name: CharGRU(c.with_vocab(90)).num_parameters() for name, c in PRESETS.items()}
     assert sizes["tiny"] < 50_000
-    assert 1_000_000 <= sizes["small"] <= 2_000_000
+    assert 1_000_000 <= sizes["small"] <= 2_000_000 < sizes["medium"] <= 3_000_000
     assert 4_000_000 <= sizes["base"] <= 6_000_000
 
 
