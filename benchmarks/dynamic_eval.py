@@ -2,7 +2,10 @@
 documents the training run held out, re-derived from the run's own seed and
 split), then static and dynamic bits per character on the test text.
 
-    python benchmarks/dynamic_eval.py MODEL TRAIN.jsonl TEST.jsonl [--lrs 0.005,0.01,0.02,0.05]
+    python benchmarks/dynamic_eval.py MODEL TRAIN.jsonl TEST.jsonl [--lrs 0.005,0.01,0.02] [--seq-lens 32,128]
+
+Each (learning rate, chunk length) pair is scored on validation; the best pair
+scores the test text.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ def main() -> None:
     ap.add_argument("train")
     ap.add_argument("test")
     ap.add_argument("--lrs", default="0.005,0.01,0.02,0.05,0.1")
+    ap.add_argument("--seq-lens", default="128", help="characters read between two SGD steps")
     ap.add_argument("--val-chars", type=int, default=70_000, help="validation text used for the sweep")
     a = ap.parse_args()
     lm = checkpoint.load(a.model)
@@ -35,18 +39,19 @@ def main() -> None:
         if n >= a.val_chars:
             break
     print(f"model {a.model}; validation sweep on {n:,} held-out training characters")
-    print(f"| learning rate | validation bits/char |\n|---|---|\n| static | "
+    print(f"| learning rate | chunk | validation bits/char |\n|---|---|---|\n| static | | "
           f"{bits_per_char(lm, val_text):.4f} |")
     results = {}
-    for lr in (float(x) for x in a.lrs.split(",")):
-        results[lr] = dynamic_bits_per_char(lm, val_text, lr=lr)
-        print(f"| {lr} | {results[lr]:.4f} |", flush=True)
-    lr = min(results, key=results.__getitem__)
+    for seq in (int(x) for x in a.seq_lens.split(",")):
+        for lr in (float(x) for x in a.lrs.split(",")):
+            results[lr, seq] = dynamic_bits_per_char(lm, val_text, lr=lr, seq_len=seq)
+            print(f"| {lr} | {seq} | {results[lr, seq]:.4f} |", flush=True)
+    lr, seq = min(results, key=results.__getitem__)
     test = load_jsonl(a.test, lm.notation)
     t0 = time.perf_counter()
     static = bits_per_char(lm, test)
-    dynamic = dynamic_bits_per_char(lm, test, lr=lr)
-    print(f"test ({sum(map(len, test)):,} chars): static {static:.4f}, dynamic (lr {lr}) "
+    dynamic = dynamic_bits_per_char(lm, test, lr=lr, seq_len=seq)
+    print(f"test ({sum(map(len, test)):,} chars): static {static:.4f}, dynamic (lr {lr}, chunk {seq}) "
           f"{dynamic:.4f} bits/char; {time.perf_counter() - t0:.0f} s")
 
 

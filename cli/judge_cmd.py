@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import sampling_options
+from .options import echo_option, sampling_options
 
 
 @click.command()
@@ -33,6 +33,7 @@ from .options import sampling_options
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Sample in this many worker processes (the tunes are the same).")
 @sampling_options
+@echo_option
 def judge(
     model: str,
     num: int,

@@ -75,6 +75,20 @@ def sampling_options(f: F) -> F:
     return f
 
 
+def echo_option(f: F) -> F:
+    """--echo: the chance that a tune replays its earlier bars where folk tunes repeat."""
+    from notegen.models.echo import ECHO
+
+    return click.option(
+        "--echo",
+        type=FiniteFloat(0, 1, rule="from 0 to 1"),
+        default=ECHO,
+        show_default=True,
+        help="Chance that a phrase comes back: bars 5-6 of a strain replay bars 1-2, "
+        "the second strain's last two bars replay the first's (0 = off).",
+    )(f)
+
+
 def melody_options(f: F) -> F:
     """What a melody is asked to be, shared by `sample` and `live`: --key, --meter,
     --type (through the tune header the model writes first) and --min-notes."""
@@ -96,6 +110,7 @@ def melody_options(f: F) -> F:
                 show_default=True,
                 help="The tune may not end before this many notes.",
             ),
+            echo_option,
         ]
     ):
         f = option(f)

@@ -82,6 +82,7 @@ def sample(**o: object) -> None:
             prime,
             fields=fields,
             min_notes=o["min_notes"],
+            echo=o["echo"],
             length=o["length"],  # type: ignore[arg-type]
             bars=o["bars"],  # type: ignore[arg-type]
             program=o["program"],  # type: ignore[arg-type]

@@ -90,6 +90,7 @@ def melody(
     segment_chars: int | None = None,
     fields: dict[str, Any] | None = None,
     min_notes: int = 16,  # as `notegen sample` (models.melody.MIN_NOTES)
+    echo: float = 0.0,  # `notegen sample`'s phrase echoes (models.echo)
 ) -> Iterator[Note]:
     """Notes of an endless sampled melody, onsets in beats from its start.
 
@@ -110,7 +111,7 @@ def melody(
             lm, text_prime, fields=fields if first else None, include_prime=play_prime and first,
             temperature=temperature, top_k=top_k, top_p=top_p,
             seed=None if seed is None else seed + segment, argmax=argmax,
-            min_notes=min_notes if first else 0,
+            min_notes=min_notes if first else 0, echo=echo,
             **({"max_chars": segment_chars} if segment_chars else {}),
         )  # fmt: skip
         got = 0

@@ -50,6 +50,7 @@ class LiveOptions:
     meter: str | None = None
     tune_type: str | None = None
     min_notes: int = 16  # the first tune may not end before this many notes
+    echo: float = 0.0  # chance of a phrase echo (`notegen live` passes models.echo.ECHO)
     channel: int = 0
     program: int | None = None
     velocity: int | None = None
@@ -223,7 +224,9 @@ def _notes(
         from notegen.models.melody import header_prime
 
         fields = header_prime(opts.key, opts.meter, opts.tune_type)
-        return melody(lm, opts.prime, stop=stop, fields=fields, min_notes=opts.min_notes, **sampling)
+        return melody(
+            lm, opts.prime, stop=stop, fields=fields, min_notes=opts.min_notes, echo=opts.echo, **sampling
+        )
 
     def spb() -> float:
         return player.follow.seconds_per_beat if player.follow else 60.0 / player.bpm

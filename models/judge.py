@@ -18,7 +18,9 @@ first), so tests can feed real parsed tunes. The figures:
   (a pickup and a last bar that completes it count as one bar).
 - pitch-class and interval JS divergence (base 2, so 0..1) of these tunes'
   pitch-class histogram and melodic-interval histogram (semitones, clipped
-  to +-12) to the held-out tunes'.
+  to +-12) to the held-out tunes'. The pitch classes follow the choice of
+  key (the training collections' keys are not the held-out tunes'), so the
+  scale-degree divergence counts each pitch class from its tune's `K:` tonic.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Figures:
     notes: int = 0  # notes in tunes with a meter
     tied: int = 0  # of them, those held over a bar line
     pitch_classes: Counter[int] = field(default_factory=Counter)
+    degrees: Counter[int] = field(default_factory=Counter)  # pitch classes from the tonic
     intervals: Counter[int] = field(default_factory=Counter)
 
     def share(self, name: str) -> float:
@@ -74,6 +77,7 @@ class TuneFigures:
     notes: int
     tied: int
     pitches: tuple[int, ...]
+    tonic: int | None = None  # the K: tonic's pitch class
 
 
 def tune_figures(tune: str | Score) -> TuneFigures:
@@ -108,6 +112,7 @@ def tune_figures(tune: str | Score) -> TuneFigures:
         notes=len(melody) if bar is not None else 0,
         tied=tied,
         pitches=pitches,
+        tonic=tonic,
     )
 
 
@@ -140,6 +145,8 @@ def judge(tunes: Iterable[str | Score], failures: int = 0) -> Figures:
         f.notes += t.notes
         f.tied += t.tied
         f.pitch_classes.update(p % 12 for p in t.pitches)
+        if t.tonic is not None:
+            f.degrees.update((p - t.tonic) % 12 for p in t.pitches)
         steps = (b - a for a, b in itertools.pairwise(t.pitches))
         f.intervals.update(max(-MAX_INTERVAL, min(MAX_INTERVAL, s)) for s in steps)
     return f
@@ -265,6 +272,8 @@ def table(model: Figures, reference: Figures, name: str = "model") -> str:
         lines.append(f"| {label} | {ref} | {got} |")
     pc = js_divergence(model.pitch_classes, reference.pitch_classes)
     iv = js_divergence(model.intervals, reference.intervals)
+    sd = js_divergence(model.degrees, reference.degrees)
     lines.append(f"| pitch-class JS divergence to held-out | 0 | {pc:.3f} |")
+    lines.append(f"| scale-degree JS divergence (from the tonic) | 0 | {sd:.3f} |")
     lines.append(f"| interval JS divergence to held-out | 0 | {iv:.3f} |")
     return "\n".join(lines)

@@ -286,8 +286,12 @@ def draw(
 
 
 def sample_melody(lm: LoadedModel, prime: str = "", **options: Any) -> Melody:
-    """A melody with `notegen sample`'s defaults (`min_notes` = MIN_NOTES); see `draw`."""
+    """A melody with `notegen sample`'s defaults (`min_notes` = MIN_NOTES, `echo` =
+    echo.ECHO); see `draw`."""
+    from .echo import ECHO
+
     options.setdefault("min_notes", MIN_NOTES)
+    options.setdefault("echo", ECHO)
     return draw(lm, prime, **options)
 
 

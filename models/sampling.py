@@ -105,6 +105,7 @@ def stream(
     loop_guard: bool = True,
     form: bool = True,
     cache: bool = False,
+    echo: float = 0.0,
 ) -> Iterator[str]:
     """Characters sampled after `prime`, one by one, until the end token or `max_chars`.
 
@@ -124,7 +125,9 @@ def stream(
     bars: where the model would end before that, it winds down (its notes until
     the bar that completes four, then the tonic to the bar's end); near the cap,
     the tonic to the end of the bar. `cache` mixes the tune's own earlier
-    continuations into the model's distribution (`cache.TuneCache`).
+    continuations into the model's distribution (`cache.TuneCache`). `echo`
+    (0..1) is the chance that a melody replays its own earlier bars where folk
+    tunes repeat themselves (`echo.PhraseEcho`; with the grammar only).
     The prime is read leniently (any bar lines and lengths); the rules hold
     after it. Options are checked here, before the first character is asked for.
     """
@@ -137,6 +140,8 @@ def stream(
         raise NotegenError(f"top_p must be in (0, 1], got {top_p}")
     if max_chars is not None and max_chars < 0:
         raise NotegenError(f"max_chars must be >= 0, got {max_chars}")
+    if not 0.0 <= echo <= 1.0:
+        raise NotegenError(f"echo must be in [0, 1], got {echo}")
     if min_notes < 0 or min_bars < 0:
         raise NotegenError(f"min_notes and min_bars must be >= 0, got {min_notes}, {min_bars}")
     fields = _writable(lm, fields)
@@ -156,8 +161,16 @@ def stream(
 
         tune_cache = TuneCache()
         tune_cache.extend(lm.vocab.encode(prime))
+    echoes = None
+    if echo > 0 and grammar is not None and isinstance(grammar.inner, NotesGrammar):
+        from .echo import PhraseEcho
+
+        echoes = PhraseEcho(echo, seed)
+        for ch in prime:
+            echoes.push(ch, grammar.inner)
     return _generate(
-        lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard, tune_cache
+        lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard, tune_cache,
+        echoes,
     )
 
 
@@ -217,6 +230,7 @@ def _generate(
     argmax: bool,
     guard: LoopGuard | None,
     tune_cache: Any = None,
+    echoes: Any = None,
 ) -> Iterator[str]:
     vocab, device = lm.vocab, lm.device
     size = len(vocab)
@@ -255,30 +269,32 @@ def _generate(
                 mask = masks[key] = _mask(key, vocab, size, device)
         with torch.inference_mode():
             logits = stepper.prime(ids) if last is None else stepper.feed(last)
-            if tune_cache is not None:
-                logits = torch.log(tune_cache.mix(torch.softmax(logits, dim=-1)))
-            banned = [vocab.id(c) for c in guard.banned(text) if c in vocab] if guard else []
-            if banned:
-                extra = (mask if mask is not None else torch.zeros_like(logits)).clone()
-                extra[banned] = -math.inf
-                if bool(torch.isfinite(logits + extra).any()):  # never block the only way on
-                    mask = extra
-            if grammar is not None and mask is not None and _may_wind_down(grammar, key[1]):
-                # where the model would end but the form may not, it winds down instead
-                with_end = mask.clone()
-                with_end[EOS] = 0.0
-                if _choose(logits + with_end, temperature, top_k, top_p, argmax, gen) == EOS:
-                    grammar.inner.wind_down()
-                    key = (grammar.allowed(), grammar.can_end())
-                    mask = masks.get(key)
-                    if mask is None:
-                        mask = masks[key] = _mask(key, vocab, size, device)
-            if mask is not None:
-                i = _choose(logits + mask, temperature, top_k, top_p, argmax, gen)
-            else:
-                i = _choose(logits, temperature, top_k, top_p, argmax, gen)
-                if i in BLOCKED:  # rare: draw again without them (exact rejection sampling)
-                    i = _choose(logits + block, temperature, top_k, top_p, argmax, gen)
+            i = _echoed(echoes, mask, vocab)
+            if i is None:
+                if tune_cache is not None:
+                    logits = torch.log(tune_cache.mix(torch.softmax(logits, dim=-1)))
+                banned = [vocab.id(c) for c in guard.banned(text) if c in vocab] if guard else []
+                if banned:
+                    extra = (mask if mask is not None else torch.zeros_like(logits)).clone()
+                    extra[banned] = -math.inf
+                    if bool(torch.isfinite(logits + extra).any()):  # never block the only way on
+                        mask = extra
+                if grammar is not None and mask is not None and _may_wind_down(grammar, key[1]):
+                    # where the model would end but the form may not, it winds down instead
+                    with_end = mask.clone()
+                    with_end[EOS] = 0.0
+                    if _choose(logits + with_end, temperature, top_k, top_p, argmax, gen) == EOS:
+                        grammar.inner.wind_down()
+                        key = (grammar.allowed(), grammar.can_end())
+                        mask = masks.get(key)
+                        if mask is None:
+                            mask = masks[key] = _mask(key, vocab, size, device)
+                if mask is not None:
+                    i = _choose(logits + mask, temperature, top_k, top_p, argmax, gen)
+                else:
+                    i = _choose(logits, temperature, top_k, top_p, argmax, gen)
+                    if i in BLOCKED:  # rare: draw again without them (exact rejection sampling)
+                        i = _choose(logits + block, temperature, top_k, top_p, argmax, gen)
         if i == EOS:
             return
         ch = chars[i]
@@ -287,9 +303,25 @@ def _generate(
         text.append(ch)
         if tune_cache is not None:
             tune_cache.push(i)
+        if echoes is not None:
+            echoes.push(ch, grammar.inner)  # type: ignore[union-attr]
         yield ch
         n += 1
         last = i
+
+
+def _echoed(echoes: Any, mask: Tensor | None, vocab: Any) -> int | None:
+    """The id of the echo's next character where the grammar allows it; a
+    character it does not allow ends the echo (sampling takes over)."""
+    ch = echoes.forced() if echoes is not None else None
+    if ch is None:
+        return None
+    i = vocab.id(ch) if ch in vocab else None
+    if i is None or (mask is not None and not bool(torch.isfinite(mask[i]))):
+        echoes.drop()
+        return None
+    echoes.took()
+    return i
 
 
 def _mask(key: tuple[frozenset[str], bool], vocab: Any, size: int, device: torch.device) -> Tensor:

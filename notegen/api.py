@@ -45,6 +45,7 @@ def sample(
     meter: str | None = None,
     tune_type: str | None = None,
     min_notes: int = 16,
+    echo: float | None = None,
     bars: int | None = None,
     length: int | None = None,
     temperature: float = 1.0,
@@ -58,10 +59,12 @@ def sample(
     """A melody from a music model, as `notegen sample` draws it: the header asks
     for `key`, `meter` and `tune_type` (reel, jig, ...), `prime` (a note string or
     a tune) begins it, and it stops at the tune's end (not before `min_notes`
-    notes), at the end of bar `bars`, or after `length` notes.
+    notes), at the end of bar `bars`, or after `length` notes. `echo` (0..1,
+    default `notegen sample`'s) is the chance that a phrase comes back.
 
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
+    from notegen.models.echo import ECHO
     from notegen.models.melody import draw, header_prime, user_prime
 
     lm = load(model)
@@ -69,7 +72,8 @@ def sample(
     prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
     melody = draw(
         lm, user_prime(prime_text, prime_score), fields=header_prime(key, meter, tune_type),
-        min_notes=min_notes, length=length, bars=bars, program=program, bpm=bpm, seed=seed,
+        min_notes=min_notes, echo=ECHO if echo is None else echo, length=length, bars=bars,
+        program=program, bpm=bpm, seed=seed,
         temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax,
     )  # fmt: skip
     return Tune(melody.score, melody.text)

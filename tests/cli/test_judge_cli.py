@@ -35,7 +35,7 @@ def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
     assert rows[0] == "| figure | held-out tunes | folk |"
-    assert len(rows) == 10  # header and 9 figures
+    assert len(rows) == 11  # header and 10 figures
     written = rows[1].split("|")[3]
     saved = out.read_text().splitlines()
     assert f"{len(saved)} of 1" in written

@@ -110,3 +110,12 @@ def test_worker_processes_sample_the_same_tunes():
     one = judge.sample_parallel("folk", 2, seed=7, jobs=1, max_chars=60)
     two = judge.sample_parallel("folk", 2, seed=7, jobs=2, max_chars=60)
     assert one == two and len(one[0]) + one[1] == 2
+
+
+def test_scale_degrees_do_not_depend_on_the_key():
+    in_g = judge.judge(["L:1/8 M:2/4 K:G\nG4 A4 | B4 D5 | G4:2 |"])
+    in_d = judge.judge(["L:1/8 M:2/4 K:D\nD4 E4 | F#4 A4 | D4:2 |"])
+    assert judge.js_divergence(in_g.degrees, in_d.degrees) == 0
+    assert judge.js_divergence(in_g.pitch_classes, in_d.pitch_classes) > 0.3
+    assert in_g.degrees == {0: 2, 2: 1, 4: 1, 7: 1}
+    assert "scale-degree JS divergence" in judge.table(in_g, in_d)
