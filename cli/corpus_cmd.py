@@ -21,8 +21,16 @@ from .options import force_option
 )
 @click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="The corpus file (.jsonl).")
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: one per core).")
+@click.option(
+    "--transpose",
+    is_flag=True,
+    help="Also add each tune moved to the nearest fiddle key (G, D, A major; E, A, B minor), "
+    "where it stays in the fiddle's range (note strings only).",
+)
 @force_option
-def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None, force: bool) -> None:
+def corpus(
+    sources: tuple[str, ...], notation: str, out: str, jobs: int | None, transpose: bool, force: bool
+) -> None:
     """Build a corpus of model-text documents from SOURCES.
 
     A source is `folk` (the ABC collections music21 ships: essenFolksong,
@@ -36,6 +44,7 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None, 
       notegen corpus folk --notation notes --out folk.jsonl
       notegen corpus kjv --notation text --out kjv.jsonl
       notegen corpus my_tunes/ --out mine.jsonl
+      notegen corpus folk --transpose --out folk-train.jsonl
     """
     from notetokens.corpus import SOURCES, Corpus, build, describe, save_jsonl, source
     from notetokens.errors import NotegenError
@@ -43,6 +52,8 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None, 
 
     from .progress import bar
 
+    if transpose and notation not in ("notes", "abc", "midi"):
+        raise NotegenError(f"--transpose moves tunes; {notation} text has none")
     check(out, force=force)  # before minutes of parsing
     total = Corpus()
     files = [s for s in sources if s not in SOURCES]
@@ -58,6 +69,12 @@ def corpus(sources: tuple[str, ...], notation: str, out: str, jobs: int | None, 
             f"no {notation} documents from {total.files} file(s): "
             f"{len(total.skipped)} skipped{first}; {out} not written"
         )
+    if transpose:
+        from notetokens.transpose import fiddle_copy
+
+        copies = [c for c in map(fiddle_copy, total.documents) if c is not None]
+        click.echo(f"--transpose: {len(copies)} tunes moved to a fiddle key and added", err=True)
+        total.documents += copies
     save_jsonl(out, total, notation)
     click.echo(
         f"{out}: {len(total.documents)} documents, {total.chars:,} characters "

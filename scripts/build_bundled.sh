@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the bundled models from the corpora installed packages provide:
-#   folk: music21's ABC collections (essenFolksong, oneills1850, ryansMammoth;
-#         test: airdsAirs, miscFolk)
+#   folk: music21's ABC collections (essenFolksong, oneills1850, ryansMammoth,
+#         each tune not in a fiddle key also moved to one; test: airdsAirs, miscFolk)
 #   kjv:  Debian's bible-kjv (sudo apt-get install bible-kjv; test: 3 John on)
 # Usage: bash scripts/build_bundled.sh [folk|kjv]...   (default: both)
 # Long: run it under nohup; training resumes from runs/NAME if interrupted
@@ -19,8 +19,8 @@ SEQ=${SEQ:-128}
 PRESET=${PRESET:-small}
 
 build() {
-  name=$1 notation=$2
-  [ -f "data/$name-train.jsonl" ] || notegen corpus "$name" --notation "$notation" --out "data/$name-train.jsonl"
+  name=$1 notation=$2 extra=${3:-}
+  [ -f "data/$name-train.jsonl" ] || notegen corpus "$name" --notation "$notation" $extra --out "data/$name-train.jsonl"
   [ -f "data/$name-test.jsonl" ] || notegen corpus "$name-test" --notation "$notation" --out "data/$name-test.jsonl"
   args="--steps $STEPS --batch-size $BATCH --seq-len $SEQ --lr 3e-3 --eval-every 200 --precision auto"
   start=$(date +%s)
@@ -38,7 +38,7 @@ names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(folk kjv)
 for name in "${names[@]}"; do
   case $name in
-    folk) build folk notes ;;
+    folk) build folk notes --transpose ;;  # training tunes also moved to fiddle keys
     kjv) build kjv text ;;
     *) echo "unknown bundled model $name (folk or kjv)" >&2; exit 2 ;;
   esac
