@@ -44,9 +44,16 @@ from .model_cmds import _documents
     show_default=True,
     help="Learning rate of the dynamic evaluation's SGD steps (chosen on kjv's validation text).",
 )
+@click.option(
+    "--dynamic-chunk",
+    type=click.IntRange(1, 100_000),
+    default=128,
+    show_default=True,
+    help="Characters the dynamic evaluation reads between two SGD steps.",
+)
 def eval_cmd(
     model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str,
-    dynamic: bool, dynamic_lr: float,
+    dynamic: bool, dynamic_lr: float, dynamic_chunk: int,
 ) -> None:
     """Bits per character of a model on held-out FILES; for music models also the
     validity rate of unconstrained samples and musical statistics against FILES."""
@@ -56,7 +63,7 @@ def eval_cmd(
     lm = load(model, device=device)
     report = evaluate_model(
         lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars,
-        dynamic_lr=dynamic_lr if dynamic else None,
+        dynamic_lr=dynamic_lr if dynamic else None, dynamic_chunk=dynamic_chunk,
     )
     click.echo(f"model              {lm.path}")
     for line in report.lines():

@@ -240,6 +240,7 @@ class EvalReport:
 def evaluate_model(
     lm: LoadedModel, documents: list[str], *, n_samples: int = 20, seed: int = 0,
     max_chars: int = 400, temperature: float = 1.0, dynamic_lr: float | None = None,
+    dynamic_chunk: int = 128,
 ) -> EvalReport:
     """Bits per character on `documents` (and with `dynamic_lr`, under dynamic
     evaluation too); for music, the validity rate of N unconstrained samples and
@@ -253,7 +254,9 @@ def evaluate_model(
         characters=sum(len(d) for d in documents),
     )
     if dynamic_lr is not None:
-        report.dynamic_bits_per_char = dynamic_bits_per_char(lm, documents, lr=dynamic_lr)
+        report.dynamic_bits_per_char = dynamic_bits_per_char(
+            lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk
+        )
     if not notetokens.get(lm.notation).music or n_samples < 1:
         return report
     report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,
