@@ -42,7 +42,12 @@ def as_at_a_terminal() -> None:
 
 
 def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
-    _out, err = proc.communicate(timeout=timeout)
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a real-time player running after a failed test
+        proc.communicate()
+        raise
     assert proc.returncode == 0, err
     return err
 
