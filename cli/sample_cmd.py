@@ -49,6 +49,19 @@ OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .
 )
 @click.option("--program", type=click.IntRange(0, 127), help="General MIDI program (0 = piano, 73 = flute).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a piano roll to this PNG.")
+@click.option(
+    "--dynamic",
+    is_flag=True,
+    help="Adapt as it reads: a copy of the model takes an SGD step on every 128 characters "
+    "of the prime and of its own tune (as `eval --dynamic` does).",
+)
+@click.option(
+    "--dynamic-lr",
+    type=FiniteFloat(0, 10, min_open=True, rule="in (0, 10]"),
+    default=0.01,
+    show_default=True,
+    help="Learning rate of --dynamic's SGD steps.",
+)
 @click.option("--play", is_flag=True, help="Also play the melody to a MIDI port (--port).")
 @click.option("--port", help="MIDI output port for --play (name or part of it).")
 @click.option("--api", help="MIDI API for --play: alsa, jack, coremidi, windows.")
@@ -63,6 +76,7 @@ def sample(**o: object) -> None:
       notegen sample --prime "G-G-D-D-E-E-D" --bars 8 --out -
       notegen sample --type reel --key D --num 4 --out reel.abc
       notegen sample --out song.wav --program 73
+      notegen sample --prime-file my_tune.abc --dynamic --out more.abc
     """
     from notegen.models.checkpoint import load
     from notegen.models.melody import draw, header_prime, user_prime
@@ -126,7 +140,8 @@ def check_outputs(out: str, plot: object, num: int, force: bool) -> None:
 
 
 def _sampling(o: dict[str, object]) -> dict[str, object]:
-    return {k: o[k] for k in ("temperature", "top_k", "top_p", "argmax")}
+    chosen = {k: o[k] for k in ("temperature", "top_k", "top_p", "argmax")}
+    return {**chosen, "dynamic_lr": o["dynamic_lr"] if o["dynamic"] else None}
 
 
 def numbered(path: str, i: int, n: int) -> str:

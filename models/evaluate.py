@@ -16,7 +16,8 @@ from notetokens.vocab import CharVocab
 
 from .checkpoint import LoadedModel
 from .data import IGNORE, Streams, encode_documents, encode_stream, make_documents, make_streams
-from .gru import detach_hidden, mask_hidden
+from .dynamic import CHUNK, DYNAMIC_LR, Reader
+from .gru import mask_hidden
 
 
 def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:
@@ -68,44 +69,25 @@ def bits_per_char(
     return nll / max(1, count) / math.log(2)
 
 
-DYNAMIC_LR = 0.01  # kjv validation text: 1.664 -> 1.643 bits/char (benchmarks/models.md)
-
-
 def dynamic_bits_per_char(
-    lm: LoadedModel, documents: list[str], *, lr: float = DYNAMIC_LR, seq_len: int = 128,
+    lm: LoadedModel, documents: list[str], *, lr: float = DYNAMIC_LR, seq_len: int = CHUNK,
 ) -> float:
     """Bits per character under dynamic evaluation: the text is read in order, one
     stream, and after each chunk of `seq_len` characters has been scored the model
     takes one SGD step on it, so it adapts to the text as it reads it, as PPMd
     does. `lm` itself is left unchanged (a copy adapts)."""
-    import copy
-
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("no text to evaluate on")
     if not lr > 0:
         raise NotegenError(f"the dynamic learning rate must be > 0, got {lr}")
     data = layout(lm.notation, docs, lm.vocab, 1, seq_len, strict=False).to(lm.device)
-    model = copy.deepcopy(lm.model).requires_grad_(True)
-    model.eval()  # no dropout: the adaptation is to the text, not to noise
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    reader = Reader(lm.model, lr)
     total, count = 0.0, 0
-    hidden = None
     for x, y, keep in data:
-        if hidden is not None and keep is not None:
-            hidden = mask_hidden(hidden, keep)
-        logits, hidden = model(x, hidden)
-        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE,
-                               reduction="sum")
-        n = int((y != IGNORE).sum())
-        total += loss.item()  # scored before the step that learns from it
+        nll, n = reader.read(x, y, keep)  # scored before the step that learns from it
+        total += nll
         count += n
-        if n:
-            optimizer.zero_grad(set_to_none=True)
-            (loss / n).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-        hidden = detach_hidden(hidden)
     return total / max(1, count) / math.log(2)
 
 

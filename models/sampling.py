@@ -106,6 +106,7 @@ def stream(
     form: bool = True,
     cache: bool = False,
     echo: float = 0.0,
+    dynamic_lr: float | None = None,
 ) -> Iterator[str]:
     """Characters sampled after `prime`, one by one, until the end token or `max_chars`.
 
@@ -127,7 +128,9 @@ def stream(
     the tonic to the end of the bar. `cache` mixes the tune's own earlier
     continuations into the model's distribution (`cache.TuneCache`). `echo`
     (0..1) is the chance that a melody replays its own earlier bars where folk
-    tunes repeat themselves (`echo.PhraseEcho`; with the grammar only).
+    tunes repeat themselves (`echo.PhraseEcho`; with the grammar only). With
+    `dynamic_lr`, a copy of the model adapts as it reads, one SGD step per 128
+    characters of the prime and then of its own text (`dynamic.Follower`).
     The prime is read leniently (any bar lines and lengths); the rules hold
     after it. Options are checked here, before the first character is asked for.
     """
@@ -140,6 +143,8 @@ def stream(
         raise NotegenError(f"top_p must be in (0, 1], got {top_p}")
     if max_chars is not None and max_chars < 0:
         raise NotegenError(f"max_chars must be >= 0, got {max_chars}")
+    if dynamic_lr is not None and not (isinstance(dynamic_lr, (int, float)) and dynamic_lr > 0):
+        raise NotegenError(f"the dynamic learning rate must be > 0, got {dynamic_lr}")
     if not 0.0 <= echo <= 1.0:
         raise NotegenError(f"echo must be in [0, 1], got {echo}")
     if min_notes < 0 or min_bars < 0:
@@ -170,7 +175,7 @@ def stream(
             echoes.push(ch, grammar.inner)
     return _generate(
         lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard, tune_cache,
-        echoes,
+        echoes, dynamic_lr,
     )
 
 
@@ -231,6 +236,7 @@ def _generate(
     guard: LoopGuard | None,
     tune_cache: Any = None,
     echoes: Any = None,
+    dynamic_lr: float | None = None,
 ) -> Iterator[str]:
     vocab, device = lm.vocab, lm.device
     size = len(vocab)
@@ -246,6 +252,14 @@ def _generate(
     masks: dict[tuple[frozenset[str], bool], Tensor] = {}
     stepper = _Stepper(lm)
     ids = [BOS, *vocab.encode(prime)]
+    follower = None
+    if dynamic_lr is not None:
+        from .dynamic import Follower
+
+        follower = Follower(lm.model, dynamic_lr, device)
+        stepper.model = follower.model
+        for i in ids:
+            follower.push(i)
     last: int | None = None
     limit = None if max_chars is None else max_chars + (GRACE if grammar is not None else 0)
     n = 0
@@ -305,6 +319,8 @@ def _generate(
             tune_cache.push(i)
         if echoes is not None:
             echoes.push(ch, grammar.inner)  # type: ignore[union-attr]
+        if follower is not None:
+            follower.push(i)
         yield ch
         n += 1
         last = i

@@ -46,6 +46,7 @@ def sample(
     tune_type: str | None = None,
     min_notes: int = 16,
     echo: float | None = None,
+    dynamic_lr: float | None = None,
     bars: int | None = None,
     length: int | None = None,
     temperature: float = 1.0,
@@ -60,7 +61,8 @@ def sample(
     for `key`, `meter` and `tune_type` (reel, jig, ...), `prime` (a note string or
     a tune) begins it, and it stops at the tune's end (not before `min_notes`
     notes), at the end of bar `bars`, or after `length` notes. `echo` (0..1,
-    default `notegen sample`'s) is the chance that a phrase comes back.
+    default `notegen sample`'s) is the chance that a phrase comes back; with
+    `dynamic_lr` the model adapts as it reads, as `notegen sample --dynamic`.
 
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
@@ -74,7 +76,7 @@ def sample(
         lm, user_prime(prime_text, prime_score), fields=header_prime(key, meter, tune_type),
         min_notes=min_notes, echo=ECHO if echo is None else echo, length=length, bars=bars,
         program=program, bpm=bpm, seed=seed,
-        temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax,
+        temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax, dynamic_lr=dynamic_lr,
     )  # fmt: skip
     return Tune(melody.score, melody.text)
 

@@ -72,6 +72,18 @@ def test_num_and_stdout(notes_model, tmp_path, notegen):
     assert r.returncode == 0 and notes.parse(r.stdout).notes
 
 
+def test_dynamic_and_echo_options_change_the_tune(notes_model, notegen):
+    base = ["sample", "-m", str(notes_model), "--seed", "4", "--min-notes", "60", "--meter", "2/4"]
+    tunes = {}
+    for name, extra in {"plain": [], "dynamic": ["--dynamic", "--dynamic-lr", "0.5"],
+                        "no echo": ["--echo", "0"]}.items():
+        r = notegen(*base, *extra)
+        assert r.returncode == 0, r.stderr
+        tunes[name] = r.stdout
+        assert len(notes.parse(r.stdout).notes) >= 60
+    assert tunes["dynamic"] != tunes["plain"] != tunes["no echo"]
+
+
 def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
     r = notegen(
         "sample",
@@ -104,6 +116,8 @@ def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
         (["--out", "x.xyz"], "extension"),
         (["--model", "no-such-model"], "no bundled model"),
         (["--meter", "6/0"], "--meter"),
+        (["--echo", "1.5"], "--echo"),
+        (["--dynamic", "--dynamic-lr", "-1"], "--dynamic-lr"),
     ],
 )
 def test_bad_options_are_one_line_errors(notes_model, tmp_path, notegen, args, words):

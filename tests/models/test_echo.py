@@ -92,3 +92,18 @@ def test_sampled_tunes_echo_their_opening_bars(notes_lm):
 def test_echo_must_be_a_chance(notes_lm):
     with pytest.raises(NotegenError, match="echo must be in"):
         next(stream(notes_lm, echo=1.5))
+
+
+def test_dynamic_sampling_adapts_a_copy_and_leaves_the_model_alone(notes_lm):
+    import torch
+
+    before = [p.clone() for p in notes_lm.model.parameters()]
+    options = {"fields": FIELDS, "min_notes": 60, "max_chars": 700, "seed": 2}
+    plain = "".join(stream(notes_lm, **options))
+    adapted = "".join(stream(notes_lm, dynamic_lr=0.5, **options))
+    assert adapted != plain  # the copy learned from the first 128 characters on
+    assert adapted[:100] == plain[:100]  # and not before its first step
+    notes.parse(adapted)
+    assert all(torch.equal(a, b) for a, b in zip(before, notes_lm.model.parameters(), strict=True))
+    with pytest.raises(NotegenError, match="dynamic learning rate"):
+        next(stream(notes_lm, dynamic_lr=0.0))
