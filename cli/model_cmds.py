@@ -65,6 +65,12 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
 )
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=3e-3, show_default=True)
 @click.option(
+    "--dropout",
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Dropout between layers and before the output, instead of the preset's (a new run only).",
+)
+@click.option("--weight-decay", type=click.FloatRange(0), default=0.01, show_default=True, help="AdamW's.")
+@click.option(
     "--schedule",
     type=click.Choice(["cosine", "step", "constant"]),
     default="cosine",
@@ -100,6 +106,8 @@ def train(
     batch_size: int,
     seq_len: int,
     lr: float,
+    dropout: float | None,
+    weight_decay: float,
     schedule: str,
     eval_every: int,
     device: str,
@@ -113,6 +121,9 @@ def train(
     notegen train tunes/ --out runs/tunes --resume --steps 600
     torchrun --nproc_per_node=2 "$(which notegen)" train ...   (several processes)
     """
+    from dataclasses import replace
+
+    from notegen.models.config import preset as preset_config
     from notegen.models.training import ProgressBar, TrainConfig, check_resume_preset
     from notegen.models.training import train as train_model
 
@@ -122,11 +133,14 @@ def train(
             raise click.UsageError("name the corpus notation with --notation (notes, tab, abc, midi or text)")
     if resume and _given("preset"):
         check_resume_preset(out_dir, preset)
+    if resume and dropout is not None:
+        raise click.UsageError("--dropout shapes a new run; a resumed run keeps its own")
     config = TrainConfig(
         preset=preset,
         batch_size=batch_size,
         seq_len=seq_len,
         lr=lr,
+        weight_decay=weight_decay,
         epochs=epochs,
         steps=steps,
         schedule=schedule,
@@ -138,6 +152,7 @@ def train(
     result = train_model(
         _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite,
         progress=ProgressBar(),
+        model_config=None if dropout is None else replace(preset_config(preset), dropout=dropout),
     )
     best = f"{result.best_val_bpc:.3f}" if result.best_val_bpc is not None else "-"
     click.echo(
