@@ -40,20 +40,18 @@ from .model_cmds import _documents
 @click.option(
     "--dynamic-lr",
     type=click.FloatRange(0, min_open=True),
-    default=0.01,
-    show_default=True,
-    help="Learning rate of the dynamic evaluation's SGD steps (chosen on kjv's validation text).",
+    help="Learning rate of the dynamic evaluation's SGD steps [default: the model card's, "
+    "chosen on its validation text; else 0.01].",
 )
 @click.option(
     "--dynamic-chunk",
     type=click.IntRange(1, 100_000),
-    default=128,
-    show_default=True,
-    help="Characters the dynamic evaluation reads between two SGD steps.",
+    help="Characters the dynamic evaluation reads between two SGD steps [default: the model "
+    "card's; else 128].",
 )
 def eval_cmd(
     model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str,
-    dynamic: bool, dynamic_lr: float, dynamic_chunk: int,
+    dynamic: bool, dynamic_lr: float | None, dynamic_chunk: int | None,
 ) -> None:
     """Bits per character of a model on held-out FILES; for music models also the
     validity rate of unconstrained samples and musical statistics against FILES."""
@@ -61,6 +59,8 @@ def eval_cmd(
     from notegen.models.evaluate import evaluate_model
 
     lm = load(model, device=device)
+    dynamic_lr = dynamic_lr or float(lm.metrics.get("dynamic_lr", 0.01))
+    dynamic_chunk = dynamic_chunk or int(lm.metrics.get("dynamic_chunk", 128))
     report = evaluate_model(
         lm, _documents(files, lm.notation), n_samples=n_samples, seed=seed, max_chars=max_chars,
         dynamic_lr=dynamic_lr if dynamic else None, dynamic_chunk=dynamic_chunk,

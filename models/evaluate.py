@@ -190,6 +190,7 @@ class EvalReport:
     pc_js_distance: float | None = None
     pc_total_variation: float | None = None
     dynamic_bits_per_char: float | None = None  # adapting to the text as it reads it
+    dynamic_setting: str = ""  # its learning rate and chunk
     extra: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -201,7 +202,7 @@ class EvalReport:
         ]
         if self.dynamic_bits_per_char is not None:
             out.append(f"dynamic            {self.dynamic_bits_per_char:.4f} bits per char "
-                       "(one SGD step after each chunk is scored)")
+                       f"(one SGD step after each chunk is scored; {self.dynamic_setting})")
         if self.validity_rate is not None:
             out.append(f"validity rate      {self.validity_rate:.1%} of unconstrained samples parse")
         if self.samples and self.corpus:
@@ -239,6 +240,7 @@ def evaluate_model(
         report.dynamic_bits_per_char = dynamic_bits_per_char(
             lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk
         )
+        report.dynamic_setting = f"lr {dynamic_lr:g}, {dynamic_chunk}-character chunks"
     if not notetokens.get(lm.notation).music or n_samples < 1:
         return report
     report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,
