@@ -85,7 +85,7 @@ def render_card(a: argparse.Namespace, lm, metrics: dict, rows: list, out: Path,
         f"{out.stat().st_size / 1e6:.1f} MB; vocabulary {len(lm.vocab.chars)} characters",
         f"- training: {tc.get('steps')} steps of {tc.get('batch_size')} x {tc.get('seq_len')} characters, "
         f"lr {tc.get('lr')} ({tc.get('schedule')}), precision {tc.get('precision', 'fp32')}, "
-        f"stopped at step {metrics.get('step')} "
+        f"best checkpoint at step {metrics.get('step')} "
         f"(epoch {metrics.get('epoch', 0):.1f}); best validation {metrics.get('val_bpc', 0):.3f} bits/char",
         f"- training time: {a.train_time}",
         f"- test set: {n_test} documents never trained or tuned on",
