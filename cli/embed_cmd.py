@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import click
 
+from .options import model_option
+
 
 @click.command()
-@click.option(
-    "--model",
-    "-m",
-    default="folk",
-    show_default=True,
-    help="A checkpoint file, a run folder or a bundled model (a classifier's encoder works too).",
-)
+@model_option("A checkpoint file, a run folder or a bundled model (a classifier's encoder works too).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the PCA picture (PNG).")
 @click.option(
     "--neighbours",

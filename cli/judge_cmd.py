@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_option, sampling_options
+from .options import echo_option, model_option, sampling_options
 
 
 @click.command()
-@click.option(
-    "--model",
-    "-m",
-    default="folk",
-    show_default=True,
-    help="A bundled model name, a run directory or a checkpoint file (a note-string model).",
-)
+@model_option("A bundled model name, a run directory or a checkpoint file (a note-string model).")
 @click.option(
     "--num", "-n", type=click.IntRange(1, 10000), default=200, show_default=True, help="Tunes to sample."
 )

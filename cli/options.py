@@ -75,6 +75,14 @@ def sampling_options(f: F) -> F:
     return f
 
 
+MODEL_HELP = "A bundled model name, a run directory or a checkpoint file."
+
+
+def model_option(help: str = MODEL_HELP) -> Callable[[F], F]:
+    """--model / -m, the bundled `folk` by default."""
+    return click.option("--model", "-m", default="folk", show_default=True, help=help)
+
+
 def echo_option(f: F) -> F:
     """--echo: the chance that a tune replays its earlier bars where folk tunes repeat."""
     from notegen.models.echo import ECHO

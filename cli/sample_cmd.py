@@ -9,20 +9,14 @@ import click
 from notetokens.errors import NotegenError
 from notetokens.score import Score
 
-from .options import FiniteFloat, force_option, melody_options, sampling_options
+from .options import FiniteFloat, force_option, melody_options, model_option, sampling_options
 
 WRITES = (".mid", ".midi", ".txt", ".notes", ".tab", ".abc", ".musicxml", ".xml", ".wav")
 OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .musicxml .wav), '-' prints."
 
 
 @click.command()
-@click.option(
-    "--model",
-    "-m",
-    default="folk",
-    show_default=True,
-    help="A bundled model name, a run directory or a checkpoint file.",
-)
+@model_option()
 @click.option("--out", "-o", default="-", show_default=True, help=OUT_HELP)
 @click.option(
     "--num",

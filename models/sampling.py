@@ -22,6 +22,7 @@ from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
 from .gru import Hidden
+from .loopguard import LoopGuard
 
 Temperature = float | Callable[[], float]
 GRACE = 400  # characters a grammar may add past max_chars to reach its nearest end
@@ -394,44 +395,3 @@ def _settled(grammar: Any) -> bool:
     """Complete, or between tokens (a cut there still parses)."""
     resting = getattr(grammar.inner, "resting", None)
     return bool(grammar.can_end() or (resting is not None and resting()))
-
-
-class LoopGuard:
-    """Breaks loops. At each token boundary it looks for `COPIES` copies of one
-    stretch (up to `LONGEST` characters) at the end of the text; on finding one,
-    it blocks the character that would begin the next copy after this context
-    (the last `CONTEXT` characters) for the rest of the tune, so the loop cannot
-    simply start again. `banned(text)` names the characters blocked next."""
-
-    COPIES = 3
-    LONGEST = 240
-    PROBE = 3  # the tail looked up to find candidate periods (a short token: "G4 ")
-    CONTEXT = 16
-
-    def __init__(self) -> None:
-        self.blocked: dict[str, set[str]] = {}
-
-    def banned(self, text: list[str]) -> set[str]:
-        if not text:
-            return set()
-        ctx = "".join(text[-self.CONTEXT :])
-        if text[-1] in " |":
-            nxt = self._loop_next(text)
-            if nxt is not None:
-                self.blocked.setdefault(ctx, set()).add(nxt)
-        return self.blocked.get(ctx, set())
-
-    def _loop_next(self, text: list[str]) -> str | None:
-        tail = "".join(text[-self.COPIES * self.LONGEST :])
-        probe = tail[-self.PROBE :]
-        end = len(tail) - 1
-        while True:
-            at = tail.rfind(probe, 0, end)
-            if at < 0:
-                return None
-            p = len(tail) - self.PROBE - at
-            if p > self.LONGEST or self.COPIES * p > len(tail):
-                return None
-            if all(tail[-k * p - p : len(tail) - k * p] == tail[-p:] for k in range(1, self.COPIES)):
-                return tail[-p]
-            end = at + self.PROBE - 1

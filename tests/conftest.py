@@ -49,6 +49,19 @@ def run_notegen(
     )
 
 
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[object, str, str]:
+    """Exit code, stdout and stderr of `notegen argv`, run in this process."""
+    from notegen.cli.main import main
+
+    try:
+        main(argv)
+        code: object = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture
 def notegen():
     return run_notegen

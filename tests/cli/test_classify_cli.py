@@ -7,7 +7,7 @@ import random
 import pytest
 import torch
 
-from notegen.cli.main import main
+from ..conftest import run_main as run
 
 FAST = ["--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--val-fraction", "0.25", "--device", "cpu"]
 
@@ -20,14 +20,6 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-def run(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def labelled(root, per_label=16):

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from notegen.cli.main import main
 from notegen.models import checkpoint
+
+from ..conftest import run_main as run
 
 BOOK = "In the beginning was the word, and the word was good. " * 30
 TUNES = [
@@ -24,15 +25,6 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-def run(argv, capsys):
-    """Exit code, stdout and stderr of `notegen argv`."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_on_a_text_file_then_write_text(tmp_path, capsys):

@@ -6,8 +6,9 @@ from itertools import pairwise
 
 import pytest
 
+from notegen.models.loopguard import LoopGuard
 from notegen.models.melody import BarLine, draw, note_stream
-from notegen.models.sampling import GRACE, LoopGuard, stream
+from notegen.models.sampling import GRACE, stream
 from notetokens import notes
 from notetokens.errors import NotegenError
 from notetokens.notes_reader import NoteDecoder
