@@ -22,7 +22,19 @@ def _missing(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def jack_server(tmp_path_factory: pytest.TempPathFactory):
+def jack_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test JACK server writes its log (xruns are reported there)."""
+    return tmp_path_factory.mktemp("jack") / "jackd.log"
+
+
+def xruns(log: Path) -> int:
+    """Xruns the server has reported so far: a cycle in which some client did not
+    finish in time, whose MIDI events may never reach the receiver."""
+    return log.read_text(errors="replace").count("XRun") if log.exists() else 0
+
+
+@pytest.fixture(scope="session")
+def jack_server(jack_log: Path):
     """A JACK server with the dummy driver under a unique name; clients in this
     process and in subprocesses find it through JACK_DEFAULT_SERVER."""
     jackd = shutil.which("jackd")
@@ -33,7 +45,7 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory):
     if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
         _missing("python-rtmidi was built without JACK")
     name = f"notegen-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    log = tmp_path_factory.mktemp("jack") / "jackd.log"
+    log = jack_log
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ["JACK_DEFAULT_SERVER"] = name
     os.environ["JACK_NO_START_SERVER"] = "1"  # never autostart some other server
@@ -107,6 +119,10 @@ class Receiver:
         finally:
             probe.delete()
         raise AssertionError(f"no port {name_part!r} appeared")
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
 
     def snapshot(self) -> list[tuple[float, list[int]]]:
         with self._lock:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import pytest
 
 from notegen.live.feed import melody
 from notetokens.errors import NotegenError
+
+from .conftest import xruns
 
 pytestmark = pytest.mark.jack
 
@@ -79,7 +82,27 @@ def settle(receiver, seconds: float = 0.3) -> list:
     return receiver.snapshot()
 
 
-def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver) -> None:
+def unless_xrun(jack_log: Path, receiver, attempt: Callable[[], None], tries: int = 3) -> None:
+    """Run `attempt`; a failed one is tried again only when the JACK server logged an
+    xrun meanwhile (on a loaded 2-core machine a client can miss a cycle, and that
+    cycle's events are lost between two correct programs). A failure without an
+    xrun, or on the last try, is the test's failure."""
+    for n in range(tries):
+        receiver.clear()
+        before = xruns(jack_log)
+        try:
+            attempt()
+            return
+        except AssertionError:
+            if n == tries - 1 or xruns(jack_log) == before:
+                raise
+
+
+def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver, jack_log) -> None:
+    unless_xrun(jack_log, receiver, lambda: seeded_melody_and_clock(notes_model, receiver))
+
+
+def seeded_melody_and_clock(notes_model: Path, receiver) -> None:
     proc = live(notes_model, "--port", receiver.port, "--seed", "7", "--bpm", "480",
                 "--length", "64", "--temperature", "1.0", "--clock-out",
                 "--lookahead", "128")  # all notes made before the first plays: timing, not CPU speed
@@ -106,7 +129,11 @@ def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver) -> 
     assert span == pytest.approx((64 * 24 - 1) * 60 / 480 / 24, abs=0.012)  # JACK period 5.3 ms
 
 
-def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver) -> None:
+def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver, jack_log) -> None:
+    unless_xrun(jack_log, receiver, lambda: ctrl_c_silences(notes_model, receiver))
+
+
+def ctrl_c_silences(notes_model: Path, receiver) -> None:
     proc = live(notes_model, "--virtual", "ngtest", "--seed", "3", "--bpm", "300")
     receiver.connect_from("ngtest")
     time.sleep(1.5)
@@ -257,7 +284,7 @@ def test_unknown_port_lists_ports(jack_server: str, receiver) -> None:
         open_output("nothing-here", api="jack")
 
 
-def test_play_score_plays_a_score_or_lists_the_ports(receiver) -> None:
+def test_play_score_plays_a_score_or_lists_the_ports(receiver, jack_log) -> None:
     from notegen.live.scoreplay import play_score
     from notetokens.score import Note, Score
 
@@ -265,11 +292,15 @@ def test_play_score_plays_a_score_or_lists_the_ports(receiver) -> None:
     with pytest.raises(NotegenError, match=r"unknown output port 'no-such-port-xyz'; "
                                            r"output ports are: .*'receiver:recv'"):
         play_score(score, "no-such-port-xyz", api="jack")
-    stats = play_score(score, "receiver:recv", api="jack", bpm=240)
-    got = settle(receiver)
-    assert stats.notes == 6
-    assert [p for _, p in notes_of(got)] == [60, 61, 62, 63, 64, 65]
-    assert_no_stuck_notes(got)
+
+    def attempt() -> None:
+        stats = play_score(score, "receiver:recv", api="jack", bpm=240)
+        got = settle(receiver)
+        assert stats.notes == 6
+        assert [p for _, p in notes_of(got)] == [60, 61, 62, 63, 64, 65]
+        assert_no_stuck_notes(got)
+
+    unless_xrun(jack_log, receiver, attempt)
 
 
 def test_no_jack_server_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
