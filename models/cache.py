@@ -1,22 +1,27 @@
-"""A per-tune cache: what followed the same context earlier in this tune.
+"""A continuation cache: what followed the same context earlier in the text.
 
 A folk tune repeats itself: a strain comes back, a phrase ends the same way
-twice. The GRU barely uses what it has heard in the same tune, so `TuneCache`
-adds it: for each context length k in `ORDERS`, the characters that followed
-the last k characters wherever they occurred before in this tune. Their
-frequencies are mixed into the model's distribution, from the shortest context
-to the longest, each with weight `WEIGHTS[k] * n / (n + 1)` for a context seen
-n times, so a long exact match (the same bar, the same phrase) has the last
-word. Contexts are plain characters; bar lines are characters too, so a
-context that spans a bar line only matches at the same place in a bar.
+twice; a book of the Bible repeats its formulas. The GRU barely uses what it
+has read in the same text, so `TuneCache` adds it: for each context length k
+in its orders, the characters that followed the last k characters wherever
+they occurred before. Their frequencies are mixed into the model's
+distribution, from the shortest context to the longest, each with weight
+`weights[k] * n / (n + 1)` for a context seen n times, so a long exact match
+(the same bar, the same phrase) has the last word. Contexts are plain
+characters; bar lines are characters too, so a context that spans a bar line
+only matches at the same place in a bar.
 
-The same object serves sampling (`mix`, a distribution over the vocabulary)
-and evaluation (`prob`, one character's probability); `push` adds a character.
+The sampler keeps one per tune (`mix`, a distribution over the vocabulary);
+`notegen eval --cache` keeps one over the whole evaluated text, as PPMd keeps
+its statistics (`prob`, one character's probability; `cached_bits`). The
+weights of each bundled model are chosen on its validation text
+(benchmarks/dynamic_eval.py) and stored in its card as `cache_weights`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import torch
@@ -27,41 +32,69 @@ if TYPE_CHECKING:
 
 ORDERS = (6, 12, 24, 48)
 WEIGHTS = {6: 0.15, 12: 0.3, 24: 0.45, 48: 0.6}
+_TOTAL = -1  # the key holding a context's count in its table
+
+
+def parse_weights(text: str) -> dict[int, float]:
+    """'4:0.1,16:0.6' -> {4: 0.1, 16: 0.6} ('' -> {}); a one-line error otherwise."""
+    from notetokens.errors import NotegenError
+
+    out: dict[int, float] = {}
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        k, sep, w = part.partition(":")
+        try:
+            order, weight = int(k), float(w)
+        except ValueError:
+            order, weight = 0, -1.0
+        if not sep or order < 1 or not 0.0 <= weight <= 1.0:
+            raise NotegenError(f"cache weights are ORDER:WEIGHT pairs (order >= 1, weight 0..1), "
+                               f"got {part!r}")
+        out[order] = weight
+    return out  # empty: no cache (the validation text found none that helps)
+
+
+def format_weights(weights: Mapping[int, float]) -> str:
+    return ",".join(f"{k}:{w:g}" for k, w in sorted(weights.items()))
 
 
 class TuneCache:
-    """Continuation counts of one tune's text (character ids), by context."""
+    """Continuation counts of one text (character ids), by context."""
 
     def __init__(
-        self, orders: tuple[int, ...] = ORDERS, weights: dict[int, float] | None = None
+        self, orders: Iterable[int] | None = None, weights: Mapping[int, float] | None = None
     ) -> None:
-        self.orders = tuple(sorted(orders))
-        self.weights = dict(WEIGHTS if weights is None else weights)
-        self.ids: list[int] = []
-        self.tables: dict[int, dict[tuple[int, ...], Counter[int]]] = {k: {} for k in self.orders}
+        weights = dict(WEIGHTS if weights is None else weights)
+        chosen = weights if orders is None else orders
+        self.orders = tuple(sorted(k for k in chosen if weights.get(k, 0) > 0))
+        self.weights = weights
+        self.joined = ""  # the last characters read, ids as characters: contexts are strings
+        self.tables: dict[int, dict[str, dict[int, int]]] = {k: {} for k in self.orders}
 
     def push(self, i: int) -> None:
-        """Add the next character id of the tune."""
-        ids = self.ids
+        """Add the next character id of the text."""
+        joined = self.joined
         for k in self.orders:
-            if len(ids) >= k:
-                self.tables[k].setdefault(tuple(ids[len(ids) - k :]), Counter())[i] += 1
-        ids.append(i)
+            if len(joined) < k:
+                break
+            counts = self.tables[k].setdefault(joined[len(joined) - k :], {_TOTAL: 0})
+            counts[i] = counts.get(i, 0) + 1
+            counts[_TOTAL] += 1
+        self.joined = (joined + chr(i))[-self.orders[-1] :] if self.orders else ""
 
-    def extend(self, ids: list[int]) -> None:
+    def extend(self, ids: Iterable[int]) -> None:
         for i in ids:
             self.push(i)
 
-    def _matches(self) -> list[tuple[float, Counter[int], int]]:
+    def _matches(self) -> list[tuple[float, dict[int, int], int]]:
         """(weight, counts, total) for each order whose context was seen, shortest first."""
         out = []
-        ids = self.ids
+        joined = self.joined
         for k in self.orders:
-            if len(ids) < k:
+            if len(joined) < k:
                 break
-            counts = self.tables[k].get(tuple(ids[len(ids) - k :]))
+            counts = self.tables[k].get(joined[len(joined) - k :])
             if counts:
-                n = sum(counts.values())
+                n = counts[_TOTAL]
                 out.append((self.weights[k] * n / (n + 1), counts, n))
         return out
 
@@ -80,9 +113,23 @@ class TuneCache:
         p = probs.clone()
         for lam, counts, n in matches:
             q = torch.zeros_like(p)
-            q[list(counts)] = torch.tensor([c / n for c in counts.values()], dtype=p.dtype)
+            seen = [i for i in counts if i != _TOTAL]
+            q[seen] = torch.tensor([counts[i] / n for i in seen], dtype=p.dtype)
             p = (1 - lam) * p + lam * q
         return p
+
+
+def cached_bits(
+    targets: list[int], p_model: list[float], weights: Mapping[int, float] | None = None
+) -> float:
+    """Bits per character of `targets` (one text, in order) when the cache of all
+    earlier targets is mixed into the model's probability of each."""
+    cache = TuneCache(weights=weights)
+    total = 0.0
+    for i, p in zip(targets, p_model, strict=True):
+        total -= math.log2(max(cache.prob(p, i), 1e-12))
+        cache.push(i)
+    return total / max(1, len(targets))
 
 
 def tune_bits(
@@ -91,8 +138,6 @@ def tune_bits(
     """Bits per character of `documents`, each read from the sampler's start state
     (the end token counts as one character), with the per-tune cache mixed in
     when `cache`; the figure to set against the same call with `cache=False`."""
-    import math
-
     from notetokens.vocab import BOS, EOS
 
     total, count = 0.0, 0
@@ -119,3 +164,30 @@ def tune_bits(
 
         raise NotegenError("no text to evaluate on")
     return total / count
+
+
+FIT_ORDERS = (3, 4, 6, 8, 12, 16, 24, 32, 48)
+FIT_GRID = (0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9)
+
+
+def fit_weights(
+    targets: list[int], p_model: list[float], orders: Iterable[int] = FIT_ORDERS,
+    grid: Iterable[float] = FIT_GRID, rounds: int = 2,
+) -> tuple[dict[int, float], float]:
+    """The cache weights that give `targets` (validation text, in order) the fewest
+    bits, by coordinate search over `grid` for each order from 0.3 each; returns
+    them (orders left at 0 dropped) and their bits per character."""
+    grid = tuple(grid)
+    weights = {k: 0.3 for k in orders}
+    best = cached_bits(targets, p_model, weights)
+    for _ in range(rounds):
+        moved = False
+        for k in sorted(weights):
+            for w in grid:
+                trial = {**weights, k: w}
+                bits = cached_bits(targets, p_model, trial)
+                if bits < best - 1e-6:
+                    best, weights, moved = bits, trial, True
+        if not moved:
+            break
+    return {k: w for k, w in weights.items() if w > 0}, best

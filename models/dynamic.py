@@ -33,21 +33,23 @@ class Reader:
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr)
         self.hidden: Hidden | None = None
 
-    def read(self, x: Tensor, y: Tensor, keep: Tensor | None = None) -> tuple[float, int]:
+    def read(self, x: Tensor, y: Tensor, keep: Tensor | None = None) -> Tensor:
         """Score targets `y` (1, T) after inputs `x` (1, T) with the weights as they
-        are, then take the SGD step on them. Returns (summed nats, targets)."""
+        are, then take the SGD step on them. Returns each target's nats (the
+        targets that are not padding, in order)."""
         if self.hidden is not None and keep is not None:
             self.hidden = mask_hidden(self.hidden, keep)
         logits, hidden = self.model(x, self.hidden)
-        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="sum")
-        n = int((y != IGNORE).sum())
+        nats = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="none")
+        real = y.flatten() != IGNORE
+        n = int(real.sum())
         if n:
             self.optimizer.zero_grad(set_to_none=True)
-            (loss / n).backward()
+            (nats.sum() / n).backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             self.optimizer.step()
         self.hidden = detach_hidden(hidden)
-        return loss.item(), n
+        return nats.detach()[real]
 
 
 class Follower:

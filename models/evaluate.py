@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 from notetokens.errors import NotegenError, ParseError
 from notetokens.vocab import CharVocab
 
+from .cache import cached_bits, format_weights
 from .checkpoint import LoadedModel
 from .data import IGNORE, Streams, encode_documents, encode_stream, make_documents, make_streams
 from .dynamic import CHUNK, DYNAMIC_LR, Reader
@@ -76,19 +79,54 @@ def dynamic_bits_per_char(
     stream, and after each chunk of `seq_len` characters has been scored the model
     takes one SGD step on it, so it adapts to the text as it reads it, as PPMd
     does. `lm` itself is left unchanged (a copy adapts)."""
+    _, nats = read_in_order(lm, documents, lr=lr, seq_len=seq_len)
+    return float(nats.mean()) / math.log(2)
+
+
+def read_in_order(
+    lm: LoadedModel, documents: list[str], *, lr: float | None = None, seq_len: int = CHUNK,
+) -> tuple[list[int], Tensor]:
+    """Every target of `documents` in reading order (the end token of each tune
+    counts as one) and its nats: with the weights as trained, or with `lr`, under
+    dynamic evaluation (see `dynamic_bits_per_char`)."""
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("no text to evaluate on")
-    if not lr > 0:
+    if lr is not None and not lr > 0:
         raise NotegenError(f"the dynamic learning rate must be > 0, got {lr}")
     data = layout(lm.notation, docs, lm.vocab, 1, seq_len, strict=False).to(lm.device)
-    reader = Reader(lm.model, lr)
-    total, count = 0.0, 0
-    for x, y, keep in data:
-        nll, n = reader.read(x, y, keep)  # scored before the step that learns from it
-        total += nll
-        count += n
-    return total / max(1, count) / math.log(2)
+    targets: list[int] = []
+    nats: list[Tensor] = []
+    if lr is not None:
+        reader = Reader(lm.model, lr)
+        for x, y, keep in data:
+            nats.append(reader.read(x, y, keep))  # scored before the step that learns from it
+            targets += y[y != IGNORE].tolist()
+        return targets, torch.cat(nats)
+    model, hidden = lm.model, None
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for x, y, keep in data:
+            if hidden is not None and keep is not None:
+                hidden = mask_hidden(hidden, keep)
+            logits, hidden = model(x, hidden)
+            real = y.flatten() != IGNORE
+            nats.append(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none",
+                                        ignore_index=IGNORE)[real])
+            targets += y[y != IGNORE].tolist()
+    model.train(was_training)
+    return targets, torch.cat(nats)
+
+
+def cached_bits_per_char(
+    lm: LoadedModel, documents: list[str], weights: Mapping[int, float] | None = None,
+    *, lr: float | None = None, seq_len: int = CHUNK,
+) -> float:
+    """Bits per character with the continuation cache of the text read so far mixed
+    in (models/cache.py), over the static model or, with `lr`, the dynamic one."""
+    targets, nats = read_in_order(lm, documents, lr=lr, seq_len=seq_len)
+    return cached_bits(targets, torch.exp(-nats.double()).tolist(), weights)
 
 
 def samples(
@@ -191,6 +229,9 @@ class EvalReport:
     pc_total_variation: float | None = None
     dynamic_bits_per_char: float | None = None  # adapting to the text as it reads it
     dynamic_setting: str = ""  # its learning rate and chunk
+    cache_bits_per_char: float | None = None  # the continuation cache mixed in
+    dynamic_cache_bits_per_char: float | None = None  # both
+    cache_setting: str = ""  # its weights
     extra: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -203,6 +244,11 @@ class EvalReport:
         if self.dynamic_bits_per_char is not None:
             out.append(f"dynamic            {self.dynamic_bits_per_char:.4f} bits per char "
                        f"(one SGD step after each chunk is scored; {self.dynamic_setting})")
+        if self.cache_bits_per_char is not None:
+            out.append(f"static + cache     {self.cache_bits_per_char:.4f} bits per char "
+                       f"(continuations of the text read so far mixed in; {self.cache_setting})")
+        if self.dynamic_cache_bits_per_char is not None:
+            out.append(f"dynamic + cache    {self.dynamic_cache_bits_per_char:.4f} bits per char")
         if self.validity_rate is not None:
             out.append(f"validity rate      {self.validity_rate:.1%} of unconstrained samples parse")
         if self.samples and self.corpus:
@@ -223,10 +269,11 @@ class EvalReport:
 def evaluate_model(
     lm: LoadedModel, documents: list[str], *, n_samples: int = 20, seed: int = 0,
     max_chars: int = 400, temperature: float = 1.0, dynamic_lr: float | None = None,
-    dynamic_chunk: int = 128,
+    dynamic_chunk: int = 128, cache_weights: Mapping[int, float] | None = None,
 ) -> EvalReport:
     """Bits per character on `documents` (and with `dynamic_lr`, under dynamic
-    evaluation too); for music, the validity rate of N unconstrained samples and
+    evaluation too; with `cache_weights`, with the continuation cache mixed in
+    too); for music, the validity rate of N unconstrained samples and
     statistics of N constrained samples against them."""
     import notetokens
 
@@ -237,10 +284,15 @@ def evaluate_model(
         characters=sum(len(d) for d in documents),
     )
     if dynamic_lr is not None:
-        report.dynamic_bits_per_char = dynamic_bits_per_char(
-            lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk
-        )
+        targets, nats = read_in_order(lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk)
+        report.dynamic_bits_per_char = float(nats.mean()) / math.log(2)
         report.dynamic_setting = f"lr {dynamic_lr:g}, {dynamic_chunk}-character chunks"
+        if cache_weights is not None:
+            p_model = torch.exp(-nats.double()).tolist()
+            report.dynamic_cache_bits_per_char = cached_bits(targets, p_model, cache_weights)
+    if cache_weights is not None:
+        report.cache_bits_per_char = cached_bits_per_char(lm, documents, cache_weights)
+        report.cache_setting = f"weights {format_weights(cache_weights)}"
     if not notetokens.get(lm.notation).music or n_samples < 1:
         return report
     report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,

@@ -75,6 +75,15 @@ def test_train_on_a_folder_of_note_strings_resume_and_eval(tmp_path, capsys):
     dynamic = float(report.split("dynamic")[1].split()[0])
     # a text shorter than one chunk is scored before the first step: the same figure
     assert dynamic == pytest.approx(static, abs=2e-4) and static > 0
+    held_out.write_text("D4 E4 F#4 G4 | A4:2 A4:2 | " * 12 + "\n")  # a phrase read again and again
+    code, report, err = run(["eval", "--model", str(out), str(held_out), "--samples", "0",
+                             "--dynamic", "--cache", "--cache-weights", "6:0.5,12:0.8"], capsys)
+    assert code == 0, err
+    figure = {name: float(report.split(name + " ")[1].split()[0])
+              for name in ("bits per char", "dynamic", "static + cache", "dynamic + cache")}
+    assert "weights 6:0.5,12:0.8" in report
+    assert figure["static + cache"] < 0.6 * figure["bits per char"]
+    assert figure["dynamic + cache"] < 0.6 * figure["dynamic"]
 
 
 def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
@@ -88,6 +97,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
         (["text", "--model", str(out), "--temperature", "0"], "temperature must be"),
         (["text", "--model", str(tmp_path / "none.safetensors")], "no such file"),
         (["train", str(book), "--notation", "text", "--out", str(out)], "already holds"),
+        (["eval", "--model", str(out), str(book), "--cache", "--cache-weights", "8:2"], "ORDER:WEIGHT"),
         (["train", str(tmp_path / "missing.txt"), "--notation", "text", "--out",
           str(tmp_path / "r2")], "no such file"),
     ]
