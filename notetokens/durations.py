@@ -41,6 +41,13 @@ def _candidates() -> dict[str, Fraction]:
 
 
 CANDIDATES: dict[str, Fraction] = _candidates()  # suffix text -> units
+# What a tune's closing notes may take: plain and dotted lengths (1/16 to 32
+# units, dotted 3/16 to 48), and the three shortest triplet lengths only where
+# the bar's remainder needs them. Inside a bar the model writes what its tunes
+# do; at the close it would otherwise reach for any length that fills the bar
+# (`e61/16`, `G8/3`).
+PLAIN = frozenset({Fraction(2) ** a for a in range(-4, 6)} | {3 * Fraction(2) ** a for a in range(-4, 5)})
+TRIPLETS = frozenset({Fraction(1, 6), Fraction(1, 3), Fraction(2, 3)})
 
 
 @lru_cache(maxsize=1)
@@ -63,18 +70,25 @@ def fillable(r: Fraction) -> bool:
 
 def fits(v: Fraction, r: Fraction | None, closing: bool = False) -> bool:
     """Whether `v` units may come with `r` units left in the bar (None: no meter).
-    `closing` (finishing a tune) takes at least one unit while one fits."""
+    `closing` (finishing a tune) takes only `closes` lengths, and at least one
+    unit while one fits."""
     if r is None:
         return True
     if v > r or not fillable(r - v):
         return False
-    return not closing or v >= 1 or not _long_fits(r)
+    return not closing or (closes(v, r) and (v >= 1 or not _long_fits(r)))
+
+
+def closes(v: Fraction, r: Fraction) -> bool:
+    """Whether a closing note may take `v` units with `r` left: a plain or dotted
+    length, or a short triplet one where `r` is not a whole number of 1/16s."""
+    return v in PLAIN or (v in TRIPLETS and (r * 16).denominator != 1)
 
 
 @lru_cache(maxsize=4096)
 def _long_fits(r: Fraction) -> bool:
-    """Whether a length of at least one unit fits in `r` (leaving a fillable rest)."""
-    return any(v >= 1 and fits(v, r) for v in (Fraction(1), *CANDIDATES.values()))
+    """Whether a closing length of at least one unit fits in `r` (leaving a fillable rest)."""
+    return any(v >= 1 and fits(v, r) and closes(v, r) for v in PLAIN)
 
 
 @lru_cache(maxsize=65536)

@@ -272,9 +272,10 @@ class NotesGrammar:
             done = durations.value(prefix) is not None
             return frozenset((DIGITS | {"/"} if ok else set()) | ({" "} if done else set()))
         r = self.remaining()
-        last = durations.suffix(r) if r and (r == 1 or durations.suffix(r) in durations.CANDIDATES) else None
+        last = durations.suffix(r) if r and r in durations.PLAIN else None
         if self._tonic_only() and last is not None and self.state != "rest":
             # the closing tonic holds to the end of the bar: one last long note
+            # (where the rest of the bar is no plain length, several tonic notes fill it)
             typed = prefix or ""
             if prefix is None:
                 return frozenset(":" if last else " ")

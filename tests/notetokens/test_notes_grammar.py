@@ -2,6 +2,7 @@
 what it refuses is refused."""
 
 import random
+import re
 from fractions import Fraction
 
 import pytest
@@ -156,6 +157,28 @@ def test_closing_writes_no_chord_and_no_short_note_while_a_unit_is_left():
     for ch in "2 ":
         h.feed(ch)
     assert h.closing and "[" not in h.allowed()
+
+
+def test_closing_notes_take_plain_lengths_whatever_the_bar_holds():
+    from notetokens.durations import PLAIN, TRIPLETS, value
+
+    rng = random.Random(5)
+    odd = 0
+    for _ in range(60):
+        g = NotesGrammar()
+        text = walk(rng, rng.randint(12, 60), g)  # inner bars: any length that fits
+        if not text.endswith(" ") and " " in g.allowed():
+            g.feed(" ")
+            text += " "
+        if g.state != "sep":  # close between two tokens
+            continue
+        g.close()
+        closing = walk(rng, 0, g)
+        odd += any(value(d) not in PLAIN for d in re.findall(r":(\S+)", text.split("\n", 1)[-1]))
+        for d in re.findall(r":(\S+)", closing):
+            assert value(d) in PLAIN | TRIPLETS, (text, closing)
+        notes.parse(text + closing)  # and the bars still add up
+    assert odd > 10  # the bars before the close did hold odd lengths
 
 
 def test_a_relaxed_prime_then_the_rules():
