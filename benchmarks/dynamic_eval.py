@@ -20,7 +20,13 @@ import time
 from notegen.models import checkpoint
 from notegen.models.cache import cached_bits, fit_weights, format_weights
 from notegen.models.data import split_documents
-from notegen.models.evaluate import bits_per_char, dynamic_bits_per_char, read_in_order
+from notegen.models.evaluate import (
+    bits_per_char,
+    cache_reset,
+    dynamic_bits_per_char,
+    probabilities,
+    read_in_order,
+)
 from notetokens.corpus import load_jsonl
 
 
@@ -53,17 +59,18 @@ def main() -> None:
             print(f"| {lr} | {seq} | {results[lr, seq]:.4f} |", flush=True)
     lr, seq = min(results, key=results.__getitem__)
     targets, nats = read_in_order(lm, val_text, lr=lr, seq_len=seq)
-    weights, val_cached = fit_weights(targets, nats.double().neg().exp().tolist())
+    reset = cache_reset(lm)  # music: a cache per tune
+    weights, val_cached = fit_weights(targets, probabilities(nats), reset=reset)
     print(f"cache weights fitted on validation (dynamic lr {lr}, chunk {seq}): "
           f"{format_weights(weights) or 'none'}, {val_cached:.4f} bits/char")
     test = load_jsonl(a.test, lm.notation)
     t0 = time.perf_counter()
     targets, nats = read_in_order(lm, test)
     figures = {"static": float(nats.double().mean()) / math.log(2)}
-    figures["static + cache"] = cached_bits(targets, nats.double().neg().exp().tolist(), weights)
+    figures["static + cache"] = cached_bits(targets, probabilities(nats), weights, reset)
     targets, nats = read_in_order(lm, test, lr=lr, seq_len=seq)
     figures[f"dynamic (lr {lr}, chunk {seq})"] = float(nats.double().mean()) / math.log(2)
-    figures["dynamic + cache"] = cached_bits(targets, nats.double().neg().exp().tolist(), weights)
+    figures["dynamic + cache"] = cached_bits(targets, probabilities(nats), weights, reset)
     print(f"test ({sum(map(len, test)):,} chars, {time.perf_counter() - t0:.0f} s):")
     for name, bpc in figures.items():
         print(f"| {name} | {bpc:.4f} |")

@@ -126,7 +126,20 @@ def cached_bits_per_char(
     """Bits per character with the continuation cache of the text read so far mixed
     in (models/cache.py), over the static model or, with `lr`, the dynamic one."""
     targets, nats = read_in_order(lm, documents, lr=lr, seq_len=seq_len)
-    return cached_bits(targets, torch.exp(-nats.double()).tolist(), weights)
+    return cached_bits(targets, probabilities(nats), weights, cache_reset(lm))
+
+
+def probabilities(nats: Tensor) -> list[float]:
+    return torch.exp(-nats.double()).tolist()
+
+
+def cache_reset(lm: LoadedModel) -> int | None:
+    """The target at which the cache starts again: a tune's end for music (a cache
+    per tune, as the sampler keeps); None for text (one cache over all of it)."""
+    import notetokens
+    from notetokens.vocab import EOS
+
+    return EOS if notetokens.get(lm.notation).music else None
 
 
 def samples(
@@ -288,8 +301,9 @@ def evaluate_model(
         report.dynamic_bits_per_char = float(nats.mean()) / math.log(2)
         report.dynamic_setting = f"lr {dynamic_lr:g}, {dynamic_chunk}-character chunks"
         if cache_weights is not None:
-            p_model = torch.exp(-nats.double()).tolist()
-            report.dynamic_cache_bits_per_char = cached_bits(targets, p_model, cache_weights)
+            report.dynamic_cache_bits_per_char = cached_bits(
+                targets, probabilities(nats), cache_weights, cache_reset(lm)
+            )
     if cache_weights is not None:
         report.cache_bits_per_char = cached_bits_per_char(lm, documents, cache_weights)
         report.cache_setting = f"weights {format_weights(cache_weights)}"

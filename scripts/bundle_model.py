@@ -47,7 +47,14 @@ def main() -> None:
 
     from notegen.models import checkpoint
     from notegen.models.cache import WEIGHTS, cached_bits, format_weights, parse_weights
-    from notegen.models.evaluate import DYNAMIC_LR, bits_per_char, read_in_order, validity_rate
+    from notegen.models.evaluate import (
+        DYNAMIC_LR,
+        bits_per_char,
+        cache_reset,
+        probabilities,
+        read_in_order,
+        validity_rate,
+    )
     from notetokens import get
     from notetokens.corpus import load_jsonl
 
@@ -60,11 +67,12 @@ def main() -> None:
     metrics["dynamic_chunk"] = a.dynamic_chunk
     weights = parse_weights(a.cache_weights) if a.cache_weights is not None else WEIGHTS
     metrics["cache_weights"] = format_weights(weights)
+    reset = cache_reset(lm)  # music: a cache per tune
     targets, nats = read_in_order(lm, test_docs)
-    metrics["test_bpc_cache"] = cached_bits(targets, nats.double().neg().exp().tolist(), weights)
+    metrics["test_bpc_cache"] = cached_bits(targets, probabilities(nats), weights, reset)
     targets, nats = read_in_order(lm, test_docs, lr=metrics["dynamic_lr"], seq_len=a.dynamic_chunk)
     metrics["test_bpc_dynamic"] = float(nats.double().mean()) / math.log(2)
-    metrics["test_bpc_dynamic_cache"] = cached_bits(targets, nats.double().neg().exp().tolist(), weights)
+    metrics["test_bpc_dynamic_cache"] = cached_bits(targets, probabilities(nats), weights, reset)
     if get(lm.notation).music:
         metrics["validity"] = validity_rate(lm, a.samples, max_chars=4000)
     print(f"evaluated in {time.time() - t:.0f} s: {json.dumps(metrics)}")

@@ -95,3 +95,13 @@ def test_scoring_in_reading_order_gives_the_eval_figures(text_run) -> None:
     static = bits_per_char(lm, [text])
     assert cached_bits_per_char(lm, [text], {8: 0.6, 16: 0.8}) < 0.7 * static
     assert cached_bits_per_char(lm, [text], {}) == pytest.approx(static, rel=1e-5)
+
+
+def test_music_keeps_a_cache_per_tune() -> None:
+    end = 0  # the end token
+    tune = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, end]
+    two = tune + tune
+    weights = {3: 0.9}
+    shared = cached_bits(two, uniform(two), weights)
+    per_tune = cached_bits(two, uniform(two), weights, reset=end)
+    assert shared < per_tune == pytest.approx(cached_bits(tune, uniform(tune), weights))
