@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -215,5 +216,15 @@ def _open(
 def close_port(port: Any) -> None:
     """Close a port opened here. mido's rtmidi backend then deletes the rtmidi
     object at once, so its JACK or ALSA client and thread end now, not whenever
-    the interpreter gets round to it."""
+    the interpreter gets round to it.
+
+    An input with a callback is first cut off from new messages, and the one
+    that may be on its way through rtmidi's thread is let through, before mido
+    cancels the callback: python-rtmidi frees the callback while that thread
+    may be about to call it (a clock at 24 messages a beat makes that likely),
+    and the freed memory crashed the process later, at exit (SIGSEGV)."""
+    rt = getattr(port, "_rt", None)
+    if getattr(port, "callback", None) is not None and rt is not None and not port.closed:
+        rt.close_port()  # no new messages: rtmidi's thread skips a closed port
+        time.sleep(0.05)  # without the GIL: a callback under way completes
     port.close()

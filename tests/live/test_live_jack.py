@@ -33,7 +33,7 @@ def live(model: Path, *args: str) -> subprocess.Popen:
     notegen = str(Path(sys.executable).parent / "notegen")
     cmd = [notegen, "live", "--model", str(model), "--api", "jack", *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=as_at_a_terminal)
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}, preexec_fn=as_at_a_terminal)
 
 
 def as_at_a_terminal() -> None:
