@@ -32,8 +32,9 @@ NOTE_ON, NOTE_OFF, CC, CLOCK, START, STOP = 0x90, 0x80, 0xB0, 0xF8, 0xFA, 0xFC
 def live(model: Path, *args: str) -> subprocess.Popen:
     notegen = str(Path(sys.executable).parent / "notegen")
     cmd = [notegen, "live", "--model", str(model), "--api", "jack", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}  # a crash shows where
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}, preexec_fn=as_at_a_terminal)
+                            env=env, preexec_fn=as_at_a_terminal)
 
 
 def as_at_a_terminal() -> None:
