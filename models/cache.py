@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 ORDERS = (6, 12, 24, 48)
 WEIGHTS = {6: 0.15, 12: 0.3, 24: 0.45, 48: 0.6}
 _TOTAL = -1  # the key holding a context's count in its table
+# About 200 bytes each: a cache that reaches this many contexts (some 400 MB, a
+# text of roughly 2 MB at five orders) empties its tables and starts again, as
+# PPMd does when its memory is full, so `eval --cache` on a big file stays bounded.
+MAX_CONTEXTS = 2_000_000
 
 
 def parse_weights(text: str) -> dict[int, float]:
@@ -63,13 +67,16 @@ class TuneCache:
     """Continuation counts of one text (character ids), by context."""
 
     def __init__(
-        self, orders: Iterable[int] | None = None, weights: Mapping[int, float] | None = None
+        self, orders: Iterable[int] | None = None, weights: Mapping[int, float] | None = None,
+        max_contexts: int = MAX_CONTEXTS,
     ) -> None:
         weights = dict(WEIGHTS if weights is None else weights)
         chosen = weights if orders is None else orders
         self.orders = tuple(sorted(k for k in chosen if weights.get(k, 0) > 0))
         self.weights = weights
         self.joined = ""  # the last characters read, ids as characters: contexts are strings
+        self.max_contexts = max_contexts
+        self.size = 0  # contexts held, all orders together
         self.tables: dict[int, dict[str, dict[int, int]]] = {k: {} for k in self.orders}
 
     def push(self, i: int) -> None:
@@ -78,7 +85,14 @@ class TuneCache:
         for k in self.orders:
             if len(joined) < k:
                 break
-            counts = self.tables[k].setdefault(joined[len(joined) - k :], {_TOTAL: 0})
+            table, key = self.tables[k], joined[len(joined) - k :]
+            counts = table.get(key)
+            if counts is None:
+                if self.size >= self.max_contexts:  # full: start again, as PPMd does
+                    self.tables = {j: {} for j in self.orders}
+                    self.size, table = 0, self.tables[k]
+                counts = table[key] = {_TOTAL: 0}
+                self.size += 1
             counts[i] = counts.get(i, 0) + 1
             counts[_TOTAL] += 1
         self.joined = (joined + chr(i))[-self.orders[-1] :] if self.orders else ""

@@ -105,3 +105,18 @@ def test_music_keeps_a_cache_per_tune() -> None:
     shared = cached_bits(two, uniform(two), weights)
     per_tune = cached_bits(two, uniform(two), weights, reset=end)
     assert shared < per_tune == pytest.approx(cached_bits(tune, uniform(tune), weights))
+
+
+def test_a_full_cache_starts_again_instead_of_growing() -> None:
+    rng = random.Random(3)
+    text = [rng.randrange(V) for _ in range(2000)]
+    small = TuneCache(weights={2: 0.5, 4: 0.5}, max_contexts=300)
+    most = 0
+    for i in text:
+        small.push(i)
+        most = max(most, sum(len(t) for t in small.tables.values()))
+    assert small.size <= 300 and most <= 300
+    phrase = [1, 2, 3, 4, 5] * 10  # and it still learns what repeats after a restart
+    for i in phrase:
+        small.push(i)
+    assert small.prob(1 / V, 1) > 0.5
