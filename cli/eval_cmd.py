@@ -60,8 +60,8 @@ from .model_cmds import _documents
 @click.option(
     "--cache-weights",
     metavar="ORDER:W,...",
-    help="The cache's weight for each context length, e.g. 4:0.1,16:0.6 [default: the model "
-    "card's, chosen on its validation text; else 6:0.15,12:0.3,24:0.45,48:0.6].",
+    help="The cache's weight for each context length, e.g. 4:0.1,16:0.6 (implies --cache) "
+    "[default: the model card's, chosen on its validation text; else 6:0.15,12:0.3,24:0.45,48:0.6].",
 )
 def eval_cmd(
     model: str, files: tuple[str, ...], n_samples: int, max_chars: int, seed: int, device: str,
@@ -75,6 +75,7 @@ def eval_cmd(
     from notegen.models.evaluate import evaluate_model
 
     weights = parse_weights(cache_weights) if cache_weights is not None else None
+    cache = cache or weights is not None
     lm = load(model, device=device)
     if weights is None:
         weights = parse_weights(str(lm.metrics.get("cache_weights", format_weights(WEIGHTS))))

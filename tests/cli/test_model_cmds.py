@@ -77,7 +77,7 @@ def test_train_on_a_folder_of_note_strings_resume_and_eval(tmp_path, capsys):
     assert dynamic == pytest.approx(static, abs=2e-4) and static > 0
     held_out.write_text("D4 E4 F#4 G4 | A4:2 A4:2 | " * 12 + "\n")  # a phrase read again and again
     code, report, err = run(["eval", "--model", str(out), str(held_out), "--samples", "0",
-                             "--dynamic", "--cache", "--cache-weights", "6:0.5,12:0.8"], capsys)
+                             "--dynamic", "--cache-weights", "6:0.5,12:0.8"], capsys)  # implies --cache
     assert code == 0, err
     figure = {name: float(report.split(name + " ")[1].split()[0])
               for name in ("bits per char", "dynamic", "static + cache", "dynamic + cache")}
