@@ -161,7 +161,9 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
         virtual = "notegen"
     out = inp = gen = None
     try:
-        out = open_output(opts.port, virtual=virtual, api=opts.api)
+        out = _unless_stopped(stop, open_output, opts.port, virtual=virtual, api=opts.api)
+        if out is None:
+            return PlayStats()
         player = Player(
             out, bpm=opts.bpm, channel=opts.channel, velocity=opts.velocity,
             program=opts.program, clock=clock, clock_out=opts.clock_out, follow=follower,
@@ -178,7 +180,10 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
 
         if opts.needs_input:
             in_virtual = None if opts.input else f"{virtual or 'notegen'}-in"
-            inp = open_input(opts.input, virtual=in_virtual, api=opts.api, callback=on_input)
+            inp = _unless_stopped(stop, open_input, opts.input, virtual=in_virtual, api=opts.api,
+                                  callback=on_input)
+            if inp is None:
+                return PlayStats()
         gen = Generator(_notes(opts, lm, temperature, listener, player, stop), opts.lookahead, stop=stop)
         gen.start()
         _wait_filled(gen, opts.respond, stop)
@@ -201,6 +206,17 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
             for port in (inp, out):
                 if port is not None:
                     close_port(port)
+
+
+def _unless_stopped(stop: threading.Event, opener: Any, *args: Any, **kwargs: Any) -> Any:
+    """The port `opener` opens, or None where Ctrl-C (or SIGTERM) came while it
+    opened: a signal interrupts JACK's connect, whose error is then no error."""
+    try:
+        return opener(*args, **kwargs)
+    except NotegenError:
+        if stop.is_set():
+            return None
+        raise
 
 
 def _join(gen: Generator) -> None:

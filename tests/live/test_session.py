@@ -52,3 +52,18 @@ def test_off_the_main_thread_nothing_is_installed() -> None:
     t.start()
     t.join()
     assert seen == [{}]
+
+
+def test_a_port_that_fails_to_open_after_ctrl_c_is_a_stop_not_an_error() -> None:
+    from notegen.live.session import _unless_stopped
+    from notetokens.errors import NotegenError
+
+    def refused(*args: object, **kwargs: object) -> object:
+        raise NotegenError("the JACK server is not running")  # what an interrupted connect says
+
+    stop = threading.Event()
+    with pytest.raises(NotegenError, match="not running"):
+        _unless_stopped(stop, refused, "port", api="jack")  # no signal: the error stands
+    assert _unless_stopped(stop, lambda name, api: (name, api), "port", api="jack") == ("port", "jack")
+    stop.set()
+    assert _unless_stopped(stop, refused, "port", api="jack") is None
