@@ -265,7 +265,9 @@ class NotesGrammar:
         return self.state == "sep" and self.count == -1
 
     def _duration_allowed(self, prefix: str | None) -> frozenset[str]:
-        if self.relaxed or (self.bar_len is None and prefix is not None):
+        # without a meter, lengths still come from durations.CANDIDATES (up to
+        # MAX_UNITS): a free-meter tune once wrote `:2254`, past the decoder's limit
+        if self.relaxed:
             if prefix is None:
                 return frozenset(": ")
             ok = _RELAXED_DUR.fullmatch(prefix) is not None

@@ -181,6 +181,31 @@ def test_closing_notes_take_plain_lengths_whatever_the_bar_holds():
     assert odd > 10  # the bars before the close did hold odd lengths
 
 
+def test_without_a_meter_lengths_stay_within_the_limit():
+    from notetokens.durations import MAX_UNITS, value
+
+    rng = random.Random(7)
+    g = NotesGrammar()
+    g.relaxed = True
+    for ch in "G4 G4 D4 ":  # a prime with no header: no meter after it either
+        g.feed(ch)
+    g.begin()
+    lengths = []
+    for _ in range(200):  # notes with random lengths, a character at a time
+        for ch in "C4:":
+            g.feed(ch)
+        typed = ""
+        while True:
+            ch = rng.choice(sorted(g.allowed() - {"\n", "|"}))
+            g.feed(ch)
+            if ch == " ":
+                break
+            typed += ch
+        lengths.append(value(typed))
+    assert all(v is not None and 0 < v <= MAX_UNITS for v in lengths)
+    assert max(lengths) > 8  # long ones were on offer too
+
+
 def test_a_relaxed_prime_then_the_rules():
     g = NotesGrammar()
     g.relaxed = True
