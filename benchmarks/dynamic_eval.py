@@ -14,13 +14,13 @@ text; nothing is chosen on it.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 from notegen.models import checkpoint
-from notegen.models.cache import cached_bits, fit_weights, format_weights
+from notegen.models.cache import fit_weights, format_weights
 from notegen.models.data import split_documents
 from notegen.models.evaluate import (
+    adaptive_figures,
     bits_per_char,
     cache_reset,
     dynamic_bits_per_char,
@@ -59,19 +59,14 @@ def main() -> None:
             print(f"| {lr} | {seq} | {results[lr, seq]:.4f} |", flush=True)
     lr, seq = min(results, key=results.__getitem__)
     targets, nats = read_in_order(lm, val_text, lr=lr, seq_len=seq)
-    reset = cache_reset(lm)  # music: a cache per tune
-    weights, val_cached = fit_weights(targets, probabilities(nats), reset=reset)
+    weights, val_cached = fit_weights(targets, probabilities(nats), reset=cache_reset(lm))
     print(f"cache weights fitted on validation (dynamic lr {lr}, chunk {seq}): "
           f"{format_weights(weights) or 'none'}, {val_cached:.4f} bits/char")
     test = load_jsonl(a.test, lm.notation)
     t0 = time.perf_counter()
-    targets, nats = read_in_order(lm, test)
-    figures = {"static": float(nats.double().mean()) / math.log(2)}
-    figures["static + cache"] = cached_bits(targets, probabilities(nats), weights, reset)
-    targets, nats = read_in_order(lm, test, lr=lr, seq_len=seq)
-    figures[f"dynamic (lr {lr}, chunk {seq})"] = float(nats.double().mean()) / math.log(2)
-    figures["dynamic + cache"] = cached_bits(targets, probabilities(nats), weights, reset)
-    print(f"test ({sum(map(len, test)):,} chars, {time.perf_counter() - t0:.0f} s):")
+    figures = adaptive_figures(lm, test, weights, lr=lr, seq_len=seq)
+    print(f"test ({sum(map(len, test)):,} chars, {time.perf_counter() - t0:.0f} s; dynamic: lr {lr}, "
+          f"chunk {seq}):")
     for name, bpc in figures.items():
         print(f"| {name} | {bpc:.4f} |")
     print(f"bundle with: --dynamic-lr {lr} --dynamic-chunk {seq} --cache-weights {format_weights(weights)}")

@@ -119,14 +119,22 @@ def read_in_order(
     return targets, torch.cat(nats)
 
 
-def cached_bits_per_char(
-    lm: LoadedModel, documents: list[str], weights: Mapping[int, float] | None = None,
-    *, lr: float | None = None, seq_len: int = CHUNK,
-) -> float:
-    """Bits per character with the continuation cache of the text read so far mixed
-    in (models/cache.py), over the static model or, with `lr`, the dynamic one."""
-    targets, nats = read_in_order(lm, documents, lr=lr, seq_len=seq_len)
-    return cached_bits(targets, probabilities(nats), weights, cache_reset(lm))
+def adaptive_figures(
+    lm: LoadedModel, documents: list[str], weights: Mapping[int, float], *,
+    lr: float | None = None, seq_len: int = CHUNK,
+) -> dict[str, float]:
+    """Bits per character "static" and "static + cache" (the continuation cache of
+    the text read so far mixed in, models/cache.py); with `lr`, "dynamic" and
+    "dynamic + cache" too. One pass of the model for each of static and dynamic."""
+    reset = cache_reset(lm)
+    figures: dict[str, float] = {}
+    for name, rate in (("static", None), ("dynamic", lr)):
+        if name == "dynamic" and lr is None:
+            break
+        targets, nats = read_in_order(lm, documents, lr=rate, seq_len=seq_len)
+        figures[name] = float(nats.double().mean()) / math.log(2)
+        figures[f"{name} + cache"] = cached_bits(targets, probabilities(nats), weights, reset)
+    return figures
 
 
 def probabilities(nats: Tensor) -> list[float]:
@@ -290,23 +298,24 @@ def evaluate_model(
     statistics of N constrained samples against them."""
     import notetokens
 
+    figures: dict[str, float] = {}
+    if cache_weights is not None:  # its static pass gives the static figure too
+        figures = adaptive_figures(lm, documents, cache_weights, lr=dynamic_lr, seq_len=dynamic_chunk)
+    elif dynamic_lr is not None:
+        figures["dynamic"] = dynamic_bits_per_char(lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk)
     report = EvalReport(
         notation=lm.notation,
-        bits_per_char=bits_per_char(lm, documents),
+        bits_per_char=figures["static"] if "static" in figures else bits_per_char(lm, documents),
         documents=len(documents),
         characters=sum(len(d) for d in documents),
+        dynamic_bits_per_char=figures.get("dynamic"),
+        cache_bits_per_char=figures.get("static + cache"),
+        dynamic_cache_bits_per_char=figures.get("dynamic + cache"),
     )
-    if dynamic_lr is not None:
-        targets, nats = read_in_order(lm, documents, lr=dynamic_lr, seq_len=dynamic_chunk)
-        report.dynamic_bits_per_char = float(nats.mean()) / math.log(2)
-        report.dynamic_setting = f"lr {dynamic_lr:g}, {dynamic_chunk}-character chunks"
-        if cache_weights is not None:
-            report.dynamic_cache_bits_per_char = cached_bits(
-                targets, probabilities(nats), cache_weights, cache_reset(lm)
-            )
     if cache_weights is not None:
-        report.cache_bits_per_char = cached_bits_per_char(lm, documents, cache_weights)
         report.cache_setting = f"weights {format_weights(cache_weights)}"
+    if dynamic_lr is not None:
+        report.dynamic_setting = f"lr {dynamic_lr:g}, {dynamic_chunk}-character chunks"
     if not notetokens.get(lm.notation).music or n_samples < 1:
         return report
     report.validity_rate = validity_rate(lm, n_samples, seed=seed, max_chars=max_chars,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -46,15 +45,8 @@ def main() -> None:
     a = ap.parse_args()
 
     from notegen.models import checkpoint
-    from notegen.models.cache import WEIGHTS, cached_bits, format_weights, parse_weights
-    from notegen.models.evaluate import (
-        DYNAMIC_LR,
-        bits_per_char,
-        cache_reset,
-        probabilities,
-        read_in_order,
-        validity_rate,
-    )
+    from notegen.models.cache import WEIGHTS, format_weights, parse_weights
+    from notegen.models.evaluate import DYNAMIC_LR, adaptive_figures, bits_per_char, validity_rate
     from notetokens import get
     from notetokens.corpus import load_jsonl
 
@@ -67,12 +59,10 @@ def main() -> None:
     metrics["dynamic_chunk"] = a.dynamic_chunk
     weights = parse_weights(a.cache_weights) if a.cache_weights is not None else WEIGHTS
     metrics["cache_weights"] = format_weights(weights)
-    reset = cache_reset(lm)  # music: a cache per tune
-    targets, nats = read_in_order(lm, test_docs)
-    metrics["test_bpc_cache"] = cached_bits(targets, probabilities(nats), weights, reset)
-    targets, nats = read_in_order(lm, test_docs, lr=metrics["dynamic_lr"], seq_len=a.dynamic_chunk)
-    metrics["test_bpc_dynamic"] = float(nats.double().mean()) / math.log(2)
-    metrics["test_bpc_dynamic_cache"] = cached_bits(targets, probabilities(nats), weights, reset)
+    figures = adaptive_figures(lm, test_docs, weights, lr=metrics["dynamic_lr"], seq_len=a.dynamic_chunk)
+    metrics["test_bpc_cache"] = figures["static + cache"]
+    metrics["test_bpc_dynamic"] = figures["dynamic"]
+    metrics["test_bpc_dynamic_cache"] = figures["dynamic + cache"]
     if get(lm.notation).music:
         metrics["validity"] = validity_rate(lm, a.samples, max_chars=4000)
     print(f"evaluated in {time.time() - t:.0f} s: {json.dumps(metrics)}")

@@ -78,8 +78,8 @@ def test_weights_parse_and_print_or_fail_in_one_line() -> None:
 
 def test_scoring_in_reading_order_gives_the_eval_figures(text_run) -> None:
     from notegen.models.evaluate import (
+        adaptive_figures,
         bits_per_char,
-        cached_bits_per_char,
         dynamic_bits_per_char,
         read_in_order,
     )
@@ -93,8 +93,11 @@ def test_scoring_in_reading_order_gives_the_eval_figures(text_run) -> None:
     assert float(dyn.mean()) / math.log(2) == pytest.approx(
         dynamic_bits_per_char(lm, [text], lr=0.05, seq_len=32), rel=1e-6)
     static = bits_per_char(lm, [text])
-    assert cached_bits_per_char(lm, [text], {8: 0.6, 16: 0.8}) < 0.7 * static
-    assert cached_bits_per_char(lm, [text], {}) == pytest.approx(static, rel=1e-5)
+    figures = adaptive_figures(lm, [text], {8: 0.6, 16: 0.8}, lr=0.05, seq_len=32)
+    assert figures["static"] == pytest.approx(static, rel=1e-5)
+    assert figures["static + cache"] < 0.7 * static
+    assert figures["dynamic + cache"] < figures["dynamic"]
+    assert adaptive_figures(lm, [text], {})["static + cache"] == pytest.approx(static, rel=1e-5)
 
 
 def test_music_keeps_a_cache_per_tune() -> None:
