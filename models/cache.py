@@ -32,7 +32,6 @@ from torch import Tensor
 if TYPE_CHECKING:
     from .checkpoint import LoadedModel
 
-ORDERS = (6, 12, 24, 48)
 WEIGHTS = {6: 0.15, 12: 0.3, 24: 0.45, 48: 0.6}
 _TOTAL = -1  # the key holding a context's count in its table
 # About 200 bytes each: a cache that reaches this many contexts (some 400 MB, a
