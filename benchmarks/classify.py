@@ -6,7 +6,7 @@ train/test split). Then, each writing runs/classify/<task>-<method>.json:
     python benchmarks/classify.py baselines folk     majority class, n-gram logistic regression
     python benchmarks/classify.py neural folk scratch    a small char-GRU (1 x 128) trained from scratch
     python benchmarks/classify.py neural folk probe      the bundled model frozen, head only (transfer)
-    python benchmarks/classify.py neural folk random     the same 2 x 384 shape with random weights,
+    python benchmarks/classify.py neural folk random     the bundled model's shape with random weights,
                                                          frozen, head only (the control for probe)
     python benchmarks/classify.py neural folk probe-layers  probe on every layer's final state
     python benchmarks/classify.py neural folk lm         the bundled model fine-tuned (slow on a CPU)
@@ -156,7 +156,8 @@ def neural(task: str, method: str) -> None:
     clf = load(out)
     predicted = clf.predict_proba(test.documents).argmax(1).tolist()
     write(task, method, {**scores(test.labels, predicted, test.names), "seconds": seconds,
-                         "history": result.history, "config": config.to_dict()})
+                         "history": result.history, "config": config.to_dict(),
+                         "base_shape": f"{base_shape.num_layers}x{base_shape.hidden_size}"})
 
 
 def write(task: str, method: str, result: dict) -> None:
@@ -171,7 +172,7 @@ def table() -> None:
              "scratch": "char-GRU 1x128 trained from scratch",
              "scratch-tiny": "char-GRU 1x48 trained from scratch",
              "scratch-fast": "char-GRU 1x48 from scratch, lr 0.01, 4 epochs, first 128 chars",
-             "random": "char-GRU 2x384, random weights frozen, head only",
+             "random": "char-GRU {shape}, random weights frozen, head only",
              "probe": "bundled model frozen, head only (transfer)",
              "probe-layers": "bundled model frozen, head on every layer's state",
              "lm": "bundled model fine-tuned"}
@@ -183,6 +184,7 @@ def table() -> None:
             if f.is_file():
                 r = json.loads(f.read_text())
                 secs = f"{r['seconds']:.0f}" if "seconds" in r else "-"
+                label = label.format(shape=r.get("base_shape") or "of the bundled model's shape")
                 print(f"| {task} | {label} | {r['accuracy']:.3f} | {r['balanced_accuracy']:.3f} | {secs} |")
     from notegen.models.classifier import format_confusion
 
@@ -191,6 +193,7 @@ def table() -> None:
             f = RUNS / f"{task}-{method}.json"
             if f.is_file():
                 r = json.loads(f.read_text())
+                label = label.format(shape=r.get("base_shape") or "of the bundled model's shape")
                 print(f"\n{task}, {label} (rows: true label, columns: predicted)\n")
                 print("\n".join("    " + line for line in format_confusion(r["confusion"], r["labels"])))
 

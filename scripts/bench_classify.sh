@@ -2,7 +2,8 @@
 # The classification benchmark (benchmarks/classify.md): tune type of folk tunes
 # and Testament of KJV verses, baselines against char-GRU classifiers.
 # Needs music21 (installed) and Debian's bible-kjv (sudo apt-get install bible-kjv).
-# Usage: bash scripts/bench_classify.sh     (minutes on one free core; run under nohup)
+# Usage: bash scripts/bench_classify.sh     (hours on one free core; run under nohup)
+# The cheap rows and the transfer rows come first, so a run stopped early has them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
@@ -13,10 +14,15 @@ done
 mkdir -p runs/classify
 for task in folk kjv; do
   python benchmarks/classify.py baselines "$task"
-  for method in scratch random probe probe-layers; do
+done
+for method in probe-layers probe random; do
+  for task in folk kjv; do
     python benchmarks/classify.py neural "$task" "$method"
   done
 done
-python benchmarks/classify.py neural folk scratch-tiny
 python benchmarks/classify.py neural folk scratch-fast
+python benchmarks/classify.py neural folk scratch-tiny
+for task in folk kjv; do
+  python benchmarks/classify.py neural "$task" scratch
+done
 python benchmarks/classify.py table
