@@ -5,7 +5,8 @@ modes, key names as `Score.key` holds them ("D", "Em", "Bb", "F#m", "Ddor",
 MIDI and ABC both need the number of sharps (negative for flats) and which
 letters it alters; modes other than major and minor are written the ABC way
 (tonic plus a three-letter mode). Note strings, tabs and tunings read their
-letters through `LETTER_PC`.
+letters through `LETTER_PC`; the note-string reader and grammar, `normalize_key`
+and the music21 writer take every mode spelling from `MODE_TABLE`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,39 @@ from dataclasses import dataclass
 LETTERS = "CDEFGAB"
 LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 PC_NAME = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-# The modes as `Key.mode` holds them, with their sharps relative to the major key
-# on the same tonic; ALIASES are the other spellings a key name may use.
-MODE_SHIFT = {"maj": 0, "min": -3, "dor": -2, "phr": -4, "lyd": 1, "mix": -1, "loc": -5}
+# The one table of modes: each as `Key.mode` holds it, its full name (music21's,
+# and the word a key may be written with: "E minor") and its sharps relative to
+# the major key on the same tonic. SYNONYMS are the church-mode names of major
+# and minor; KEY_SUFFIX is how a key name writes major and minor ("D", "Em").
+MODE_TABLE: tuple[tuple[str, str, int], ...] = (
+    ("maj", "major", 0),
+    ("min", "minor", -3),
+    ("dor", "dorian", -2),
+    ("phr", "phrygian", -4),
+    ("lyd", "lydian", 1),
+    ("mix", "mixolydian", -1),
+    ("loc", "locrian", -5),
+)
+SYNONYMS: tuple[tuple[str, str, str], ...] = (("ion", "ionian", "maj"), ("aeo", "aeolian", "min"))
+KEY_SUFFIX = {"maj": "", "min": "m"}
+MODE_SHIFT = {mode: shift for mode, _, shift in MODE_TABLE}
 MODES = tuple(MODE_SHIFT)
-ALIASES = {"": "maj", "ion": "maj", "m": "min", "aeo": "min"}
+MODE_NAMES = {mode: word for mode, word, _ in MODE_TABLE}  # "maj" -> "major"
+# the other spellings a key name may use after the tonic, and the mode each means
+ALIASES = {**{suffix: mode for mode, suffix in KEY_SUFFIX.items()}, **{a: m for a, _, m in SYNONYMS}}
 MODE_WORDS = (*MODES, *(a for a in ALIASES if a))  # every spelling after the tonic
+
+
+def key_suffix(mode: str) -> str:
+    """What a key name writes after the tonic for `mode` ("", "m", "dor", ...)."""
+    return KEY_SUFFIX.get(mode, mode)
+
+
+# a mode's full name (or synonym) -> what a key name writes for it: "minor" -> "m"
+SUFFIX_OF_WORD = {
+    **{word: key_suffix(mode) for mode, word, _ in MODE_TABLE},
+    **{word: key_suffix(mode) for _, word, mode in SYNONYMS},
+}
 # Sharps of the major key on each natural letter; one more accidental on the
 # tonic moves the signature by seven.
 _MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
@@ -51,8 +79,7 @@ class Key:
     @property
     def name(self) -> str:
         acc = {1: "#", -1: "b", 0: ""}[self.alter]
-        suffix = {"maj": "", "min": "m"}.get(self.mode, self.mode)
-        return f"{self.tonic}{acc}{suffix}"
+        return f"{self.tonic}{acc}{key_suffix(self.mode)}"
 
 
 def parse_key(text: str | None) -> Key | None:

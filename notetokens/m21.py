@@ -12,11 +12,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .keysig import parse_key
+from .keysig import MODE_NAMES, parse_key
 from .score import DEFAULT_VELOCITY, DRUM_CHANNEL, Note, Part, Score, Tempo, TimeSignature
-
-_M21_MODES = {"maj": "major", "min": "minor", "dor": "dorian", "phr": "phrygian",
-              "lyd": "lydian", "mix": "mixolydian", "loc": "locrian"}
 
 
 def stream_to_score(s: Any) -> Score:
@@ -145,7 +142,7 @@ def score_to_stream(score: Score) -> Any:
         p.partName = part.name or None
         p.insert(0, _instrument(part))
         if k is not None:
-            p.insert(0, key.Key(k.tonic + {1: "#", -1: "-", 0: ""}[k.alter], _M21_MODES[k.mode]))
+            p.insert(0, key.Key(k.tonic + {1: "#", -1: "-", 0: ""}[k.alter], MODE_NAMES[k.mode]))
         for ts in score.time_signatures:
             p.insert(float(ts.onset), meter.TimeSignature(f"{ts.numerator}/{ts.denominator}"))
         if index == 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .errors import NotegenError, ParseError
+from .keysig import SUFFIX_OF_WORD
 from .limits import MAX_BEATS, MAX_NOTES
 from .notes_grammar import NotesGrammar
 from .notes_reader import KEY_RE, Header, NoteDecoder, duration_suffix
@@ -21,17 +22,6 @@ __all__ = ["NoteDecoder", "format", "from_model_text", "grammar", "parse", "to_m
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 FLAT_KEYS = {"F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm", "Abm"}
-MODES = {
-    "major": "",
-    "minor": "m",
-    "dorian": "dor",
-    "phrygian": "phr",
-    "lydian": "lyd",
-    "mixolydian": "mix",
-    "locrian": "loc",
-    "aeolian": "m",
-    "ionian": "",
-}
 
 
 def parse(text: str) -> Score:
@@ -68,7 +58,7 @@ def normalize_key(key: str | None) -> str | None:
     mode = words[1].lower() if len(words) > 1 else ""
     if len(words) == 1 and words[0][0].islower() and len(tonic) <= 2:
         mode = "minor"  # music21 writes minor keys in lower case
-    name = tonic + MODES.get(mode, mode[:3])
+    name = tonic + SUFFIX_OF_WORD.get(mode, mode[:3])
     if KEY_RE.match(name):
         return name
     return tonic if KEY_RE.match(tonic) else None

@@ -31,6 +31,7 @@ from fractions import Fraction
 
 from . import durations
 from .errors import ParseError
+from .keysig import MODE_WORDS
 from .notes_reader import KEY_RE, LETTER_PC
 from .tunetype import TUNE_TYPES
 
@@ -38,7 +39,7 @@ LETTERS = frozenset("ABCDEFG")
 DIGITS = frozenset("0123456789")
 HEADER_KEYS = "TLMKQ"
 PHRASE_BARS = 4  # with `form`, a tune's length in bars is a multiple of this
-MODES = ("", "m", "min", "maj", "dor", "phr", "lyd", "mix", "loc", "aeo", "ion")
+MODES = ("", *MODE_WORDS)  # what a key name may write after the tonic ("" is major)
 METERS = ("2/2", "2/4", "3/2", "3/4", "3/8", "4/4", "5/4", "5/8", "6/4", "6/8", "7/8", "9/8", "12/8")
 UNITS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32")
 VALUES: dict[str, tuple[str, ...]] = {

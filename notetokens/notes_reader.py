@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import ParseError
-from .keysig import LETTER_PC
+from .keysig import LETTER_PC, MODE_WORDS
 from .limits import MAX_DIGITS, duration_problem, meter_problem
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
 from .tunetype import TUNE_TYPES
 
 DEFAULT_OCTAVE = 4
 HEADER_KEYS = ("T", "L", "M", "K", "Q")  # canonical order
-KEY_RE = re.compile(r"([A-G])([#b]?)(m|min|maj|dor|phr|lyd|mix|loc|aeo|ion)?$")
+KEY_RE = re.compile(r"([A-G])([#b]?)(" + "|".join(MODE_WORDS) + ")?$")
 _DUR = r"(?::(?:(?P<num>\d+)(?:/(?P<den>\d+))?|/(?P<den2>\d+)))?"
 NOTE_RE = re.compile(r"(?P<letter>[A-Ga-g])(?P<acc>#+|b+)?(?P<oct>\d)?" + _DUR)
 REST_RE = re.compile(r"R" + _DUR)

@@ -26,6 +26,7 @@ import re
 from fractions import Fraction
 
 from .errors import ParseError
+from .keysig import LETTER_PC
 from .notes_reader import duration_suffix
 from .score import Note, Part, Score, Tempo
 from .tab_fingering import fingering, playable
@@ -41,7 +42,6 @@ BARS_PER_LINE = 4
 _HEAD = re.compile(r"T:((?:[A-G][#b]?[0-4]){4,6})(?: Q:([1-9]\d{0,2}))?")
 _HEAD_NOTE = re.compile(r"([A-G])([#b]?)([0-4])")
 _TOKEN = re.compile(r"([-0-9a-o]+)(?::(?:([1-9]\d{0,2})(?:/([1-9]\d{0,2}))?|/([1-9]\d{0,2})))?")
-_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
 def _dur_text(d: Fraction) -> str:
@@ -104,7 +104,7 @@ def _tuning(head: str) -> tuple[tuple[int, ...], float | None]:
             "expected a header like 'T:E2A2D3G3B3E4' or 'T:E1A1D2G2 Q:100'", line=1, col=1
         )
     strings = tuple(
-        _PC[letter] + {"#": 1, "b": -1, "": 0}[acc] + 12 * (int(octave) + 1)
+        LETTER_PC[letter] + {"#": 1, "b": -1, "": 0}[acc] + 12 * (int(octave) + 1)
         for letter, acc, octave in _HEAD_NOTE.findall(m.group(1))
     )
     return strings, (float(m.group(2)) if m.group(2) else None)
