@@ -52,7 +52,8 @@ def corpus(
 
     from .progress import bar
 
-    if transpose and notation not in ("notes", "abc", "midi"):
+    note_strings = NOTATIONS[notation].model_text == "notes"  # the registry: tunes as note strings
+    if transpose and not note_strings:
         raise NotegenError(f"--transpose moves tunes; {notation} text has none")
     check(out, force=force)  # before minutes of parsing
     total = Corpus()
@@ -81,7 +82,7 @@ def corpus(
         f"from {total.files} files; {len(total.skipped)} skipped",
         err=True,
     )
-    if notation in ("notes", "abc", "midi"):
+    if note_strings:
         for line in describe(total):
             click.echo(f"  {line}", err=True)
     for line in total.skipped[:5]:

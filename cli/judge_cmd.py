@@ -53,11 +53,12 @@ def judge(
     from notegen.models import judge as j
     from notegen.models.checkpoint import load
     from notetokens.errors import NotegenError
+    from notetokens.registry import get
 
     from .progress import bar
 
     lm = load(model)
-    if lm.notation not in ("notes", "abc", "midi"):
+    if get(lm.notation).model_text != "notes":  # the judge reads note strings
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")
     with bar("sampling", unit="tune") as progress:
         texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **sampling)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from notetokens.errors import NotegenError
+from notetokens.registry import NOTATIONS
 from notetokens.vocab import SPECIALS
 
 NOTE_ORDER = "CDEFGAB"  # pitch order within an octave
@@ -100,7 +101,7 @@ class EmbeddingReport:
         out.append("nearest neighbours (cosine):")
         for ch in self.chars:
             near = ", ".join(f"{shown(c)} {s:.2f}" for c, s in self.neighbours[ch][:k])
-            out.append(f"  {shown(ch)}  ({kind_of(ch, self.notation != 'text')}): {near}")
+            out.append(f"  {shown(ch)}  ({kind_of(ch, writes_music(self.notation))}): {near}")
         return out
 
 
@@ -161,11 +162,18 @@ def order_score(vectors: np.ndarray, chars: str, steps: int = 360) -> OrderScore
     return OrderScore(chars, rho, p_value)
 
 
+def writes_music(notation: str) -> bool:
+    """Whether a model of `notation` writes music (the registry's `music`); a
+    checkpoint without a known notation is read as music, as a classifier's may be."""
+    nt = NOTATIONS.get(notation)
+    return nt is None or nt.music
+
+
 def report(table: np.ndarray, vocab_chars: str, notation: str, name: str = "") -> EmbeddingReport:
     """The analysis of an embedding table whose rows are specials then `vocab_chars`."""
     rows = table[len(SPECIALS):]
     chars = list(vocab_chars)
-    music = notation != "text"
+    music = writes_music(notation)
     coords, share = pca(rows, 2)
     rep = EmbeddingReport(chars, [kind_of(c, music) for c in chars], rows, coords,
                           (float(share[0]), float(share[1])), neighbours(rows, chars), {}, notation, name)

@@ -87,7 +87,7 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
 def _checked(text: str, notation: str, strict: bool) -> str:
     """Model text whose bars add up (see `bars.bar_errors`): a tune from a folder or
     a named source that breaks the rule is skipped, so the model learns exact bars."""
-    if strict or notation not in ("notes", "abc", "midi"):
+    if strict or get(notation).model_text != "notes":  # bars are checked in note strings
         return text
     from .bars import bar_errors
 
