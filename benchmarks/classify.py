@@ -50,7 +50,7 @@ def scores(truth: list[int], predicted: list[int], names: list[str]) -> dict:
     recalls = [row[i] / sum(row) for i, row in enumerate(matrix) if sum(row)]
     return {"accuracy": sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth),
             "balanced_accuracy": sum(recalls) / len(recalls), "confusion": matrix, "labels": names,
-            "test_count": len(truth)}
+            "test_count": len(truth), "truth": truth, "predicted": predicted}
 
 
 # --- the n-gram baseline: logistic regression on character 1..5-grams -------------
@@ -186,6 +186,7 @@ def table() -> None:
                 secs = f"{r['seconds']:.0f}" if "seconds" in r else "-"
                 label = label.format(shape=r.get("base_shape") or "of the bundled model's shape")
                 print(f"| {task} | {label} | {r['accuracy']:.3f} | {r['balanced_accuracy']:.3f} | {secs} |")
+    seen_by_model(names)
     from notegen.models.classifier import format_confusion
 
     for task in SETTINGS:
@@ -196,6 +197,35 @@ def table() -> None:
                 label = label.format(shape=r.get("base_shape") or "of the bundled model's shape")
                 print(f"\n{task}, {label} (rows: true label, columns: predicted)\n")
                 print("\n".join("    " + line for line in format_confusion(r["confusion"], r["labels"])))
+
+
+def seen_by_model(names: dict[str, str]) -> None:
+    """Accuracy on the folk test tunes the bundled model read in training, and on the rest.
+
+    The bundled folk model's training text (data/folk-train.jsonl, from `notegen corpus folk`)
+    holds most of these tunes with their `T:` tune type in the header.
+    """
+    corpus = ROOT / "data" / "folk-train.jsonl"
+    if not corpus.is_file():
+        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from classify_data import strip_type
+
+    read = {strip_type(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8")}
+    seen = [doc in read for doc in load_split("folk", "test").documents]
+    print(f"\nfolk test tunes in the language model's training text: {sum(seen)} of {len(seen)}\n")
+    print("| method | accuracy on those | on the other tunes |")
+    print("|---|---|---|")
+    for method, label in names.items():
+        f = RUNS / f"folk-{method}.json"
+        r = json.loads(f.read_text()) if f.is_file() else {}
+        if "predicted" not in r:
+            continue
+        hits = [t == p for t, p in zip(r["truth"], r["predicted"], strict=True)]
+        part = [[h for h, s in zip(hits, seen, strict=True) if s == want] for want in (True, False)]
+        cells = [sum(p) / max(1, len(p)) for p in part]
+        label = label.format(shape=r.get("base_shape") or "of the bundled model's shape")
+        print(f"| {label} | {cells[0]:.3f} | {cells[1]:.3f} |")
 
 
 if __name__ == "__main__":
