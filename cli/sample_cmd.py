@@ -73,7 +73,7 @@ def sample(**o: object) -> None:
       notegen sample --prime-file my_tune.abc --dynamic --out more.abc
     """
     from notegen.models.checkpoint import load
-    from notegen.models.melody import draw, header_prime, user_prime
+    from notegen.models.melody import check_melody_model, draw, header_prime, user_prime
     from notetokens import io
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
@@ -81,6 +81,7 @@ def sample(**o: object) -> None:
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     lm = load(str(o["model"]))
+    check_melody_model(lm, str(o["model"]))  # a text model, in words that name it
     prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
     fields = header_prime(o["key"], o["meter"], o["tune_type"])  # type: ignore[arg-type]
     prime = user_prime(o["prime"], prime_score)  # type: ignore[arg-type]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from notetokens.errors import NotegenError
-from notetokens.registry import get
 
 from .feed import Generator, Temperature, melody
 from .player import Player, PlayStats, QueueSource
@@ -90,21 +89,6 @@ class LiveOptions:
         return self.sync or self.respond or self.cc_temperature is not None
 
 
-def check_melody_model(lm: Any, name: str) -> None:
-    """Live playback decodes note strings: refuse text and tab models in words."""
-    nt = get(lm.notation)
-    if not nt.music:
-        raise NotegenError(
-            f"{name} is a {lm.notation} model, and a text model can't play melodies: "
-            "use a melody model (--model folk), or `notegen text` for this one"
-        )
-    if nt.model_text != "notes":
-        raise NotegenError(
-            f"{name} is a {lm.notation} model: live plays models whose text is note strings "
-            "(notes, abc, midi)"
-        )
-
-
 class StopSignals:
     """While entered (main thread only), SIGINT, SIGTERM and SIGHUP set `stop`
     and are remembered in `caught`; the previous handlers come back on exit.
@@ -141,9 +125,10 @@ def run_live(opts: LiveOptions, stop: threading.Event | None = None) -> PlayStat
     stop = stop or threading.Event()
     with StopSignals(stop) as signals:
         from notegen.models.checkpoint import load
+        from notegen.models.melody import check_melody_model
 
         lm = load(opts.model)
-        check_melody_model(lm, opts.model)
+        check_melody_model(lm, opts.model, require_notes=True)  # before a port opens
         stats = _play(opts, lm, stop) if not stop.is_set() else PlayStats()
     stats.stopped_by = signals.caught
     return stats

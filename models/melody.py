@@ -17,6 +17,7 @@ from notetokens import Score, get, notes
 from notetokens.errors import NotegenError, ParseError
 from notetokens.notes_grammar import METERS, Field
 from notetokens.notes_reader import Header, NoteDecoder, parse_header
+from notetokens.registry import NOTATIONS
 from notetokens.score import Note
 
 from .checkpoint import LoadedModel
@@ -43,16 +44,26 @@ class BarLine:
 Event = Note | BarLine
 
 
-def check_melody_model(lm: LoadedModel) -> bool:
+def check_melody_model(lm: LoadedModel, name: str | None = None, *, require_notes: bool = False) -> bool:
     """Raise a clear error unless `lm` writes melodies; True when its model text is
-    the note string (streamed note by note), False for another music text (tab)."""
+    the note string (streamed note by note), False for another music text (tab).
+    `name` is the model as the user named it (`--model kjv`; its file otherwise);
+    `require_notes` refuses a music model whose text is not the note string too,
+    as live playback does."""
     nt = get(lm.notation)
+    who = name or (str(lm.path) if lm.path is not None else "this model")
     if not nt.music:
         raise NotegenError(
-            f"a {lm.notation} model can't play melodies; use `notegen text` for it, "
-            "or a music model (notes, abc, midi, tab)"
+            f"{who} is a {lm.notation} model, and a text model can't play melodies: "
+            "use a melody model (--model folk), or `notegen text` for this one"
         )
-    return nt.model_text == "notes"  # the registry: its model text is the note string
+    streams_notes = nt.model_text == "notes"  # the registry: its model text is the note string
+    if require_notes and not streams_notes:
+        names = ", ".join(n.name for n in NOTATIONS.values() if n.model_text == "notes")
+        raise NotegenError(
+            f"{who} is a {lm.notation} model: live plays models whose text is note strings ({names})"
+        )
+    return streams_notes
 
 
 def header_prime(

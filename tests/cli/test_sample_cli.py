@@ -115,6 +115,7 @@ def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
         (["--prime", "G H"], "--prime"),
         (["--out", "x.xyz"], "extension"),
         (["--model", "no-such-model"], "no bundled model"),
+        (["--model", "kjv"], "kjv is a text model, and a text model can't play melodies"),  # as live says
         (["--meter", "6/0"], "--meter"),
         (["--echo", "1.5"], "--echo"),
         (["--dynamic", "--dynamic-lr", "-1"], "--dynamic-lr"),
