@@ -3,6 +3,8 @@ end of each file, with a small head over the labels (models/classify.py)."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -60,13 +62,16 @@ def fit(data: str, out_dir: str, notation: str | None, base: str | None, preset:
     notegen classify fit tunes/ --out runs/types --resume --epochs 20
     """
     from notegen.models.classifier import ClassifyConfig, format_confusion
+    from notegen.models.classify import default_notation, saved_meta
     from notegen.models.classify import fit as fit_model
     from notegen.models.classify_data import read_folders
     from notetokens.registry import get
 
-    saved = _saved_meta(out_dir) if resume else None
+    saved = saved_meta(out_dir) if resume else None
     if notation is None:
-        notation = _notation(base, saved)
+        notation = default_notation(out_dir, base, resume)
+        if notation is None:
+            raise click.UsageError("name the files' notation with --notation (notes, tab, abc, midi or text)")
     get(notation)
     if epochs is None:
         epochs = int(saved["classify_config"]["epochs"]) if saved else 10
@@ -88,27 +93,12 @@ def fit(data: str, out_dir: str, notation: str | None, base: str | None, preset:
         for line in format_confusion(best["confusion"], result.labels):
             click.echo(line)
     state = "stopped" if result.interrupted else "trained"
-    click.echo(f"{state} at epoch {result.epoch:.2f} ({result.step} steps); "
-               f"classifier in {result.best_path}", err=True)
-
-
-def _saved_meta(out_dir: str) -> dict | None:
-    from pathlib import Path
-
-    from notegen.models import checkpoint
-
-    last = Path(out_dir) / checkpoint.LAST
-    return checkpoint.read_meta(last) if last.is_file() else None
-
-
-def _notation(base: str | None, saved: dict | None) -> str:
-    if saved is not None:
-        return str(saved["notation"])
-    if base is not None:
-        from notegen.models import checkpoint
-
-        return str(checkpoint.read_meta(checkpoint.resolve(base))["notation"])
-    raise click.UsageError("name the files' notation with --notation (notes, tab, abc, midi or text)")
+    where = (f"classifier in {result.best_path}" if result.best_path.is_file()
+             else "no epoch finished yet, so no classifier to use")
+    click.echo(f"{state} at epoch {result.epoch:.2f} ({result.step} steps); {where}", err=True)
+    if result.interrupted:
+        click.echo(f"saved {result.last_path}; fit again with --resume to continue", err=True)
+        sys.exit(130)  # stopped by Ctrl-C, as a shell expects (and as `notegen train`)
 
 
 @classify.command()

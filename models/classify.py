@@ -56,6 +56,11 @@ class ClassifyResult:
     def best_path(self) -> Path:
         return self.out_dir / checkpoint.BEST
 
+    @property
+    def last_path(self) -> Path:
+        """The checkpoint a resumed run continues from."""
+        return self.out_dir / checkpoint.LAST
+
 
 def evaluate(model: SeqClassifier, vocab: CharVocab, data: Labelled,
              max_chars: int | None = None) -> dict[str, Any]:
@@ -188,13 +193,29 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
                 bar.set_postfix(_postfix(state["history"][-1]), refresh=False)
     finally:
         bar.close()
-    if interrupted:
+    if interrupted:  # saved to resume; the caller says so and picks the exit status, as in train
         ctx.save_last(state, ctx.metrics_now)
-        print(f"stopped at step {state['step']}; saved {out / checkpoint.LAST} "
-              "(fit again with resume to continue)", file=sys.stderr)
     return ClassifyResult(out, data.names, state["epoch"] + state["batch"] / per_epoch,
                           int(state["step"]), interrupted, len(train), len(val),
                           dict(state["best"] or {}), list(state["history"]))
+
+
+def saved_meta(out_dir: str | Path) -> dict[str, Any] | None:
+    """The metadata of the run saved in `out_dir` (its last checkpoint), None if none."""
+    last = Path(out_dir) / checkpoint.LAST
+    return checkpoint.read_meta(last) if last.is_file() else None
+
+
+def default_notation(out_dir: str | Path, base: str | Path | None, resume: bool) -> str | None:
+    """The notation a fit reads when none is named, as `notegen classify fit` and
+    `notegen.classify_fit` choose it: the resumed run's, else the base model's;
+    None without either (the caller must ask for one)."""
+    saved = saved_meta(out_dir) if resume else None
+    if saved is not None:
+        return str(saved["notation"])
+    if base is not None:
+        return str(checkpoint.read_meta(checkpoint.resolve(base))["notation"])
+    return None
 
 
 def _prepare(out: Path, resume: bool, overwrite: bool, notation: str, data: Labelled,

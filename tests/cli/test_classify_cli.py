@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
+
+from notegen.models import checkpoint
 
 from ..conftest import run_main as run
 
@@ -52,6 +59,39 @@ def test_fit_then_predict(tmp_path, capsys):
                         "--epochs", "4", "--device", "cpu"], capsys)
     assert code == 0, err
     assert "trained at epoch 4.00" in err
+
+
+def test_ctrl_c_during_fit_saves_exits_130_and_resumes(tmp_path, capsys):
+    """As `notegen train`: Ctrl-C finishes the step, saves last.safetensors, says
+    how to go on and exits 130, the status a shell expects of an interrupted job."""
+    data = labelled(tmp_path / "data")
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", "classify", "fit",
+           str(data), "--notation", "notes", "--out", str(out), "--epochs", "1000000",
+           "--batch-size", "8", "--device", "cpu"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        # fitting has begun once the run folder is locked (the signal handler is in place)
+        deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
+        while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "stopped at epoch" in err
+    assert "fit again with --resume to continue" in err
+    state = checkpoint.read(out / "last.safetensors")[1]["train_state"]
+    assert state["step"] >= 1
+    more = str(int(state["epoch"]) + 1)
+    code, _, err = run(["classify", "fit", str(data), "--out", str(out), "--resume", "--epochs", more,
+                        "--device", "cpu"], capsys)
+    assert code == 0, err
+    assert f"trained at epoch {more}.00" in err
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
