@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .options import FiniteFloat, melody_options, sampling_options
+from .options import FiniteFloat, melody_options, model_option, sampling_options
 
 API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
 
@@ -28,7 +28,7 @@ def ports(api: str) -> None:
 
 
 @click.command()
-@click.option("--model", default="folk", show_default=True, help="Bundled model name or checkpoint path.")
+@model_option("A bundled model name, a run directory or a checkpoint file (a note-string model).")
 @click.option("--virtual", metavar="NAME", help="Open a virtual output port (default: 'notegen').")
 @click.option("--port", metavar="NAME",
               help="Play into this existing output port (or a unique part of its name).")

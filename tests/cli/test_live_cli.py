@@ -69,3 +69,11 @@ def test_live_takes_the_shared_sampling_options(notegen) -> None:
     for option in ("--temperature", "--top-k", "--top-p", "--argmax", "--seed"):
         assert option in r.stdout
     assert "argmax" in {f.name for f in fields(LiveOptions)}
+
+
+def test_live_takes_the_shared_model_option_with_its_short_name(notegen) -> None:
+    """`-m` as in `notegen sample -m`: the model is loaded (and refused here) before
+    any port opens, so no MIDI system is needed."""
+    err = one_line_error(notegen("live", "-m", "no-such-model", "--api", "jack"))
+    assert "no-such-model" in err and "no bundled model" in err
+    assert "No such option" not in err
