@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -173,7 +174,7 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
         gen.start()
         _wait_filled(gen, opts.respond, stop)
         try:
-            stats = player.play(QueueSource(gen.queue))
+            stats = played(player, QueueSource(gen.queue))
         finally:
             stop.set()
             _join(gen)
@@ -191,6 +192,21 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
             for port in (inp, out):
                 if port is not None:
                     close_port(port)
+
+
+def played(player: Player, source: Any) -> PlayStats:
+    """`player.play(source)`. Where that raises and the port failed again while the
+    player silenced the notes, the second error is one warning line on stderr
+    (notes may still sound); the first is raised for the command to report."""
+    try:
+        return player.play(source)
+    except BaseException:
+        err = player.stats.cleanup_error
+        if err is not None:
+            why = " ".join(str(err).split()) or type(err).__name__  # one line
+            print(f"notegen: warning: notes may still sound: the port failed while silencing them ({why})",
+                  file=sys.stderr, flush=True)
+        raise
 
 
 def _unless_stopped(stop: threading.Event, opener: Any, *args: Any, **kwargs: Any) -> Any:

@@ -67,3 +67,77 @@ def test_a_port_that_fails_to_open_after_ctrl_c_is_a_stop_not_an_error() -> None
     assert _unless_stopped(stop, lambda name, api: (name, api), "port", api="jack") == ("port", "jack")
     stop.set()
     assert _unless_stopped(stop, refused, "port", api="jack") is None
+
+
+class StepClock:
+    """Time that moves only when the player sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 1e-4)
+
+
+class SilencingFails:
+    """A port that plays notes but fails on every note-off or controller (the
+    messages that silence), as a port whose server went away in between."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, msg: object) -> None:
+        kind = getattr(msg, "type", "")
+        if kind != "note_on":
+            raise OSError(f"port gone\n(while sending {kind})")
+        self.sent.append(kind)
+
+
+def test_a_port_failing_during_the_clean_up_is_one_warning_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from fractions import Fraction
+
+    from notegen.live.player import Player
+    from notegen.live.session import played
+    from notetokens.score import Note
+
+    def model_fails():
+        yield Note(Fraction(0), 60, Fraction(4))
+        yield Note(Fraction(1), 64, Fraction(4))
+        raise RuntimeError("model failed")
+
+    clock = StepClock()
+    port = SilencingFails()
+    player = Player(port, clock=clock, sleep=clock.sleep, preroll=0.0)
+    with pytest.raises(RuntimeError, match="model failed"):  # the first error is the one raised
+        played(player, model_fails())
+    assert port.sent and isinstance(player.stats.cleanup_error, OSError)
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "notegen: warning: notes may still sound: the port failed while silencing them "
+        "(port gone (while sending note_off))"
+    ]
+
+
+def test_no_warning_when_the_clean_up_works(capsys: pytest.CaptureFixture[str]) -> None:
+    from fractions import Fraction
+
+    from notegen.live.player import Player
+    from notegen.live.session import played
+    from notetokens.score import Note
+
+    class Port:
+        def send(self, msg: object) -> None:
+            pass
+
+    def model_fails():
+        yield Note(Fraction(0), 60, Fraction(4))
+        raise RuntimeError("model failed")
+
+    clock = StepClock()
+    player = Player(Port(), clock=clock, sleep=clock.sleep, preroll=0.0)
+    with pytest.raises(RuntimeError):
+        played(player, model_fails())
+    assert player.stats.cleanup_error is None and capsys.readouterr().err == ""
