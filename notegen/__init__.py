@@ -9,7 +9,8 @@ The Python API (the commands as functions; see the README's "From Python"):
 
 `import notegen` is light: torch and music21 load on first use. The library
 underneath: `notegen.models` (the folder models/: model, training, sampling),
-`notetokens` (notations), `notegen.cli` (the folder cli/: the `notegen` command).
+`notetokens` (notations), `notegen.live` (the folder live/: live MIDI playback),
+`notegen.cli` (the folder cli/: the `notegen` command).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The project's import structure, read from the source with `ast`: imports run
-one way (notetokens <- notegen.models <- notegen.live <- notegen.cli), no module
-imports itself through others, and the command modules stay thin."""
+one way (notetokens <- notegen.models <- notegen.live <- the root modules
+notegen.api, notegen.tune, ... <- notegen.cli), no module imports itself through
+others, and the command modules stay thin."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# source folder -> the package it installs as (pyproject.toml's package-dir)
+# source folder -> the package it installs as (pyproject.toml's package-dir), in
+# layer order: a module imports only from its own layer and the layers before it.
+# The root folder notegen/ (api.py, tune.py, synth.py, pianoroll.py) is the Python
+# API over the library, and the commands use its media helpers (synth, pianoroll):
+# it sits between live and cli. Its __init__ is a layer of its own, below all:
+# it holds the version and lazy exports and imports no project module, so models
+# and cli may read `notegen.__version__`.
 PACKAGES = {
     "notetokens": "notetokens",
-    "notegen": "notegen",
     "models": "notegen.models",
     "live": "notegen.live",
+    "notegen": "notegen",
     "cli": "notegen.cli",
 }
-LAYERS = ["notetokens", "notegen.models", "notegen.live", "notegen.cli"]  # each imports only leftwards
+INIT = "notegen"  # the package's __init__ (layer -1)
 COMMAND_FORBIDDEN = {"threading", "mido", "rtmidi", "torch"}
 COMMAND_MAX_LINES = 250
 
@@ -59,27 +66,51 @@ def graph() -> dict[str, set[str]]:
     }
 
 
-def layer(module: str) -> int | None:
-    for i, prefix in reversed(list(enumerate(LAYERS))):
-        if module == prefix or module.startswith(prefix + "."):
-            return i
-    return None
+def layers() -> dict[str, int]:
+    """Every module's layer: the index of its source folder in PACKAGES."""
+    folders = list(PACKAGES)
+    return {
+        name: -1 if name == INIT else folders.index(path.parent.name) for name, path in modules().items()
+    }
+
+
+def against_the_layers(edges: dict[str, set[str]], layer: dict[str, int]) -> list[str]:
+    """The imports that go from a layer to a later one."""
+    return [f"{a} imports {b}" for a, targets in sorted(edges.items()) for b in sorted(targets)
+            if layer[b] > layer[a]]
 
 
 def test_the_source_folders_are_found() -> None:
     mods = modules()
     assert "notegen.live.session" in mods and "notegen.cli.live" in mods
     assert "notegen.live.session" in graph()["notegen.cli.live"]
+    assert {"notegen", "notegen.api", "notegen.tune"} <= set(mods)
+
+
+def test_every_module_has_a_layer_and_the_root_modules_sit_below_the_commands() -> None:
+    layer = layers()
+    order = ["notegen", "notetokens", "notegen.models.melody", "notegen.live.session", "notegen.api",
+             "notegen.cli.main"]
+    assert [layer[m] for m in order] == [-1, 0, 1, 2, 3, 4]
+    assert layer["notegen.tune"] == layer["notegen.synth"] == layer["notegen.api"]
 
 
 def test_imports_run_one_way() -> None:
-    wrong = [
-        f"{a} imports {b}"
-        for a, targets in graph().items()
-        for b in targets
-        if layer(a) is not None and layer(b) is not None and layer(b) > layer(a)  # type: ignore[operator]
-    ]
+    wrong = against_the_layers(graph(), layers())
     assert not wrong, wrong
+
+
+def test_an_import_against_the_layers_is_found() -> None:
+    layer = layers()
+    edges = {
+        "notegen.tune": {"notetokens.notes", "notegen.cli.main"},  # the API may not use the commands
+        "notegen.models.melody": {"notegen.api"},  # nor the library the API
+        "notegen.cli.sample_cmd": {"notegen.synth", "notegen.models.melody", "notegen"},
+    }
+    assert against_the_layers(edges, layer) == [
+        "notegen.models.melody imports notegen.api",
+        "notegen.tune imports notegen.cli.main",
+    ]
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
