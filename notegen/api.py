@@ -10,6 +10,8 @@ column), the same errors the command prints in one line.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,18 +69,40 @@ def sample(
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
     from notegen.models.echo import ECHO
-    from notegen.models.melody import draw, header_prime, user_prime
+    from notegen.models.melody import draw, user_prime
 
+    fields = _header(key=key, meter=meter, tune_type=tune_type)
     lm = load(model)
     prime_text = prime if isinstance(prime, str) else None
     prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
     melody = draw(
-        lm, user_prime(prime_text, prime_score), fields=header_prime(key, meter, tune_type),
+        lm, user_prime(prime_text, prime_score), fields=fields,
         min_notes=min_notes, echo=ECHO if echo is None else echo, length=length, bars=bars,
         program=program, bpm=bpm, seed=seed,
         temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax, dynamic_lr=dynamic_lr,
     )  # fmt: skip
     return Tune(melody.score, melody.text)
+
+
+def _header(**asked: str | None) -> dict[str, str]:
+    """The header fields `sample` asks for, checked as `notegen sample` checks them;
+    an error names the Python argument (`key='H'`), not the command's flag."""
+    from notegen.models.melody import header_prime
+
+    try:
+        return header_prime(**asked)
+    except NotegenError as e:
+        for name, value in asked.items():  # the argument that fails on its own
+            if value is None:
+                continue
+            try:
+                header_prime(**{name: value})
+            except NotegenError as alone:
+                message = str(alone)
+                if message.startswith("--"):  # '--key/--meter: K: wants ...': the flag and
+                    message = re.sub(r"^[A-Z]: ", "", message.split(": ", 1)[-1])  # field go
+                raise NotegenError(f"{name}={value!r}: {message}") from None
+        raise e from None
 
 
 def text(
@@ -142,7 +166,7 @@ def train(
     (seed, batch_size, seq_len, lr, schedule, eval_every, device). The result has
     the metrics (`best_val_bpc`, `history`); `notegen.load(out)` samples from it.
 
-    >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=300)
+    >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=100)
     """
     from notegen.models.config import TrainConfig
     from notegen.models.training import train as train_model
@@ -218,7 +242,10 @@ def evaluate(
 
 def list_models(*dirs: str | Path) -> list[str]:
     """Bundled models and the checkpoints under `dirs` (default ./runs), one line
-    each with notation, size and metrics, as `notegen models` lists them."""
+    each with notation, size and metrics, as `notegen models` lists them.
+
+    >>> print(*notegen.list_models("runs"), sep="\\n")
+    """
     from notegen.models.catalog import describe_all
 
     return describe_all([Path(d) for d in dirs] or [Path("runs")])
@@ -229,7 +256,7 @@ def embed(model: str | Path = "folk", plot: str | Path | None = None) -> Embeddi
     2-D, nearest neighbours, and how well they order note letters (or digits);
     `plot` also writes the PCA picture as a PNG.
 
-    >>> rep = notegen.embed("folk"); rep.orders["letters"].rho
+    >>> rep = notegen.embed("folk"); rep.orders["note letters by pitch"].rho
     """
     from notegen.models.embed import model_report
     from notegen.models.embed import plot as draw_plot
@@ -241,29 +268,45 @@ def embed(model: str | Path = "folk", plot: str | Path | None = None) -> Embeddi
 
 
 def classify_fit(
-    data: str | Path, out: str | Path, *, notation: str = "notes", base: str | Path | None = None,
+    data: str | Path, out: str | Path, *, notation: str | None = None, base: str | Path | None = None,
     resume: bool = False, overwrite: bool = False, progress: bool = True, **config: Any,
 ) -> ClassifyResult:
     """Train a classifier on DATA's subfolders (one per label), as
     `notegen classify fit`; `base` starts the encoder from a language model and
     `config` takes ClassifyConfig's fields (epochs, lr, freeze, pool, ...).
+    `notation` defaults, as the command's, to the resumed run's, else the base
+    model's; without either, name it. A resumed run keeps its `epochs` unless
+    given. Ctrl-C (a notebook's interrupt) saves and returns with `interrupted`
+    set; `resume=True` goes on.
 
     >>> run = notegen.classify_fit("tunes_by_type", "runs/types", base="folk", epochs=3)
     """
     from notegen.models.classifier import ClassifyConfig
-    from notegen.models.classify import fit
+    from notegen.models.classify import default_notation, fit, saved_meta
     from notegen.models.classify_data import read_folders
 
+    if notation is None:
+        notation = default_notation(out, base, resume)
+        if notation is None:
+            raise NotegenError("name the files' notation with notation= (notes, tab, abc, midi or text)")
+    saved = saved_meta(out) if resume else None
+    if saved is not None and "epochs" not in config:
+        config["epochs"] = int(saved["classify_config"]["epochs"])
     labelled = read_folders(data, notation)
     return fit(labelled, notation, out, ClassifyConfig(**config), base=base, resume=resume,
                overwrite=overwrite, progress=progress)
 
 
-def classify(model: str | Path, files: list[str | Path], device: str = "cpu") -> list[tuple[str, str, float]]:
-    """(file, label, probability) for each file, as `notegen classify predict`.
+def classify(
+    model: str | Path, files: str | Path | Iterable[str | Path], device: str = "cpu"
+) -> list[tuple[str, str, float]]:
+    """(file, label, probability) for a file, or each of a list of files and
+    folders, as `notegen classify predict` (a file of several ABC tunes gives one
+    row per tune).
 
-    >>> notegen.classify("runs/types", ["reel.abc"])
+    >>> notegen.classify("runs/types", "reel.abc")
     """
     from notegen.models.classifier import predict_files
 
-    return predict_files(model, [str(f) for f in files], device)
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    return predict_files(model, [str(f) for f in paths], device)

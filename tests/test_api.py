@@ -217,10 +217,91 @@ def test_embed_and_classify_are_the_commands_as_functions(tmp_path):
         for i in range(20):
             notes = " ".join(f"{rng.choice('CDEFGAB')}{octave}" for _ in range(8))
             (tmp_path / "data" / label / f"{i}.txt").write_text(notes + "\n")
-    run = notegen.classify_fit(tmp_path / "data", tmp_path / "run", epochs=6, batch_size=8, lr=1e-2,
-                               dropout=0.0, device="cpu", progress=False)
+    with pytest.raises(NotegenError, match="notation="):  # no base to take it from, as the command
+        notegen.classify_fit(tmp_path / "data", tmp_path / "run", epochs=1, progress=False)
+    assert not (tmp_path / "run").exists()
+    run = notegen.classify_fit(tmp_path / "data", tmp_path / "run", notation="notes", epochs=6, batch_size=8,
+                               lr=1e-2, dropout=0.0, device="cpu", progress=False)  # fmt: skip
     assert run.best_path.exists()
     probe = tmp_path / "probe.txt"
     probe.write_text("C5 E5 G5 B5 D5 F5 A5 C5\n")
     [(name, label, p)] = notegen.classify(tmp_path / "run", [probe])
     assert name.endswith("probe.txt") and label == "high" and 0.5 < p <= 1.0
+    # one file needs no list: a str or a Path is that file, not its characters
+    assert notegen.classify(tmp_path / "run", str(probe)) == [(name, label, p)]
+    assert notegen.classify(str(tmp_path / "run"), probe) == [(name, label, p)]
+    # a resumed run keeps its notation and its epochs unless given, as the command
+    again = notegen.classify_fit(tmp_path / "data", tmp_path / "run", resume=True, progress=False)
+    assert again.epoch == 6 and again.step == run.step
+
+
+def test_classify_fit_reads_the_base_models_notation(tmp_path, tiny_text_model):
+    from notegen.models import checkpoint
+
+    for label, words in (("dwarves", "and the dwarves sang of gold"), ("hall", "went into the hall")):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(4):
+            (tmp_path / "data" / label / f"{i}.txt").write_text(f"{words}, {words}.\n" * (i + 1))
+    run = notegen.classify_fit(tmp_path / "data", tmp_path / "run", base=tiny_text_model, epochs=1,
+                               batch_size=4, device="cpu", progress=False)  # fmt: skip
+    assert checkpoint.read_meta(run.best_path)["notation"] == "text"  # the base's, not "notes"
+    [(_, label, _)] = notegen.classify(run.out_dir, tmp_path / "data" / "hall" / "0.txt")
+    assert label in ("dwarves", "hall")
+
+
+def test_sample_errors_name_the_python_argument():
+    for asked, shown in ((dict(key="H"), "key='H': "), (dict(meter="7/x"), "meter='7/x': "),
+                         (dict(tune_type="foo"), "tune_type='foo': "),
+                         (dict(key="D", meter="7/x"), "meter='7/x': ")):  # fmt: skip
+        with pytest.raises(NotegenError) as e:
+            notegen.sample(**asked)
+        assert str(e.value).startswith(shown) and "--" not in str(e.value), str(e.value)
+
+
+def _examples() -> list[tuple[str, str]]:
+    """(function, line) for every `>>>` line of notegen/api.py's docstrings, in order."""
+    import inspect
+
+    from notegen import api
+
+    found = []
+    for name, fn in inspect.getmembers(api, inspect.isfunction):
+        if fn.__module__ == api.__name__ and not name.startswith("_"):
+            found += [(name, line.strip()[4:]) for line in (fn.__doc__ or "").splitlines()
+                      if line.strip().startswith(">>> ")]  # fmt: skip
+    lines = inspect.getsource(api)
+    return sorted(found, key=lambda ex: lines.index(f"def {ex[0]}("))
+
+
+def test_every_api_function_has_an_example():
+    from notegen import api
+
+    shown = {name for name, _ in _examples()}
+    public = {name for name in notegen.__all__ if getattr(api, name, None) is getattr(notegen, name)}
+    assert public - {"Tune", "NotegenError", "ParseError"} <= shown
+
+
+@pytest.mark.slow
+def test_the_docstring_examples_run(tmp_path, monkeypatch):
+    """Every `>>>` line of notegen/api.py, in order and in one namespace (the
+    `write` example saves the `sample` example's tune), from a folder with the
+    repository's examples/ and the labelled folders the classify examples name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    for label, bar in (("reel", "G4 A4 B4 G4 A4 B4 C5 A4"), ("jig", "G4 A4 B4 A4 G4 E4")):
+        (tmp_path / "tunes_by_type" / label).mkdir(parents=True)
+        meter = "4/4" if label == "reel" else "6/8"
+        for i in range(5):
+            (tmp_path / "tunes_by_type" / label / f"{i}.txt").write_text(
+                f"L:1/8 M:{meter} K:G\n" + " | ".join([bar] * (i + 2)) + "\n")
+    (tmp_path / "reel.abc").write_text("X:1\nT:probe\nM:4/4\nL:1/8\nK:G\nGABG ABcA|GABG ABcA|\n")
+    namespace: dict[str, object] = {"notegen": notegen}
+    examples = _examples()
+    assert len(examples) >= 13
+    for name, line in examples:
+        try:
+            exec(line, namespace)
+        except Exception as e:  # pragma: no cover - the message names the example
+            pytest.fail(f"{name}'s example {line!r} raised {type(e).__name__}: {e}")
+    assert (tmp_path / "song.mid").is_file() and (tmp_path / "ode.tab").is_file()
+    assert (tmp_path / "runs" / "types" / "best.safetensors").is_file()
