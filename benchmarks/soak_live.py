@@ -10,7 +10,12 @@ arrived. A round fails when notegen exits other than 0 (an abort is a negative
 return code, e.g. -6), prints "terminate called" or a traceback, or leaves a
 note sounding at the receiver.
 
-    python benchmarks/soak_live.py [--rounds 100] [--model folk] [--minutes M] > benchmarks/soak_live.md
+With --sync, notegen also follows a MIDI clock
+(`--sync --input soak-clock:clock`): the soak sends 24 clock messages a
+beat into notegen's input, and a start until the first note arrives, so every
+stop lands while JACK's thread is calling notegen's input callback.
+
+    python benchmarks/soak_live.py [--rounds 100] [--model folk] [--minutes M] [--sync] > out.md
 """
 
 from __future__ import annotations
@@ -81,17 +86,55 @@ class Tracker:
         self.midi.delete()
 
 
+class Clock:
+    """A JACK MIDI output sending beat clock (24 a beat at `bpm`) from its own thread,
+    and a start message whenever `want_start` is set."""
+
+    def __init__(self, bpm: float = 300) -> None:
+        import rtmidi
+
+        self.midi = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "soak-clock")
+        self.midi.open_virtual_port("clock")
+        self.port = "soak-clock:clock"
+        self.period = 60 / bpm / 24
+        self.want_start = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        due = time.monotonic()
+        ticks = 0
+        while not self.done.is_set():
+            if self.want_start.is_set() and ticks % 12 == 0:  # a start every half beat
+                self.midi.send_message([0xFA])
+            self.midi.send_message([0xF8])
+            ticks += 1
+            due += self.period
+            time.sleep(max(0.0, due - time.monotonic()))
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join()
+        self.midi.close_port()
+        self.midi.delete()
+
+
 def _as_in_a_terminal() -> None:
     """Ctrl-C as a user at a terminal has it: a soak started in the background by
     a shell without job control would hand notegen SIGINT ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def one_round(i: int, model: str, tracker: Tracker, rng: random.Random) -> dict[str, object]:
+def one_round(i: int, model: str, tracker: Tracker, rng: random.Random,
+              clock: Clock | None = None) -> dict[str, object]:
     tracker.reset()
     notegen = str(Path(sys.executable).parent / "notegen")
     cmd = [notegen, "live", "--model", model, "--api", "jack", "--port", tracker.port,
            "--seed", str(i), "--bpm", "300"]
+    if clock:
+        cmd += ["--sync", "--input", clock.port]
+        clock.want_start.set()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=_as_in_a_terminal)
     early = i % 4 == 0
@@ -101,8 +144,12 @@ def one_round(i: int, model: str, tracker: Tracker, rng: random.Random) -> dict[
         want = rng.randint(1, 8)
         deadline = time.monotonic() + 60
         while tracker.ons < want and proc.poll() is None and time.monotonic() < deadline:
+            if clock and tracker.ons:
+                clock.want_start.clear()
             time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
+    if clock:
+        clock.want_start.clear()
     try:
         _out, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
@@ -134,21 +181,25 @@ def main() -> None:
     ap.add_argument("--model", default="folk")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, help="stop after this long (a busy machine) and report")
+    ap.add_argument("--sync", action="store_true", help="notegen follows the soak's MIDI clock")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     jack = start_jack()
     tracker = Tracker()
+    clock = Clock() if args.sync else None
     results = []
     started = time.monotonic()
     try:
         for i in range(args.rounds):
             if args.minutes and time.monotonic() - started > args.minutes * 60:
                 break
-            r = one_round(i, args.model, tracker, rng)
+            r = one_round(i, args.model, tracker, rng, clock)
             results.append(r)
             status = f"FAILED {r}" if r["bad"] else f"ok rc={r['rc']} notes={r['ons']}"
             print(f"round {i} ({time.monotonic() - started:.0f} s): {status}", file=sys.stderr, flush=True)
     finally:
+        if clock:
+            clock.close()
         tracker.close()
         jack.terminate()
         jack.wait()
@@ -159,7 +210,8 @@ def main() -> None:
     bad = sum(bool(r["bad"]) for r in results)
     early = sum(bool(r["early"]) for r in results)
     played = [int(r["ons"]) for r in results if not r["early"]]  # type: ignore[call-overload]
-    print(f"JACK dummy driver (48000 Hz, period 256, client timeout 5 s); model {args.model}; "
+    mode = "; --sync, following the soak's clock" if args.sync else ""
+    print(f"JACK dummy driver (48000 Hz, period 256, client timeout 5 s); model {args.model}{mode}; "
           f"{len(results)} rounds in {minutes:.1f} min; SIGINT while loading in {early}, "
           "after 1-8 notes in the others\n")
     before = sum(bool(r["before_command"]) for r in results)
