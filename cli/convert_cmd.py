@@ -21,6 +21,9 @@ MUSIC = [n for n, nt in NOTATIONS.items() if nt.music]
     "--to", "dst_notation", type=click.Choice(MUSIC), help="Output notation (default: by extension)."
 )
 @click.option("--track", type=int, help="Take this part (0-based) of a several-part file.")
+@click.option(
+    "--tune", type=click.IntRange(1), help="Take this tune (from 1) of an ABC file of several [default: 1]."
+)
 @click.option("--channel", type=click.IntRange(0, 15), help="Take the part on this MIDI channel (0-15).")
 @click.option("--melody", is_flag=True, help="Keep only the highest note at each moment.")
 @click.option(
@@ -37,7 +40,8 @@ def convert(src: str, dst: str, force: bool, **options: object) -> None:
     \b
     .txt/.notes  note strings    .tab  ASCII tab    .abc  ABC
     .mid/.midi   MIDI            .musicxml/.xml MusicXML   .mxl compressed MusicXML
-    DST '-' writes to standard output (name the notation with --to).
+    DST '-' writes to standard output (name the notation with --to). Of an ABC
+    file of several tunes the first is converted (with a warning), or --tune N.
 
     \b
     Example:
@@ -47,6 +51,10 @@ def convert(src: str, dst: str, force: bool, **options: object) -> None:
     from notetokens.convert import convert_score, notation_for
     from notetokens.outputs import check, write_bytes
 
-    target = check(dst, force=force)  # before reading: a bad output costs nothing
+    target = check(dst, force=force, inputs=[src])  # before reading: a bad output costs nothing
     to = notation_for(dst, options.pop("dst_notation"), "output")  # type: ignore[arg-type]
-    write_bytes(target, convert_score(src, to, **options))  # type: ignore[arg-type]
+    write_bytes(target, convert_score(src, to, warn=_warn, **options))  # type: ignore[arg-type]
+
+
+def _warn(message: str) -> None:
+    click.echo(f"notegen: warning: {message}", err=True)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import NotegenError
-from .io import read, render, write_bytes
+from .io import read_tune, render
+from .outputs import check, write_bytes
 from .registry import Notation, for_path, get
 from .score import Score
 
@@ -48,13 +50,20 @@ def convert_score(
     melody: bool = False,
     tuning: str | None = None,
     exact_pitch: bool = False,
+    tune: int | None = None,
+    warn: Callable[[str], object] | None = None,
 ) -> bytes:
-    """Read `src`, reduce it as asked, and render it in `dst_notation`."""
+    """Read `src`, reduce it as asked, and render it in `dst_notation`. Of a file
+    of several tunes (ABC) the first is converted, or tune number `tune` (from
+    1); `warn` is told when a file of several tunes was reduced to its first."""
     src_nt = notation_for(src, src_notation, "input")
     if not dst_notation.music or not src_nt.music:
         raise NotegenError("plain text has no notes to convert; convert between music notations")
     parse_opts: dict[str, Any] = {"tuning": tuning} if "tuning" in src_nt.options and tuning else {}
-    score = reduce(read(src, src_nt.name, **parse_opts), track, channel, melody)
+    score, count = read_tune(src, src_nt.name, tune=tune, **parse_opts)
+    if count > 1 and tune is None and warn is not None:
+        warn(f"{src} holds {count} tunes; converting tune 1 (--tune N picks another)")
+    score = reduce(score, track, channel, melody)
     if not score.notes:
         raise NotegenError(f"{src}: no notes to convert")
     fmt_opts: dict[str, Any] = {"tuning": tuning} if "tuning" in dst_notation.options and tuning else {}
@@ -64,7 +73,9 @@ def convert_score(
 
 
 def convert(src: str | Path, dst: str | Path, **options: Any) -> None:
-    """Convert the file `src` into the file `dst` (written atomically)."""
+    """Convert the file `src` into the file `dst` (written atomically); `dst` may
+    not be `src` itself (by any name: a file converted onto itself would be lost)."""
     to = options.pop("dst_notation", None)
+    target = check(dst, force=True, inputs=[src])
     data = convert_score(src, notation_for(dst, to, "output"), **options)
-    write_bytes(dst, data)
+    write_bytes(target, data)

@@ -43,8 +43,17 @@ def _read_bytes(path: str | Path) -> bytes:
         raise NotegenError(f"{path}: {e.strerror}") from None
 
 
-def read(path: str | Path, notation: str | None = None, **options: Any) -> Score:
-    """Parse a file into a Score; the notation comes from the extension unless named."""
+def read(path: str | Path, notation: str | None = None, *, tune: int | None = None, **options: Any) -> Score:
+    """Parse a file into a Score; the notation comes from the extension unless named.
+    A file of several tunes (an ABC collection) gives its first tune, or tune
+    number `tune` (from 1); `read_tune` also says how many the file holds."""
+    return read_tune(path, notation, tune=tune, **options)[0]
+
+
+def read_tune(
+    path: str | Path, notation: str | None = None, *, tune: int | None = None, **options: Any
+) -> tuple[Score, int]:
+    """`read`, and the number of tunes in the file (1 but for a collection)."""
     nt = get(notation) if notation else for_path(path)
     if not nt.readable or not nt.music:
         raise NotegenError(f"{path}: notation {nt.name!r} cannot be read as music")
@@ -52,10 +61,31 @@ def read(path: str | Path, notation: str | None = None, **options: Any) -> Score
     data: Any = _read_bytes(path) if nt.binary else read_text(path)
     if not nt.binary and not data.strip():
         raise ParseError("the file is empty", source=str(path))
+    count = 1
+    if nt.collection:
+        data, count = only_tune(nt, data, tune or 1, str(path))
+    elif tune not in (None, 1):
+        raise NotegenError(f"{path}: a {nt.name} file holds one tune; a tune number is for ABC files")
     try:
-        return nt.parse(data, **options)
+        return nt.parse(data, **options), count
     except ParseError as e:
         raise e.with_source(str(path)) from None
+
+
+def only_tune(nt: Notation, text: str, number: int, source: str) -> tuple[str, int]:
+    """`text` with tune `number` (from 1) as its first tune, and how many tunes it
+    holds. The tunes before it become blank lines, so the file's header still
+    applies and an error names the line in the file."""
+    tunes = nt.impl().split_tunes(text)
+    if number < 1 or number > max(len(tunes), 1):
+        held = f"{len(tunes)} tune{'s' if len(tunes) != 1 else ''}"
+        raise NotegenError(f"{source}: there is no tune {number}; the file holds {held}")
+    if number == 1:
+        return text, len(tunes)
+    lines = text.split("\n")
+    first, start = tunes[0][0], tunes[number - 1][0]  # 1-based lines of their `X:`
+    lines[first - 1 : start - 1] = [""] * (start - first)
+    return "\n".join(lines), len(tunes)
 
 
 def render(score: Score, notation: Notation, **options: Any) -> bytes:

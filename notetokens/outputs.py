@@ -13,6 +13,8 @@ alike), so a bad second output fails before the first one is touched. The rules:
 - a directory, a missing folder, a folder this user cannot write in and a
   write-protected file (no write permission for anyone, or not for this user) are
   refused; `force` lets a write-protected file be replaced;
+- an output that is one of the command's input files (directly, through a
+  symlink or a hard link) is refused: writing it would destroy what is read;
 - `-` is standard output, which must be open; a full or failing standard output is
   one line of error, a closed pipe (`| head`) a quiet stop with status 1.
 """
@@ -26,7 +28,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +51,15 @@ class Target:
         return self.kind == "file" and os.path.lexists(self.real)
 
 
-def check(path: str | Path, *, force: bool = False) -> Target:
-    """A writable output, or a `NotegenError` saying in one line why not."""
+def check(path: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = ()) -> Target:
+    """A writable output, or a `NotegenError` saying in one line why not.
+    `inputs` are the files the command reads: the output may not be one of them."""
+    target = _check(path, force)
+    _not_an_input(target, inputs)
+    return target
+
+
+def _check(path: str | Path, force: bool) -> Target:
     text = str(path)
     if text == STDOUT:
         if not stdout_open():
@@ -79,9 +88,12 @@ def check(path: str | Path, *, force: bool = False) -> Target:
     return Target(text, real, "file")
 
 
-def check_all(paths: list[str | Path], *, force: bool = False) -> list[Target]:
+def check_all(
+    paths: list[str | Path], *, force: bool = False, inputs: Iterable[str | Path] = ()
+) -> list[Target]:
     """Check every output of one command; the same file named twice is an error."""
-    targets = [check(p, force=force) for p in paths]
+    inputs = list(inputs)
+    targets = [check(p, force=force, inputs=inputs) for p in paths]
     seen: dict[str, str] = {}
     for t in targets:
         if t.kind == "file" and t.real in seen:
@@ -185,6 +197,23 @@ def silence_stdout() -> None:
 
 
 # --- internals
+
+
+def _not_an_input(target: Target, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that is one of the inputs: the same file by any name."""
+    if target.kind != "file" or not os.path.exists(target.real):
+        return
+    for src in inputs:
+        try:
+            same = os.path.samefile(src, target.real)
+        except (OSError, ValueError):  # a missing input is reported where it is read
+            continue
+        if same:
+            also = "" if str(src) == target.path else f" ({src})"
+            raise NotegenError(
+                f"{target.path}: is the input file{also}; writing it would destroy what is read, "
+                "so name another output"
+            )
 
 
 def _special(text: str, real: str, mode: int) -> str:

@@ -149,3 +149,79 @@ def test_musicxml_out(tmp_path, notegen):
     r = notegen("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
     assert r.returncode == 0, r.stderr
     assert b"<score-partwise" in out.read_bytes()
+
+
+# --- a file onto itself, and files of several tunes (issue 12)
+
+TWO_TUNES = (
+    "X:1\nT:One\nM:4/4\nL:1/8\nK:G\nGABc dedB|\n\n"
+    "X:2\nT:Two\nM:6/8\nL:1/8\nK:D\nDFA dAF|\n"
+)
+
+
+def one_line(r, *words: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_a_file_converted_onto_itself_is_refused_and_kept(tmp_path, notegen):
+    src = tmp_path / "tt.abc"
+    src.write_text(TWO_TUNES)
+    (tmp_path / "link.abc").symlink_to(src.name)
+    os.link(src, tmp_path / "hard.abc")
+    for a, b in [("tt.abc", "tt.abc"), ("tt.abc", "link.abc"), ("link.abc", "tt.abc"),
+                 ("tt.abc", "./tt.abc"), ("hard.abc", "tt.abc")]:
+        one_line(notegen("convert", a, b, cwd=tmp_path), b, "input file", "another output")
+        assert src.read_text() == TWO_TUNES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.abc", "link.abc", "tt.abc"]
+
+
+def test_the_python_convert_refuses_its_input_too(tmp_path):
+    from notetokens.convert import convert
+    from notetokens.errors import NotegenError
+
+    src = tmp_path / "tt.abc"
+    src.write_text(TWO_TUNES)
+    with pytest.raises(NotegenError, match="input file"):
+        convert(src, src)
+    assert src.read_text() == TWO_TUNES
+
+
+def test_a_file_of_several_tunes_says_it_converts_the_first(tmp_path, notegen):
+    src = tmp_path / "tt.abc"
+    src.write_text(TWO_TUNES)
+    r = notegen("convert", str(src), str(tmp_path / "one.txt"))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == (
+        f"notegen: warning: {src} holds 2 tunes; converting tune 1 (--tune N picks another)"
+    )
+    assert (tmp_path / "one.txt").read_text().split("\n")[1].startswith("G4 A4 B4")
+
+
+def test_tune_picks_a_tune_and_names_its_lines(tmp_path, notegen):
+    src = tmp_path / "tt.abc"
+    src.write_text(TWO_TUNES)
+    r = notegen("convert", str(src), "-", "--to", "notes", "--tune", "2")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert r.stdout == "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5 A4 F#4\n"
+    one_line(notegen("convert", str(src), "-", "--to", "notes", "--tune", "3"),
+             "tt.abc", "no tune 3", "holds 2 tunes")
+    single = tmp_path / "one.txt"
+    single.write_text("C4 D4\n")
+    one_line(notegen("convert", str(single), "-", "--to", "notes", "--tune", "2"), "one tune")
+    bad = tmp_path / "bad.abc"
+    bad.write_text(TWO_TUNES.replace("M:6/8", "M:99999999999/8"))
+    one_line(notegen("convert", str(bad), "-", "--to", "notes", "--tune", "2"), "bad.abc:10:3:")
+
+
+def test_the_python_api_reads_any_tune_and_the_first_by_default(tmp_path):
+    from notetokens import io
+
+    src = tmp_path / "tt.abc"
+    src.write_text(TWO_TUNES)
+    assert io.read(src).meter == io.read(src, tune=1).meter
+    assert str(io.read(src, tune=2).meter) != str(io.read(src).meter)
+    assert io.read_tune(src, tune=2)[1] == 2
