@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -30,6 +31,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# commands whose result is printed on standard output: refused up front when it
+# is closed, before any work (`text` and `convert ... -` check it themselves)
+REPORTS = frozenset({"models", "embed", "eval", "judge", "compare", "ports", "classify"})
+
 # `notegen` alone shows the help (click 8.2+ raises this; 8.1 prints and exits itself)
 _NO_ARGS_IS_HELP: type[BaseException] | tuple[()] = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
@@ -40,6 +45,16 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name in REPORTS:
+            from notetokens.outputs import require_stdout
+
+            require_stdout(f"notegen {name}")
+        return name, cmd, rest
 
     @staticmethod
     def _load(name: str) -> click.Command | None:
@@ -82,8 +97,9 @@ def usage_line(error: click.UsageError) -> str:
 def _open_std_streams() -> None:
     """Give closed standard file descriptors /dev/null, so a file opened later
     cannot take descriptor 1 or 2 and receive output meant for the terminal.
-    Python has already set sys.stdout to None for a closed stdout, which the
-    output checks read as 'standard output is closed'."""
+    Python has already set sys.stdout to None for a closed stdout; `main` wraps
+    it in a `GuardedStdout`, which the output checks read as 'standard output
+    is closed' and which refuses every print."""
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
@@ -95,35 +111,62 @@ def _open_std_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from notetokens.outputs import GuardedStdout
+
     _open_std_streams()
+    stdout = sys.stdout
+    sys.stdout = GuardedStdout(stdout)  # type: ignore[assignment]  # a failed print names stdout
+    try:
+        code = _run(argv)
+    finally:
+        sys.stdout = stdout
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None) -> int:
+    """The command's exit status; every failure a user can cause is one line."""
     try:
         cli.main(args=argv, prog_name="notegen", standalone_mode=False)
         _flush_stdout()  # a full stdout fails here, not in the interpreter's exit
+        return 0
     except NotegenError as e:
         report(e)
-        sys.exit(2)
+        return 2
     except _NO_ARGS_IS_HELP as e:
-        e.show()
-        sys.exit(e.exit_code)
+        return _shown(e.show, e.exit_code)
     except click.UsageError as e:
         click.echo(usage_line(e), err=True)
-        sys.exit(e.exit_code)
+        return e.exit_code
     except click.exceptions.Abort:
         click.echo("notegen: aborted", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as e:
         report(Exception(" ".join(e.format_message().split())))
-        sys.exit(e.exit_code)
+        return e.exit_code
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
     except BrokenPipeError:
         _quiet_stdout()  # the reader has gone (| head): stop quietly, status 1 as click does
-        sys.exit(1)
+        return 1
     except OSError as e:  # the environment failed (a vanished disk, a device), not the code
         _flush_stdout(quiet=True)
         where = f"{e.filename}: " if e.filename else ""
         report(Exception(f"{where}{e.strerror or e}"))
-        sys.exit(2)
+        return 2
+
+
+def _shown(show: Callable[[], object], code: int) -> int:
+    """`show()` (the help), or 2 with one line if standard output fails."""
+    try:
+        show()
+        _flush_stdout()
+    except NotegenError as e:
+        report(e)
+        return 2
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    return code
 
 
 def _flush_stdout(quiet: bool = False) -> None:
@@ -133,8 +176,8 @@ def _flush_stdout(quiet: bool = False) -> None:
         return
     try:
         sys.stdout.flush()
-    except OSError as e:
-        error = stdout_error(e)  # also points stdout at /dev/null for the exit
+    except (OSError, NotegenError) as e:  # GuardedStdout has already made it one line
+        error = stdout_error(e) if isinstance(e, OSError) else e  # stdout now at /dev/null
         if not quiet:
             raise error from None
 

@@ -16,7 +16,9 @@ alike), so a bad second output fails before the first one is touched. The rules:
 - an output that is one of the command's input files (directly, through a
   symlink or a hard link) is refused: writing it would destroy what is read;
 - `-` is standard output, which must be open; a full or failing standard output is
-  one line of error, a closed pipe (`| head`) a quiet stop with status 1.
+  one line of error, a closed pipe (`| head`) a quiet stop with status 1. While
+  `notegen` runs, `sys.stdout` is a `GuardedStdout`, so a report printed with
+  `click.echo` or `print` fails the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 from .errors import NotegenError
 
@@ -146,8 +149,8 @@ def free_bytes(folder: str | Path) -> int | None:
 
 
 def stdout_open() -> bool:
-    if sys.stdout is None:  # Python found file descriptor 1 closed at start-up
-        return False
+    if sys.stdout is None or getattr(sys.stdout, "closed_at_start", False) is True:
+        return False  # file descriptor 1 was closed when the process started
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, io.UnsupportedOperation):  # a stream without a descriptor (tests)
@@ -183,6 +186,68 @@ def stdout_error(e: OSError) -> Exception:
     if isinstance(e, BrokenPipeError) or e.errno == errno.EPIPE:
         return BrokenPipeError(errno.EPIPE, "broken pipe")
     return NotegenError(f"cannot write to standard output: {e.strerror or e}")
+
+
+def require_stdout(command: str) -> None:
+    """Refuse to run `command`, which prints its result, with standard output closed."""
+    if not stdout_open():
+        raise NotegenError(f"standard output is closed; `{command}` prints its result there")
+
+
+class GuardedStdout:
+    """`sys.stdout` while the `notegen` command runs (cli.main installs it): a
+    failed write or flush raises `stdout_error`'s one line naming standard output
+    (a quiet BrokenPipeError for a closed pipe) instead of a bare OSError, and a
+    standard output closed at start-up (`stream` None) refuses every write
+    instead of dropping it, as `click.echo` does with no stdout."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.failed: Exception | None = None  # a write failed: every later one fails too
+
+    @property
+    def closed_at_start(self) -> bool:
+        return self.stream is None
+
+    def write(self, text: str) -> int:
+        self._raise_if_failed()
+        if self.stream is None:
+            raise NotegenError("standard output is closed; nothing can be printed")
+        try:
+            return self.stream.write(text)
+        except OSError as e:
+            self.failed = stdout_error(e)  # stdout now goes to /dev/null: keep saying it failed
+            raise self.failed from None
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._raise_if_failed()
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except OSError as e:
+            self.failed = stdout_error(e)
+            raise self.failed from None
+
+    def _raise_if_failed(self) -> None:
+        # a probe that swallowed the first error (click writes "" to learn the
+        # stream's kind) must not leave the real write to succeed at /dev/null
+        if self.failed is not None:
+            raise type(self.failed)(*self.failed.args) from None
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        if self.stream is None:
+            if name in ("encoding", "errors"):
+                return "utf-8" if name == "encoding" else "strict"
+            raise AttributeError(name)
+        return getattr(self.stream, name)
 
 
 def silence_stdout() -> None:

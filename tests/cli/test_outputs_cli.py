@@ -232,3 +232,58 @@ def test_fluidsynth_cut_short_by_a_full_disk_is_caught(tmp_path):
     score = notes.parse("C4:4 E4:4 G4:4 C5:4 | E5:4 G5:4 C6:8")  # 16 s at 120 BPM: about 3 MB
     with tmpfs(tmp_path / "disk", 600) as disk, pytest.raises(NotegenError, match="incomplete WAV"):
         render(score, disk)
+
+
+# --- commands that print their result (issue 12: closed or full stdout lost it)
+
+
+def _stdout_closed() -> None:
+    os.close(1)
+
+
+def run_stdout(args: list[str], stdout: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`notegen args` with standard output closed ("closed") or on /dev/full ("full")."""
+    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", *args]
+    if stdout == "closed":
+        return subprocess.run(cmd, stdout=None, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                              timeout=300, preexec_fn=_stdout_closed)
+    with open("/dev/full", "w") as full:
+        return subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                              timeout=300)
+
+
+def report_commands(model: Path, tune: Path) -> dict[str, list[str]]:
+    return {
+        "models": ["models", "--dir", str(model.parent)],
+        "embed": ["embed", "-m", str(model)],
+        "eval": ["eval", "-m", str(model), str(tune), "-n", "0"],
+        "help": ["models", "--help"],
+    }
+
+
+@pytest.mark.parametrize("stdout", ["closed", "full"])
+@pytest.mark.parametrize("name", ["models", "embed", "eval", "help"])
+def test_a_report_on_a_closed_or_full_stdout_is_one_line(notes_model, tune, tmp_path, name, stdout):
+    r = run_stdout(report_commands(notes_model, tune)[name], stdout, tmp_path)
+    if stdout == "closed":
+        one_line(r, "standard output is closed")
+    else:
+        one_line(r, "cannot write to standard output", "No space left")
+
+
+def test_a_closed_stdout_is_refused_before_the_work(notes_model, tune, tmp_path):
+    plot = tmp_path / "p.png"
+    r = run_stdout(["embed", "-m", str(notes_model), "--plot", str(plot)], "closed", tmp_path)
+    one_line(r, "standard output is closed", "notegen embed")
+    assert not plot.exists()
+
+
+def test_a_closed_stdout_does_not_stop_a_command_that_writes_a_file(tune, tmp_path):
+    r = run_stdout(["convert", str(tune), str(tmp_path / "x.mid")], "closed", tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert (tmp_path / "x.mid").read_bytes()[:4] == b"MThd"
+
+
+def test_help_on_a_full_stdout_is_one_line(tmp_path):
+    one_line(run_stdout(["--help"], "full", tmp_path), "standard output")
+    one_line(run_stdout(["--version"], "closed", tmp_path), "standard output is closed")
