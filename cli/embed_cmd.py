@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import model_option
+from .options import force_option, model_option
 
 
 @click.command()
@@ -18,7 +18,8 @@ from .options import model_option
     show_default=True,
     help="Nearest neighbours printed per character.",
 )
-def embed(model: str, plot_path: str | None, neighbours: int) -> None:
+@force_option
+def embed(model: str, plot_path: str | None, neighbours: int, force: bool) -> None:
     """Show what a model's character embeddings mean.
 
     Prints how well the embeddings order the note letters by pitch and the
@@ -31,11 +32,22 @@ def embed(model: str, plot_path: str | None, neighbours: int) -> None:
     notegen embed --model kjv --plot kjv.png
     notegen embed --model runs/mine -k 5
     """
+    from notetokens.errors import NotegenError
+    from notetokens.outputs import check
+
+    if plot_path == "-":
+        raise NotegenError("--plot needs a file name: standard output carries the report")
+    target = check(plot_path, force=force) if plot_path else None  # before the model loads
+    if target is not None:
+        from notegen.pianoroll import available
+
+        if not available():
+            raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'")
     from notegen.models.embed import model_report, plot
 
     rep = model_report(model)
-    if plot_path:
-        plot(rep, plot_path)
+    if target is not None:
+        plot(rep, target)
     for line in rep.lines(neighbours):
         click.echo(line)
     if plot_path:

@@ -80,6 +80,10 @@ class LiveOptions:
             raise NotegenError(f"--channel must be 0-15, got {self.channel}")
         if self.lookahead < 1:
             raise NotegenError(f"--lookahead must be >= 1, got {self.lookahead}")
+        if self.log_events:
+            from notetokens.outputs import check
+
+            check(self.log_events)  # a folder, a missing folder, a write-protected file: now
         if self.key or self.meter or self.tune_type:
             from notegen.models.melody import header_prime
 
@@ -264,10 +268,11 @@ def _wait_filled(gen: Generator, respond: bool, stop: threading.Event, timeout: 
 
 
 def _write_log(path: str, stats: PlayStats, temperatures: list[tuple[float | None, float]]) -> None:
-    with open(path, "w") as f:
-        for ev in stats.log or []:
-            f.write(json.dumps({"scheduled": ev.scheduled, "sent": ev.sent,
-                                "bytes": ev.message.bytes()}) + "\n")
-        for t, value in temperatures:
-            f.write(json.dumps({"time": t, "temperature": value}) + "\n")
+    """The event log as JSON lines, written by the output rules (a temporary file
+    renamed into place: a failed write keeps the old log)."""
+    from notetokens.outputs import write_bytes
 
+    lines = [json.dumps({"scheduled": ev.scheduled, "sent": ev.sent, "bytes": ev.message.bytes()})
+             for ev in stats.log or []]
+    lines += [json.dumps({"time": t, "temperature": value}) for t, value in temperatures]
+    write_bytes(path, "".join(line + "\n" for line in lines).encode(), force=False)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from notetokens.errors import NotegenError
+from notetokens.outputs import Target
 from notetokens.registry import NOTATIONS
 from notetokens.vocab import SPECIALS
 
@@ -203,8 +204,10 @@ def model_report(model: str | Path) -> EmbeddingReport:
     return report(table, chars, str(meta.get("notation", "")), name)
 
 
-def plot(rep: EmbeddingReport, path: str | Path) -> None:
-    """The PCA picture as a PNG: one labelled point per character, coloured by kind."""
+def plot(rep: EmbeddingReport, path: str | Path | Target) -> None:
+    """The PCA picture as a PNG: one labelled point per character, coloured by kind.
+    `path` may be a `Target` the command has checked (with its `--force`) before
+    the work; either way the PNG goes to a temporary file renamed into place."""
     try:
         import matplotlib
 
@@ -212,7 +215,7 @@ def plot(rep: EmbeddingReport, path: str | Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'") from None
-    from notetokens.io import write_bytes
+    from notetokens.outputs import write_bytes
 
     fig, ax = plt.subplots(figsize=(7.5, 6), dpi=90)
     kinds = list(dict.fromkeys(rep.kinds))

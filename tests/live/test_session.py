@@ -141,3 +141,46 @@ def test_no_warning_when_the_clean_up_works(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(RuntimeError):
         played(player, model_fails())
     assert player.stats.cleanup_error is None and capsys.readouterr().err == ""
+
+
+# --- the hidden --log-events output goes by the output rules (issue 12)
+
+
+def test_a_bad_event_log_path_is_refused_before_a_port_opens(tmp_path) -> None:
+    from notegen.live.session import LiveOptions
+    from notetokens.errors import NotegenError
+
+    with pytest.raises(NotegenError, match="is a directory"):
+        LiveOptions(log_events=str(tmp_path)).check()
+    with pytest.raises(NotegenError, match="does not exist"):
+        LiveOptions(log_events=str(tmp_path / "no" / "log.jsonl")).check()
+    protected = tmp_path / "old.jsonl"
+    protected.write_text("old\n")
+    protected.chmod(0o444)
+    with pytest.raises(NotegenError, match="write-protected"):
+        LiveOptions(log_events=str(protected)).check()
+    LiveOptions(log_events=str(tmp_path / "new.jsonl")).check()
+
+
+def test_the_event_log_is_written_whole_through_a_temporary_file(tmp_path, monkeypatch) -> None:
+    import json
+
+    import mido
+
+    from notegen.live.player import PlayStats, SentEvent
+    from notegen.live.session import _write_log
+
+    log = tmp_path / "log.jsonl"
+    log.write_text("old\n")
+    stats = PlayStats(log=[SentEvent(1.0, 1.001, mido.Message("note_on", note=60, velocity=64))])
+    renamed: list[tuple[str, str]] = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append((str(a), str(b))), replace(a, b)))
+    _write_log(str(log), stats, [(None, 1.0), (2.5, 0.8)])
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [
+        {"scheduled": 1.0, "sent": 1.001, "bytes": [144, 60, 64]},
+        {"time": None, "temperature": 1.0},
+        {"time": 2.5, "temperature": 0.8},
+    ]
+    assert len(renamed) == 1 and renamed[0][1] == str(log)  # renamed into place, not opened "w"
+    assert [p.name for p in tmp_path.iterdir()] == ["log.jsonl"]

@@ -67,3 +67,47 @@ def test_model_report_and_plot_of_a_trained_model(text_run, tmp_path):
     out = tmp_path / "e.png"
     plot(rep, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- `notegen embed --plot`: the output checks of every command (issue 12)
+
+
+def _one_line(r, *words: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path, notegen):
+    pytest.importorskip("matplotlib")
+    run_dir, _ = text_run
+    png = tmp_path / "e.png"
+    png.write_bytes(b"old")
+    png.chmod(0o444)
+    _one_line(notegen("embed", "-m", str(run_dir), "--plot", str(png)), "e.png", "write-protected", "--force")
+    assert png.read_bytes() == b"old"
+    r = notegen("embed", "-m", str(run_dir), "--plot", str(png), "--force")
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.png"]  # no temporary file left
+
+
+def test_embed_checks_the_picture_before_the_model(tmp_path, notegen):
+    missing = tmp_path / "no-such-model"  # the plot is refused first: no model is loaded
+    _one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path / "no" / "p.png")),
+              "p.png", "does not exist")
+    _one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path)), "directory")
+    _one_line(notegen("embed", "-m", str(missing), "--plot", "-"), "--plot", "file name")
+
+
+def test_plot_writes_to_a_checked_target(text_run, tmp_path):
+    pytest.importorskip("matplotlib")
+    from notetokens.outputs import check
+
+    rep = model_report(text_run[0])
+    out = tmp_path / "e.png"
+    plot(rep, check(out))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["e.png"]
