@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -72,17 +73,18 @@ def sample(**o: object) -> None:
       notegen sample --out song.wav --program 73
       notegen sample --prime-file my_tune.abc --dynamic --out more.abc
     """
-    from notegen.models.checkpoint import load
-    from notegen.models.melody import check_melody_model, draw, header_prime, user_prime
     from notetokens import io
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
-    check_outputs(out, o["plot"], num, bool(o["force"]))  # all of them, before any sampling
+    check_outputs(out, o["plot"], num, bool(o["force"]))  # all of them, before torch loads
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
+    prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
+    from notegen.models.checkpoint import load
+    from notegen.models.melody import check_melody_model, draw, header_prime, user_prime
+
     lm = load(str(o["model"]))
     check_melody_model(lm, str(o["model"]))  # a text model, in words that name it
-    prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
     fields = header_prime(o["key"], o["meter"], o["tune_type"])  # type: ignore[arg-type]
     prime = user_prime(o["prime"], prime_score)  # type: ignore[arg-type]
     for i in range(num):
@@ -115,14 +117,13 @@ def check_outputs(out: str, plot: object, num: int, force: bool) -> None:
     """Every file this run will write, checked before anything is written."""
     from notetokens.outputs import check_all
 
+    paths = _named(out, num) + (_named(str(plot), num) if plot else [])
+    check_all(paths, force=force)  # type: ignore[arg-type]  # a folder is named before its extension
     if out != "-" and not out.lower().endswith(WRITES):
         ext = Path(out).suffix or "(none)"
         raise NotegenError(
             f"{out}: unknown extension {ext!r}; sample writes {', '.join(WRITES)} or '-' (standard output)"
         )
-    paths = [numbered(out, i, num) for i in range(num)]
-    paths += [numbered(str(plot), i, num) for i in range(num)] if plot else []
-    check_all(paths, force=force)  # type: ignore[arg-type]
     if out.lower().endswith(".wav"):
         from notegen.synth import synthesizer
 
@@ -132,6 +133,14 @@ def check_outputs(out: str, plot: object, num: int, force: bool) -> None:
 
         if not available():
             raise NotegenError("--plot needs matplotlib: pip install 'notegen[plot]'")
+
+
+def _named(path: str, num: int) -> list[str]:
+    """The files `path` stands for; a folder's name as given (numbering it would
+    drop its trailing slash), for the checks to refuse."""
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        return [path]
+    return [numbered(path, i, num) for i in range(num)]
 
 
 def _sampling(o: dict[str, object]) -> dict[str, object]:

@@ -287,3 +287,15 @@ def test_a_closed_stdout_does_not_stop_a_command_that_writes_a_file(tune, tmp_pa
 def test_help_on_a_full_stdout_is_one_line(tmp_path):
     one_line(run_stdout(["--help"], "full", tmp_path), "standard output")
     one_line(run_stdout(["--version"], "closed", tmp_path), "standard output is closed")
+
+
+@pytest.mark.parametrize("num", ["1", "3"])
+def test_sample_names_a_folder_before_its_extension_and_before_the_model(tmp_path, notegen, num):
+    missing = str(tmp_path / "no-model")  # the outputs are refused first: no model is loaded
+    r = notegen("sample", "-m", missing, "-n", num, "--out", str(tmp_path / "d.mid") + "/")
+    one_line(r, "d.mid/", "not a folder")
+    assert "extension" not in r.stderr
+    one_line(notegen("sample", "-m", missing, "-n", num, "--out", str(tmp_path)), "is a directory")
+    one_line(notegen("sample", "-m", missing, "--out", str(tmp_path / "x.xyz")), "'.xyz'")
+    one_line(notegen("sample", "-m", missing, "--out", str(tmp_path / "x.mid"),
+                     "--prime-file", str(tmp_path / "nope.abc")), "nope.abc", "no such file")
