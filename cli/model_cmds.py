@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .options import sampling_options
+from .options import FiniteFloat, sampling_options
 
 
 def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
@@ -63,13 +63,15 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     show_default=True,
     help="Characters per row of a batch (truncated back-propagation length).",
 )
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=3e-3, show_default=True)
+@click.option("--lr", type=FiniteFloat(0, min_open=True, rule="> 0"), default=3e-3, show_default=True)
 @click.option(
     "--dropout",
-    type=click.FloatRange(0, 1, max_open=True),
+    type=FiniteFloat(0, 1, max_open=True, rule="in [0, 1)"),
     help="Dropout between layers and before the output, instead of the preset's (a new run only).",
 )
-@click.option("--weight-decay", type=click.FloatRange(0), default=0.01, show_default=True, help="AdamW's.")
+@click.option(
+    "--weight-decay", type=FiniteFloat(0, rule=">= 0"), default=0.01, show_default=True, help="AdamW's."
+)
 @click.option(
     "--schedule",
     type=click.Choice(["cosine", "step", "constant"]),

@@ -7,6 +7,7 @@ A checkpoint stores `ModelConfig.to_dict()`; loading rebuilds the model with
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -87,8 +88,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.seq_len < 1:
             raise NotegenError("batch size and sequence length must be >= 1")
-        if self.lr <= 0:
-            raise NotegenError(f"learning rate must be > 0, got {self.lr}")
+        _finite("learning rate", self.lr, "> 0", self.lr > 0)
+        _finite("weight decay", self.weight_decay, ">= 0", self.weight_decay >= 0)
+        _finite("grad_clip", self.grad_clip, ">= 0 (0 turns clipping off)", self.grad_clip >= 0)
         if self.schedule not in SCHEDULES:
             raise NotegenError(f"unknown schedule {self.schedule!r}; known: {', '.join(SCHEDULES)}")
         for name in ("epochs", "steps"):
@@ -109,3 +111,10 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _finite(name: str, value: float, rule: str, within: bool) -> None:
+    """One line for a setting that is nan, infinite or out of its range (every
+    comparison with nan is false, so a range check alone lets nan through)."""
+    if not (math.isfinite(value) and within):
+        raise NotegenError(f"{name} must be a finite number {rule}, got {value}")

@@ -12,10 +12,11 @@ rank 0 writes. Ctrl-C finishes the current step, saves, and returns.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import notetokens
 from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
-from . import checkpoint, precision, runtime, trainstate
+from . import checkpoint, ckpt_meta, precision, runtime, trainstate
 from .config import PRESETS, ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
@@ -131,8 +132,9 @@ class _Session:
 class _Meter:
     """Running figures of the step loop."""
 
-    running: torch.Tensor
-    n_running: int = 0
+    # each step's loss since the last report, left on the device: read (one
+    # synchronisation) every 10 steps and before every checkpoint
+    losses: list[torch.Tensor] = field(default_factory=list)
     train_loss: float | None = None
     val_loss: float | None = None
     lr: float = 0.0
@@ -140,11 +142,19 @@ class _Meter:
     cpu_time: float = 0.0
     chars: int = 0
 
+    def first_bad(self, step: int) -> tuple[int, float] | None:
+        """The first step since the last report whose loss was nan or infinite,
+        and that loss (`step`: the steps done)."""
+        values = torch.stack(self.losses).tolist() if self.losses else []
+        for i, v in enumerate(values):
+            if not math.isfinite(v):
+                return step - len(values) + 1 + i, v
+        return None
+
     def report_loss(self) -> None:
-        if self.n_running:
-            self.train_loss = self.running.item() / self.n_running
-            self.running.zero_()
-            self.n_running = 0
+        if self.losses:
+            self.train_loss = torch.stack(self.losses).sum().item() / len(self.losses)
+            self.losses.clear()
 
 
 class _Run:
@@ -171,17 +181,19 @@ class _Run:
         self._check_folder(resume)
         with RunLock(self.out_dir) if self.dist.main else nullcontext():
             s = self._restore(resume, overwrite)
-            meter = _Meter(running=torch.zeros((), device=self.device),
-                           val_loss=s.state.get("val_loss"))
+            meter = _Meter(val_loss=s.state.get("val_loss"))
             step = int(s.state["step"])
             interrupted = False
             try:
                 while step < s.total:
                     self._step(s, step, meter)
                     step += 1
+                    at_eval = step % self.config.eval_every == 0 and step < s.total
+                    if step % 10 == 0 or step == s.total or at_eval:
+                        self._check_finite(s, step, meter, weights=at_eval)
                     if step % 10 == 0 or step == s.total:
                         meter.report_loss()
-                    if step % self.config.eval_every == 0 and step < s.total:
+                    if at_eval:
                         meter.val_loss = self._checkpoint(s, step, meter.train_loss)
                     if report:
                         report(TrainProgress(step, s.total, meter.train_loss, meter.val_loss,
@@ -190,8 +202,10 @@ class _Run:
                     if _any_rank(wants_stop, self.dist, self.device):
                         interrupted = step < s.total
                         break
+                trained = step != s.state.get("step")
+                self._check_finite(s, step, meter, weights=trained)
                 meter.report_loss()
-                if step != s.state.get("step"):
+                if trained:
                     meter.val_loss = self._checkpoint(s, step, meter.train_loss)
             finally:
                 if report:
@@ -229,8 +243,10 @@ class _Run:
             )
         if saved:
             tensors, meta = saved
-            vocab = CharVocab.from_dict(meta["vocab"])
-            mcfg = ModelConfig.from_dict(meta["config"])
+            mcfg, vocab, _ = ckpt_meta.checked(last, meta)
+            # a diverged model is no start: load() refuses it too
+            ckpt_meta.weights(last, mcfg, {k: v for k, v in tensors.items()
+                                           if not k.startswith(checkpoint.TRAIN_PREFIX)})
             state = dict(meta.get("train_state", {}))
         else:
             vocab = CharVocab.build(self.documents)
@@ -299,8 +315,7 @@ class _Run:
         meter.loop_time += time.perf_counter() - t0
         meter.cpu_time += time.process_time() - c0
         meter.chars += x.numel() * self.dist.world
-        meter.running += loss.detach()
-        meter.n_running += 1
+        meter.losses.append(loss.detach())
 
     def _result(self, s: _Session, step: int, meter: _Meter, interrupted: bool) -> TrainResult:
         return TrainResult(
@@ -316,11 +331,15 @@ class _Run:
         )
 
     def _checkpoint(self, s: _Session, step: int, train_loss: float | None) -> float | None:
-        """Validate, then (rank 0) write last and, when validation improved, best."""
+        """Validate, then (rank 0) write last and, when validation improved, best;
+        a model whose validation loss is no longer finite is never saved (nor, as
+        `fit` checks them first, one whose weights are not)."""
         val_loss = None
         if s.val_data is not None:
             nll, count = stream_nll(s.model, s.val_data)
             val_loss = nll / max(1, count)
+            if not math.isfinite(val_loss):  # the same figure on every rank
+                self._diverged(s, step, "validation loss", val_loss)
         # no validation text: the training loss stands in for choosing the best
         score = val_loss if val_loss is not None else train_loss
         best = s.state.get("best_val_loss")
@@ -359,6 +378,23 @@ class _Run:
         s.state.clear()
         s.state.update(state)
         return val_loss
+
+    def _check_finite(self, s: _Session, step: int, meter: _Meter, *, weights: bool) -> None:
+        """Stop the run when a loss since the last report, or (`weights`, before a
+        checkpoint) a weight, is nan or infinite: every rank at the same step."""
+        bad = meter.first_bad(step)
+        broken = weights and bad is None and not bool(
+            torch.stack([torch.isfinite(p).all() for p in s.model.parameters()]).all())
+        if _any_rank(bad is not None or broken, self.dist, self.device):
+            at, value = bad or (step, math.nan)
+            self._diverged(s, at, "weights" if broken else "loss", value)
+
+    def _diverged(self, s: _Session, step: int, what: str, value: float) -> None:
+        saved = int(s.state["step"])
+        kept = (f"{self.out_dir / checkpoint.LAST} of step {saved} is kept, and --resume "
+                "goes on from it" if saved else "no checkpoint was saved")
+        became = "nan or infinite" if what == "weights" else f"{value}"
+        raise NotegenError(f"the {what} became {became} at step {step}: lower --lr; {kept}")
 
 
 def _optimizer(model: CharGRU, c: TrainConfig) -> torch.optim.Optimizer:

@@ -1,5 +1,7 @@
 """`notegen train`, `text` and `eval` through the real entry point."""
 
+import re
+
 import pytest
 import torch
 
@@ -167,3 +169,46 @@ def test_ctrl_c_during_train_saves_and_exits_130(tmp_path):
     assert "Traceback" not in err and "stopped at step" in err
     step = checkpoint.read(out / "last.safetensors")[1]["train_state"]["step"]
     assert step >= 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--lr", "nan", "--lr must be a finite number > 0"),
+        ("--lr", "inf", "--lr must be a finite number > 0"),
+        ("--lr", "0", "--lr must be a finite number > 0"),
+        ("--weight-decay", "nan", "--weight-decay must be a finite number >= 0"),
+        ("--weight-decay", "inf", "--weight-decay must be a finite number >= 0"),
+        ("--dropout", "nan", "--dropout must be a finite number in [0, 1)"),
+        ("--dropout", "1", "--dropout must be a finite number in [0, 1)"),
+    ],
+)
+def test_train_refuses_a_float_option_that_is_not_finite(tmp_path, capsys, option, value, message):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    code, _, err = run(["train", str(book), "-n", "text", "--out", str(out), "--steps", "2",
+                        *FAST, option, value], capsys)
+    assert code == 2 and message in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not out.exists()  # refused before any work
+
+
+def test_a_loss_that_turns_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK)
+    out = tmp_path / "run"
+    # a finite but absurd learning rate: AdamW's decay (1 - lr * 0.01) blows the weights up
+    code, _, err = run(["train", str(book), "-n", "text", "--out", str(out), "--steps", "40",
+                        *FAST[:4], "--eval-every", "5", "--lr", "1e6"], capsys)
+    assert code == 2 and "Traceback" not in err, err
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.startswith("notegen")]
+    assert len(lines) == 1 and "lower --lr" in lines[0]
+    assert re.search(r"the loss became (nan|inf|-inf) at step \d+", lines[0]), lines[0]
+    assert "trained at step" not in err
+    step = checkpoint.read(out / "last.safetensors")[1]["train_state"]["step"]
+    assert 5 <= step < int(lines[0].split("at step ")[1].split(":")[0])
+    assert f"of step {step} is kept" in lines[0]
+    for name in ("best.safetensors", "last.safetensors"):
+        checkpoint.load(out / name)  # finite weights: load refuses nan ones
+

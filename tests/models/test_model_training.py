@@ -1,4 +1,6 @@
 import json
+import math
+import re
 
 import pytest
 import torch
@@ -147,3 +149,69 @@ def test_precision_is_bf16_only_where_the_device_runs_it(tmp_path):
         assert auto.param_checksum != fp32.param_checksum
     with pytest.raises(NotegenError, match="precision"):
         TrainConfig(precision="fp16")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("lr", float("nan"), "learning rate must be a finite number > 0"),
+     ("lr", float("inf"), "learning rate must be a finite number > 0"),
+     ("lr", 0.0, "learning rate must be a finite number > 0"),
+     ("weight_decay", float("nan"), "weight decay must be a finite number >= 0"),
+     ("weight_decay", float("inf"), "weight decay must be a finite number >= 0"),
+     ("weight_decay", -0.1, "weight decay must be a finite number >= 0"),
+     ("grad_clip", float("nan"), "grad_clip must be a finite number >= 0"),
+     ("val_fraction", float("nan"), "val_fraction must be in")],
+)
+def test_train_config_refuses_nan_infinite_and_out_of_range_figures(field, value, message):
+    with pytest.raises(NotegenError, match=re.escape(message)):
+        TrainConfig(**{field: value})
+    with pytest.raises(NotegenError, match="dropout"):
+        PRESETS["tiny"].__class__(dropout=float("nan"))
+
+
+def test_the_first_nan_loss_is_found_at_its_step():
+    from notegen.models.training import _Meter
+
+    meter = _Meter(losses=[torch.tensor(v) for v in (2.0, 1.5, float("nan"), float("nan"))])
+    at, value = meter.first_bad(14)  # steps 11 to 14 since the last report
+    assert at == 13 and math.isnan(value)
+    meter.losses = [torch.tensor(v) for v in (2.0, float("-inf"))]
+    assert meter.first_bad(2) == (2, float("-inf"))
+    meter.losses = [torch.tensor(1.0)]
+    assert meter.first_bad(7) is None
+
+
+def test_a_diverging_run_stops_and_never_saves_a_nan_model(tmp_path):
+    # lr 1e6 is finite, but AdamW's decay factor 1 - lr * weight_decay flips and grows the weights
+    out = tmp_path / "run"
+    with pytest.raises(NotegenError, match=r"the loss became (nan|inf|-inf) at step \d+: lower --lr; "
+                       r".*last\.safetensors of step 5 is kept"):
+        train([SMALL * 4], "text", out, _cfg(lr=1e6, steps=40), progress=False)
+    assert checkpoint.read_meta(out / "last.safetensors")["train_state"]["step"] == 5
+    checkpoint.load(out / "best.safetensors")
+    checkpoint.load(out / "last.safetensors")  # load refuses nan weights
+    # diverging before the first checkpoint leaves nothing behind
+    with pytest.raises(NotegenError, match="no checkpoint was saved"):
+        train([SMALL * 4], "text", tmp_path / "r2", _cfg(lr=1e6, steps=40, eval_every=50),
+              progress=False)
+    assert not list((tmp_path / "r2").glob("*.safetensors"))
+
+
+def test_weights_broken_by_the_last_step_are_not_saved(tmp_path, monkeypatch):
+    from notegen.models import training
+
+    real = training._Run._step
+
+    def step_then_break(self, s, step, meter):
+        real(self, s, step, meter)
+        if step == 11:  # the last step's update leaves nan weights, its loss was finite
+            with torch.no_grad():
+                s.model.head.bias.fill_(float("nan"))
+
+    monkeypatch.setattr(training._Run, "_step", step_then_break)
+    out = tmp_path / "run"
+    with pytest.raises(NotegenError, match="the weights became nan or infinite at step 12"):
+        train([SMALL], "text", out, _cfg(), progress=False)
+    assert checkpoint.read_meta(out / "last.safetensors")["train_state"]["step"] == 10
+    checkpoint.load(out / "last.safetensors")
+
