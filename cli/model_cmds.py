@@ -52,7 +52,12 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     type=click.IntRange(1),
     help="Optimizer steps (with --epochs, the smaller bound wins; neither means 10 epochs).",
 )
-@click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the run saved in --out, with its settings where not given here "
+    "(--batch-size, --seq-len and --seed must stay as they were).",
+)
 @click.option("--overwrite", is_flag=True, help="Start afresh even if --out holds a run.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
@@ -126,15 +131,13 @@ def train(
     from dataclasses import replace
 
     from notegen.models.config import preset as preset_config
-    from notegen.models.training import ProgressBar, TrainConfig, check_resume_preset
+    from notegen.models.training import ProgressBar, TrainConfig, resume_config, resumed_notation
     from notegen.models.training import train as train_model
 
     if notation is None:
-        notation = _resumed_notation(out_dir) if resume else None
+        notation = resumed_notation(out_dir) if resume else None
         if notation is None:
             raise click.UsageError("name the corpus notation with --notation (notes, tab, abc, midi or text)")
-    if resume and _given("preset"):
-        check_resume_preset(out_dir, preset)
     if resume and dropout is not None:
         raise click.UsageError("--dropout shapes a new run; a resumed run keeps its own")
     config = TrainConfig(
@@ -151,6 +154,8 @@ def train(
         device=device,
         precision=precision,
     )
+    if resume:  # what is not given here comes from the saved run
+        config = resume_config(out_dir, config, [f for f in config.to_dict() if _given(f)])
     result = train_model(
         _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite,
         progress=ProgressBar(),
@@ -174,15 +179,6 @@ def _given(name: str) -> bool:
 
     source = click.get_current_context().get_parameter_source(name)
     return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
-
-
-def _resumed_notation(out_dir: str) -> str | None:
-    from pathlib import Path
-
-    from notegen.models import checkpoint
-
-    last = Path(out_dir) / checkpoint.LAST
-    return str(checkpoint.read(last)[1]["notation"]) if last.is_file() else None
 
 
 @click.command()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from . import checkpoint, ckpt_meta, precision, runtime, trainstate
 from .config import PRESETS, ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
-from .gru import CharGRU, Hidden, detach_hidden, mask_hidden
+from .gru import CharGRU, Hidden, detach_hidden, hidden_tensors, mask_hidden
 from .runlock import RunLock
 from .schedule import lr_at
 from .stopsignal import StopOnSigint
@@ -93,6 +93,69 @@ def check_resume_preset(out_dir: str | Path, name: str) -> None:
                    "a custom model")
         raise NotegenError(f"{last}: the run was made with preset {was}, not {name}; "
                            "resume without --preset, or start a new run in another folder")
+
+
+# The settings a saved run's state depends on: the rows its step counter and carried
+# hidden state point into (batch size, sequence length) and its validation split
+# (seed, held-out fraction). A resumed run keeps them.
+KEPT_ON_RESUME = {"batch_size": "batch size", "seq_len": "sequence length", "seed": "seed",
+                  "val_fraction": "validation fraction"}
+
+
+def saved_train_config(out_dir: str | Path) -> TrainConfig | None:
+    """The settings the run in `out_dir` was trained with (None: no run there, or
+    one saved before runs kept them)."""
+    last = Path(out_dir) / checkpoint.LAST
+    if not last.is_file():
+        return None
+    d = checkpoint.read_meta(last).get("train_config")
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise NotegenError(f"{last}: metadata 'train_config' is {ckpt_meta.kind(d)}, not an object")
+    try:
+        return TrainConfig.from_dict(d)
+    except (NotegenError, TypeError, ValueError) as e:
+        raise NotegenError(f"{last}: metadata 'train_config' is not a training config ({e})") from None
+
+
+def resume_config(out_dir: str | Path, config: TrainConfig, given: Collection[str]) -> TrainConfig:
+    """The settings of `--resume` in `out_dir`: the fields named in `given` (what
+    the user set) from `config`, every other one from the saved run, so a resumed
+    run goes on as it was made; `device` (the machine's) always from `config`, and
+    `epochs` and `steps` as one bound (giving either replaces both). A given
+    setting that the saved state depends on (KEPT_ON_RESUME) and differs from the
+    saved one is refused, as another preset is."""
+    if "preset" in given:
+        check_resume_preset(out_dir, config.preset)
+    saved = saved_train_config(out_dir)
+    if saved is None:
+        return config
+    mine = {*given, "device"} | ({"epochs", "steps"} if {"epochs", "steps"} & set(given) else set())
+    merged = replace(saved, **{f.name: getattr(config, f.name) for f in fields(TrainConfig)
+                               if f.name in mine})
+    check_kept(out_dir, saved, merged, "resume without {option}")  # only a given one can differ
+    return merged
+
+
+def check_kept(out_dir: str | Path, saved: TrainConfig, config: TrainConfig, hint: str) -> None:
+    """Refuse `config` for resuming the run saved with `saved` where they differ
+    in a setting the saved state depends on (KEPT_ON_RESUME). `hint` says what to
+    do, with {option} (the command's), {name} and {value} (the saved one) filled in."""
+    for name, words in KEPT_ON_RESUME.items():
+        was, now = getattr(saved, name), getattr(config, name)
+        if was != now:
+            fix = hint.format(option="--" + name.replace("_", "-"), name=name, value=was)
+            raise NotegenError(
+                f"{Path(out_dir) / checkpoint.LAST}: the run was made with {words} {was}, not "
+                f"{now}, and a resumed run keeps it; {fix}, or start a new run in another folder"
+            )
+
+
+def resumed_notation(out_dir: str | Path) -> str | None:
+    """The notation of the run saved in `out_dir` (None: nothing saved there)."""
+    last = Path(out_dir) / checkpoint.LAST
+    return str(checkpoint.read_meta(last)["notation"]) if last.is_file() else None
 
 
 def _reporter(progress: Reporter | bool | None, dist: runtime.Dist) -> Reporter | None:
@@ -235,6 +298,9 @@ class _Run:
             if saved[1].get("notation") != self.notation:
                 raise NotegenError(f"{last}: was trained on notation "
                                    f"{saved[1].get('notation')!r}, not {self.notation!r}")
+            was = saved_train_config(self.out_dir)
+            if was is not None:  # a caller's config that contradicts the saved state
+                check_kept(self.out_dir, was, c, "give {name}={value}")
         elif dist.main and not overwrite and (
             last.exists() or (self.out_dir / checkpoint.BEST).exists()
         ):
@@ -263,11 +329,16 @@ class _Run:
             extra = {k[len(checkpoint.TRAIN_PREFIX):]: v for k, v in tensors.items()
                      if k.startswith(checkpoint.TRAIN_PREFIX)}
             hidden = trainstate.unpack(optimizer, extra, meta, device, mcfg.cell)
+            for g in optimizer.param_groups:
+                g["weight_decay"] = c.weight_decay  # the saved run's, unless changed
             if dist.enabled:
                 hidden = None  # rank 0's state does not belong to the other ranks' rows
         else:
             torch.manual_seed(c.seed + dist.rank)  # dropout noise differs across ranks
         train_data, val_data = self._data(vocab)
+        shape = (mcfg.num_layers, train_data.rows, mcfg.hidden_size)
+        if hidden is not None and tuple(hidden_tensors(hidden)[0].shape) != shape:
+            hidden = None  # another corpus, laid out in other rows: the batch starts afresh
         net: torch.nn.Module = model
         if dist.enabled:
             from torch.nn.parallel import DistributedDataParallel

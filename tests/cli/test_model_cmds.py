@@ -212,3 +212,28 @@ def test_a_loss_that_turns_nan_stops_the_run_and_keeps_the_last_good_checkpoint(
     for name in ("best.safetensors", "last.safetensors"):
         checkpoint.load(out / name)  # finite weights: load refuses nan ones
 
+
+def test_resume_takes_the_settings_not_given_from_the_saved_run(tmp_path, capsys):
+    book = tmp_path / "book.txt"
+    book.write_text(BOOK * 20)  # long enough that step 3 is mid-epoch: the carried state counts
+    out = tmp_path / "run"
+    base = ["train", str(book), "-n", "text", "--out", str(out)]
+    assert run([*base, "--steps", "3", "--batch-size", "4", "--seq-len", "32", "--lr", "0.02",
+                "--eval-every", "100"], capsys)[0] == 0
+    code, _, err = run([*base, "--resume", "--steps", "5"], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    meta = checkpoint.read_meta(out / "last.safetensors")
+    assert meta["train_state"]["step"] == 5
+    saved = meta["train_config"]
+    assert (saved["batch_size"], saved["seq_len"], saved["lr"], saved["eval_every"]) == (4, 32, 0.02, 100)
+    for option, value, words in [("--batch-size", "8", "batch size 4, not 8"),
+                                 ("--seq-len", "16", "sequence length 32, not 16"),
+                                 ("--seed", "7", "seed 0, not 7")]:
+        code, _, err = run([*base, "--resume", "--steps", "6", option, value], capsys)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"made with {words}" in err and f"resume without {option}" in err
+    # the same values given again, and a new learning rate, are fine
+    code, _, err = run([*base, "--resume", "--steps", "6", "--batch-size", "4", "--lr", "0.001"],
+                       capsys)
+    assert code == 0, err
+    assert checkpoint.read_meta(out / "last.safetensors")["train_config"]["lr"] == 0.001

@@ -215,3 +215,31 @@ def test_weights_broken_by_the_last_step_are_not_saved(tmp_path, monkeypatch):
     assert checkpoint.read_meta(out / "last.safetensors")["train_state"]["step"] == 10
     checkpoint.load(out / "last.safetensors")
 
+
+def test_resume_keeps_the_rows_and_split_of_the_saved_run(tmp_path):
+    from notegen.models.training import resume_config, saved_train_config
+
+    out = tmp_path / "run"
+    long = [SMALL * 40]  # step 3 is mid-epoch, so the carried hidden state is resumed
+    train(long, "text", out, _cfg(steps=3, lr=0.02), progress=False)
+    # a Python caller's config that contradicts the saved state: one line, not a crash
+    with pytest.raises(NotegenError, match=r"made with batch size 4, not 6.*give batch_size=4"):
+        train(long, "text", out, _cfg(steps=5, batch_size=6), resume=True, progress=False)
+    with pytest.raises(NotegenError, match="made with seed 0, not 1"):
+        train(long, "text", out, _cfg(steps=5, seed=1), resume=True, progress=False)
+    # what the command line did not give comes from the saved run
+    config = resume_config(out, TrainConfig(steps=5, lr=0.001, device="cpu"), ["steps", "lr"])
+    assert (config.batch_size, config.seq_len, config.eval_every) == (4, 16, 5)
+    assert (config.steps, config.lr, config.device) == (5, 0.001, "cpu")
+    with pytest.raises(NotegenError, match=r"sequence length 16, not 64.*resume without --seq-len"):
+        resume_config(out, TrainConfig(seq_len=64), ["seq_len"])
+    assert train(long, "text", out, config, resume=True, progress=False).step == 5
+    assert saved_train_config(out).lr == 0.001
+
+
+def test_a_resumed_run_on_another_corpus_starts_its_rows_afresh(tmp_path):
+    out = tmp_path / "run"
+    train(TUNES, "notes", out, _cfg(steps=3, batch_size=8), progress=False)
+    # fewer tunes fill fewer rows: the saved hidden state (8 rows) no longer fits them
+    r = train(TUNES[:5], "notes", out, _cfg(steps=5, batch_size=8), resume=True, progress=False)
+    assert r.step == 5
