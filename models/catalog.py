@@ -3,6 +3,7 @@ described from their metadata alone (no weights are loaded)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ def _describe(name: str, path: Path) -> str:
     except OSError as e:
         return f"{name:<24} unreadable: {e.strerror}"
     m = meta.get("metrics", {})
+    diverged = _not_finite(m)
+    if diverged:
+        return f"{name:<24} unreadable: {diverged} (a diverged run?)"
     cfg = meta["config"]
     parts = [
         f"{name:<24}",
@@ -32,6 +36,22 @@ def _describe(name: str, path: Path) -> str:
         if isinstance(m.get(key), (int, float)):
             parts.append(f"{label} {m[key]:.3f}")
     return "  ".join(parts)
+
+
+# the figures a run records, as the listing names them when one is nan or infinite
+_FIGURES = {"val_bpc": "validation", "val_loss": "validation", "test_bpc": "test",
+            "train_loss": "training", "train_bpc": "training", "best_val_loss": "best validation"}
+
+
+def _not_finite(metrics: dict[str, Any]) -> str | None:
+    """'validation figure is nan' when a recorded figure is nan or infinite. The
+    weights of such a run have diverged, which `load` refuses; the listing reads
+    metadata only, so the figure stands in for the weights."""
+    for key, what in _FIGURES.items():
+        v = metrics.get(key)
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"{what} figure is {v}"
+    return None
 
 
 def _after_path(message: str, path: Path) -> str:
