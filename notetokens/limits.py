@@ -5,11 +5,16 @@ read, a note string's durations and meter as they are read, an ABC tune's
 voices and meters before music21 sees them) and every reader and writer checks
 the finished Score with `check_score`, so a hostile or mistaken input fails in
 well under a second with one line instead of running for minutes or filling
-the memory.
+the memory. What goes through music21 (MusicXML read and written) or the tab
+fingering search has lower caps of its own, and the ABC, tab and MusicXML
+writers refuse music their own reader would refuse, so notegen does not write a
+file of those notations that it cannot read back.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +26,8 @@ KB = 1024
 MB = 1024 * KB
 
 MAX_TEXT_BYTES = 1 * MB  # a note-string, tab or ABC file read as music
-MAX_BINARY_BYTES = {"midi": 4 * MB, "musicxml": 16 * MB}  # .mxl: compressed and unpacked
+# MusicXML: what music21 reads within seconds; .mxl: the archive and the document in it
+MAX_BINARY_BYTES = {"midi": 4 * MB, "musicxml": 4 * MB, "mxl": 4 * MB}
 MAX_NOTES = 100_000  # notes in one score, chords counting each note
 MAX_BEATS = 16_384  # length of a score in quarter-note beats (4,096 bars of 4/4)
 MAX_NOTE_BEATS = 1_024  # one note, rest or chord (256 bars of 4/4)
@@ -30,6 +36,16 @@ MAX_PARTS = 64  # parts of a score: ABC voices, MIDI (track, channel) pairs, Mus
 MAX_METER_NUMERATOR = 64  # beats in a bar
 METER_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)  # note values a meter may count in
 MAX_DIGITS = 9  # in one number of a note string (a duration, a meter)
+
+# music21 builds a part's measures, and lays notation out, in time that grows
+# faster than the music (about the square of the measures), so what goes
+# through it has lower caps, checked before it starts:
+MUSICXML_READ_NOTES = 10_000  # <note> elements (rests and chord notes count)
+MUSICXML_READ_MEASURES = 2_000  # <measure> elements, all parts together
+MUSICXML_WRITE_NOTES = 3_000  # notes, chords counting each note
+MUSICXML_WRITE_MEASURES = 1_000  # bars of the score times its parts
+TAB_WRITE_NOTES = 10_000  # the fingering search costs a few hundred steps a note
+M21_DENOMINATOR = 65_535  # music21 keeps a time (in beats) exactly up to this denominator
 
 
 def max_bytes(notation: str, binary: bool) -> int:
@@ -45,12 +61,14 @@ def check_file_size(path: str | Path, notation: str, binary: bool) -> None:
     limit = max_bytes(notation, binary)
     if size > limit:
         raise NotegenError(
-            f"{path}: {_size(size)} is more than notegen reads as {notation} ({_size(limit)}); "
+            f"{path}: {size_text(size)} is more than notegen reads as {notation} "
+            f"({size_text(limit)}); "
             "split the file into tunes"
         )
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count for a message: '1.2 MB', '300 KB', '12 bytes'."""
     return f"{n / MB:.1f} MB" if n >= MB else f"{n / KB:.0f} KB" if n >= KB else f"{n} bytes"
 
 
@@ -102,6 +120,101 @@ def check_write(score: Score) -> None:
             problem = f"meter {ts} at beat {_beats(ts.onset)} is not a meter a file can hold"
     if problem:
         raise NotegenError(f"cannot write this music: {problem}")
+
+
+def bars(score: Score) -> int:
+    """How many bars the score spans by its meters (4/4 before the first): the
+    measures music21 makes of each part."""
+    end = score.end
+    count, start, length = 0, Fraction(0), Fraction(4)
+    for ts in sorted(score.time_signatures, key=lambda ts: ts.onset):
+        if ts.onset >= end:
+            break
+        if ts.onset > start:
+            count += math.ceil((ts.onset - start) / length)
+            start = ts.onset
+        if ts.numerator >= 1 and ts.denominator >= 1:
+            length = Fraction(4 * ts.numerator, ts.denominator)
+    if end > start:
+        count += math.ceil((end - start) / length)
+    return count
+
+
+def bar_starts(score: Score) -> list[Fraction]:
+    """The onset of every bar up to the score's end, by its meters (4/4 before
+    the first); call it after `bars` is known to be small."""
+    end = score.end
+    starts: list[Fraction] = []
+    t, length = Fraction(0), Fraction(4)
+    for ts in [*sorted(score.time_signatures, key=lambda ts: ts.onset), None]:
+        stop = end if ts is None else min(ts.onset, end)
+        while t < stop:
+            starts.append(t)
+            t += length
+        if ts is None or ts.onset >= end:
+            break
+        t = max(t, ts.onset)
+        if ts.numerator >= 1 and ts.denominator >= 1:
+            length = Fraction(4 * ts.numerator, ts.denominator)
+    return starts
+
+
+def note_values(length: Fraction) -> int:
+    """About how many tied note values notation needs for one length: each run
+    of ones in the binary numerator takes a value with a dot per two ones (3/2
+    beat is a dotted quarter, 5/4 a quarter tied to a sixteenth, 15/8 a dotted
+    quarter tied to a dotted sixteenth); music21 writes a few more at most."""
+    n, count = length.numerator, 0
+    while n:
+        while not n & 1:
+            n >>= 1
+        run = 0
+        while n & 1:
+            run, n = run + 1, n >> 1
+        count += -(-run // 2)
+    return count
+
+
+def notated(score: Score) -> int:
+    """About how many notes, chords and rests a score becomes in notation: each
+    part is one line of notation (music21 writes overlapping notes as chords),
+    cut wherever a note starts or ends and at every bar line, each piece written
+    as `note_values` tied values. What music21's layout time grows with."""
+    end = score.end
+    bars = bar_starts(score)
+    count = 0
+    for part in score.parts:
+        cuts = {Fraction(0), end, *bars}
+        for n in part.notes:
+            cuts.add(n.onset)
+            cuts.add(n.end)
+        times = sorted(cuts)
+        count += sum(note_values(b - a) for a, b in itertools.pairwise(times))
+    return count
+
+
+def check_music21_write(score: Score, notation: str) -> None:
+    """Refuse, before music21 starts, a score past what notegen writes through it
+    in a few seconds (`MUSICXML_WRITE_NOTES`, `MUSICXML_WRITE_MEASURES`)."""
+    count = sum(len(p.notes) for p in score.parts)
+    if count > MUSICXML_WRITE_NOTES:
+        raise NotegenError(
+            f"{count} notes is more than notegen writes as {notation} ({MUSICXML_WRITE_NOTES}); "
+            "write MIDI or a note string, or split the music"
+        )
+    measures = bars(score) * max(1, len(score.parts))
+    if measures > MUSICXML_WRITE_MEASURES:
+        raise NotegenError(
+            f"{measures} measures (bars times parts) is more than notegen writes as {notation} "
+            f"({MUSICXML_WRITE_MEASURES}); write MIDI or a note string, or split the music"
+        )
+    pieces = notated(score)
+    if pieces > MUSICXML_WRITE_NOTES:
+        raise NotegenError(
+            f"{pieces} notes and rests as notated (split at bar lines and into tied values) is "
+            f"more than notegen writes as {notation} ({MUSICXML_WRITE_NOTES}); "
+            "write MIDI or a note string, or split the music"
+        )
 
 
 def score_problem(score: Score) -> str | None:

@@ -4,15 +4,17 @@ the compressed form, see `notetokens.mxl`).
 Reading takes what MuseScore, Finale, Sibelius or Dorico export: partwise
 MusicXML, plain or zipped (an `.mxl` archive is recognised by its bytes, so
 `--from musicxml` reads either). The XML is parsed here first, so a broken file
-names the line and column, and a file past the limits (parts, size, entity
-declarations, which can make a few bytes expand to gigabytes) is refused
-before music21 builds anything. music21 then reads the parts: tied notes become
+names the line and column, and a file past the limits (size, parts, measures,
+notes, entity declarations, which can make a few bytes expand to gigabytes) is
+refused before music21 builds anything. music21 then reads the parts: tied notes become
 one note, grace notes are skipped, chords are notes with one onset.
 
 Writing: music21 lays the score out: measures from the meter, ties across bar
 lines, rests in gaps, note types and tuplet brackets from the durations. A part
 with overlapping notes of different lengths is written as chords (one line of
-notation per staff).
+notation per staff). music21's layout grows faster than the score, so a score
+past `MUSICXML_WRITE_NOTES` notes or `MUSICXML_WRITE_MEASURES` measures is refused
+before it starts (`notetokens.limits`).
 
 MusicXML has no model text of its own: a corpus or training run with
 `--notation notes` reads MusicXML files as the note strings of their melodies,
@@ -30,7 +32,15 @@ import zlib
 from typing import Any
 
 from .errors import NotegenError, ParseError
-from .limits import MAX_BINARY_BYTES, MAX_PARTS, check_read, check_write
+from .limits import (
+    MAX_BINARY_BYTES,
+    MAX_PARTS,
+    MUSICXML_READ_MEASURES,
+    MUSICXML_READ_NOTES,
+    check_music21_write,
+    check_read,
+    check_write,
+)
 from .m21 import score_to_stream
 from .score import Score
 
@@ -43,11 +53,31 @@ def format(score: Score) -> bytes:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     check_write(score)
+    check_music21_write(score, "MusicXML")
     stream = score_to_stream(score)
     try:
-        return GeneralObjectExporter(stream).parse()
+        # music21 prints warnings of its own ("out of midi channels" past 16 parts)
+        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = GeneralObjectExporter(stream).parse()
     except Exception as e:  # music21 cannot notate some durations (e.g. 1/7 beat)
         raise NotegenError(f"cannot write MusicXML: {' '.join(str(e).split())}") from None
+    _check_written(data)
+    return data
+
+
+def _check_written(data: bytes) -> None:
+    """Refuse a document `parse` would refuse: notes split at bar lines and rests
+    add <note> elements to what `check_music21_write` counted."""
+    notes = data.count(b"<note>") + data.count(b"<note ")
+    measures = data.count(b"<measure>") + data.count(b"<measure ")
+    if len(data) > MAX_BYTES or notes > MUSICXML_READ_NOTES or measures > MUSICXML_READ_MEASURES:
+        raise NotegenError(
+            f"the MusicXML would hold {notes} notes and rests in {measures} measures "
+            f"({len(data) / 2**20:.1f} MB), more than notegen reads back "
+            f"({MUSICXML_READ_NOTES}, {MUSICXML_READ_MEASURES}, {MAX_BYTES // 2**20} MB); "
+            "split the music"
+        )
 
 
 def parse(data: bytes | str) -> Score:
@@ -82,11 +112,29 @@ def parse(data: bytes | str) -> Score:
         raise ParseError(f"{len(parts)} parts: more than the limit of {MAX_PARTS}")
     if not parts:
         raise ParseError("the MusicXML score has no parts")
+    _check_size(parts)
     score = _read_root(root)
     if not any(p.notes for p in score.parts):
         raise ParseError("the MusicXML score has no notes")
     check_read(score)
     return score
+
+
+def _check_size(parts: list[Any]) -> None:
+    """Refuse a score with more measures or notes than music21 reads in a few
+    seconds (it builds a part's measures in time that grows with their square)."""
+    measures = sum(len(p.findall("measure")) for p in parts)
+    if measures > MUSICXML_READ_MEASURES:
+        raise ParseError(
+            f"{measures} measures (all parts together) is more than notegen reads as MusicXML "
+            f"({MUSICXML_READ_MEASURES}); export a shorter score or fewer parts"
+        )
+    notes = sum(1 for p in parts for _ in p.iter("note"))
+    if notes > MUSICXML_READ_NOTES:
+        raise ParseError(
+            f"{notes} notes and rests is more than notegen reads as MusicXML "
+            f"({MUSICXML_READ_NOTES}); export a shorter score or fewer parts"
+        )
 
 
 def _read_root(root: Any) -> Score:

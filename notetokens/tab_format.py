@@ -18,6 +18,11 @@ as many inner notes as fit.
 Spacing is proportional to time: a `rhythm:` line states the beats per column,
 each onset takes as many columns as the time to the next onset, so `parse` reads
 the onsets back exactly. Bar lines go where an onset falls on a measure start.
+
+Limits: at most `TAB_WRITE_NOTES` notes (the fingering search takes a few
+hundred steps a note), and no tab that `parse` would refuse (larger than
+`MAX_TEXT_BYTES`, or longer than `MAX_BEATS`); both refused before anything is
+written.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from .errors import NotegenError
+from .limits import MAX_BEATS, MAX_TEXT_BYTES, TAB_WRITE_NOTES, size_text
 from .score import Note, Score
 from .tab_fingering import MAX_FRET, Fingering, fingering, places, playable
 from .tab_tuning import STANDARD, Tuning, note_name, pc_name, resolve
@@ -174,6 +180,11 @@ def format(
     if not 0 <= capo <= MAX_FRET:
         raise NotegenError(f"capo must be in range 0..{MAX_FRET}, got {capo}")
     notes = score.one_voice(track, channel).notes
+    if len(notes) > TAB_WRITE_NOTES:
+        raise NotegenError(
+            f"{len(notes)} notes is more than notegen writes as tab ({TAB_WRITE_NOTES}); "
+            "write MIDI or a note string, or split the music"
+        )
     down = 0 if exact_pitch else octaves_down([n.pitch for n in notes], capo, tuning)
     notes = [replace(n, pitch=n.pitch - 12 * down) for n in notes]
     events = _events(notes)
@@ -193,6 +204,11 @@ def format(
     iois = [d for _, _, d in events]
     widths = [max(len(str(fret)) for _, fret in f) if f else 1 for f in fingers]
     unit, cols = _columns(iois, widths)
+    if sum(cols) * unit > MAX_BEATS:  # the spacing was approximated: what `parse` reads back
+        raise NotegenError(
+            f"this tab would read back as {float(sum(cols) * unit):.0f} beats, more than notegen "
+            f"reads as tab ({MAX_BEATS}); split the music"
+        )
     header.append(f"rhythm: {_beats(unit)}")
     meter = score.meter
     bar = Fraction(4 * meter.numerator, meter.denominator) if meter else Fraction(4)
@@ -208,4 +224,10 @@ def format(
     for rows in _layout(measures, len(strings), room):
         out.append("")
         out.extend(f"{lab}|-{row.rstrip('|')}|" for lab, row in zip(labels, rows, strict=True))
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise NotegenError(
+            f"the tab would be {size_text(len(text.encode('utf-8')))}, more than notegen reads as "
+            f"tab ({size_text(MAX_TEXT_BYTES)}); split the music"
+        )
+    return text
