@@ -14,14 +14,23 @@ line are written as field lines just before that bar line, the one place where
 music21 reads them (it drops inline `[M:3/4]` fields); it still reads a meter
 change with a spurious one-beat meter in the bar before it. Tempo changes
 inside a bar are written too, but music21 ignores them.
+
+notegen writes no ABC that it would refuse to read: a tune past the reader's
+limits (`abc_check.MAX_TUNE_NOTES` note letters, ties across bar lines
+included; the meters and size it reads) is refused before anything is written,
+and so is a time music21 cannot hold exactly: it keeps a time in beats only up
+to a denominator of `limits.M21_DENOMINATOR`, so `C4:1/1021 D4:1/1019` would
+come back with D4 a little off and a spurious rest.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, Key, parse_key, signature
-from .limits import check_write
+from .abc_check import MAX_TUNE_NOTES, check_tune
+from .errors import NotegenError, ParseError
+from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, PC_NAME, Key, parse_key, signature
+from .limits import M21_DENOMINATOR, MAX_TEXT_BYTES, check_write, meter_problem, size_text
 from .score import Part, Score, TimeSignature, common_duration
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -29,8 +38,10 @@ _BARS_PER_LINE = 4
 
 
 def format(score: Score) -> str:
-    """ABC text for `score`: one tune, one voice per part."""
+    """ABC text for `score`: one tune, one voice per part. Raises NotegenError for
+    a score that notegen could not read back exactly (see the module docstring)."""
     check_write(score)
+    _check_readable(score)
     key = parse_key(score.key)
     sharps = key.sharps if key is not None and -7 <= key.sharps <= 7 else 0
     sig = signature(sharps)
@@ -56,7 +67,65 @@ def format(score: Score) -> str:
             name = f' name="{_one_line(part.name)}"' if part.name else ""
             body.append(f"V:{i + 1}{name}")
         body.extend(_voice(part, bars, meters, unit, sig, score if i == 0 else None))
-    return "\n".join(head + body) + "\n"
+    text = "\n".join(head + body) + "\n"
+    _check_written(text)
+    return text
+
+
+def _check_readable(score: Score) -> None:
+    """Refuse up front what the ABC reader would refuse: more notes than it
+    reads, a meter it does not read."""
+    count = sum(len(p.notes) for p in score.parts)
+    if count > MAX_TUNE_NOTES:
+        raise NotegenError(
+            f"{count} notes is more than notegen reads as ABC ({MAX_TUNE_NOTES} in a tune); "
+            "write MIDI or a note string, or split the music"
+        )
+    for ts in score.time_signatures:
+        if problem := meter_problem(ts.numerator, ts.denominator):
+            raise NotegenError(f"cannot write ABC that notegen reads back: {problem}")
+
+
+def _check_written(text: str) -> None:
+    """The reader's own checks on the finished tune (note letters, ties across
+    bar lines included; meters; voices) and its file size."""
+    try:
+        check_tune(text, 1)
+    except ParseError as e:
+        raise NotegenError(f"cannot write ABC that notegen reads back: {e.message}") from None
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise NotegenError(
+            f"the ABC would be {size_text(size)}, more than notegen reads as ABC "
+            f"({size_text(MAX_TEXT_BYTES)}); split the music"
+        )
+
+
+def _check_exact(t: Fraction, stop: Fraction, pitches: list[int]) -> None:
+    """Refuse a note, chord or rest whose start, end or length music21 would
+    round: it keeps a time in beats exactly only up to a denominator of
+    M21_DENOMINATOR."""
+    if max(t.denominator, stop.denominator, (stop - t).denominator) <= M21_DENOMINATOR:
+        return
+    what = (
+        "a rest" if not pitches
+        else _name(pitches[0]) if len(pitches) == 1
+        else "[" + " ".join(_name(p) for p in pitches) + "]"
+    )
+    if t.denominator > M21_DENOMINATOR:
+        problem = f"{what} starts at beat {t}"
+    elif stop.denominator > M21_DENOMINATOR:
+        problem = f"{what} at beat {t} ends at beat {stop}"
+    else:
+        problem = f"{what} at beat {t} lasts {stop - t} beat"
+    raise NotegenError(
+        f"cannot write ABC exactly: {problem}, and music21, which reads ABC, rounds "
+        f"a time whose denominator is over {M21_DENOMINATOR}; keep such music as a note string"
+    )
+
+
+def _name(midi: int) -> str:
+    return f"{PC_NAME[midi % 12]}{midi // 12 - 1}"
 
 
 def _key_field(key: Key | None, sharps: int) -> str:
@@ -162,6 +231,7 @@ def _voice(
             stop = onset + dur
             if bar_index + 1 < len(bars):
                 stop = min(stop, bars[bar_index + 1])
+            _check_exact(t, stop, pitches)
             length = _duration_text((stop - t) / unit)
             tie = "-" if pitches and stop < onset + dur else ""
             if not pitches:
