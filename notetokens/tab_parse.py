@@ -17,6 +17,13 @@ The last onset of a system lasts to the end of the system.
 
 Systems follow each other in time; a repeat mark (`[2x]`, `x2`) after a
 system's line, or on the line right after it, plays the system that many times.
+
+Tuning: the `tuning` option, else a `tuning:` line, else the string labels,
+matched against the instruments with that many strings
+(`tab_tuning.instrument_for_labels`): 5 lines `e B G D A` are a guitar's top
+five strings, `G D A E B` a 5-string bass; labels that fit no instrument (a tab
+drawn upside down, low E on top) are an error at the system's first line.
+Unlabelled systems are a guitar (6 lines) or a bass (4 or 5).
 """
 
 from __future__ import annotations
@@ -30,12 +37,14 @@ from . import tab_lines as tl
 from .errors import ParseError
 from .limits import MAX_BEATS, MAX_NOTES, check_read
 from .score import Note, Part, Score, Tempo
-from .tab_tuning import STANDARD, Tuning, from_labels, note_name, resolve_or_raise
+from .tab_tuning import STANDARD, Tuning, instrument_for_labels, note_name, resolve_or_raise
 
 EIGHTH = Fraction(1, 2)
 MAX_REPEAT = 32
 GUITAR_PROGRAM = 25  # General MIDI acoustic guitar (steel), 0-based
 BASS_PROGRAM = 33  # General MIDI electric bass (finger), 0-based
+# General MIDI has no ukulele or mandolin: the nylon and steel guitars stand in
+PROGRAMS = {"guitar": GUITAR_PROGRAM, "bass": BASS_PROGRAM, "ukulele": 24, "mandolin": GUITAR_PROGRAM}
 
 
 @dataclass
@@ -202,14 +211,20 @@ def _scan(text: str) -> tuple[list[_System], _Directives, int | None]:
     return systems, d, chord_line
 
 
-def _tuning_for(system: _System, d: _Directives, option: str | None) -> Tuning:
+def _tuning_for(system: _System, d: _Directives, option: str | None) -> tuple[str, Tuning]:
+    """The instrument and open pitches of a system: the `tuning` option, else the
+    `tuning:` line, else the string labels."""
     n = len(system.lines)
+    by_count = "bass" if n < 6 else "guitar"
     if option is not None:
-        return resolve_or_raise(option, n, None, None)
+        return by_count, resolve_or_raise(option, n, None, None)
     if d.tuning is not None:
         spec, line, col = d.tuning
-        return resolve_or_raise(spec, n, line, col)
-    return from_labels([ln.label for ln in system.lines])
+        return by_count, resolve_or_raise(spec, n, line, col)
+    try:
+        return instrument_for_labels([ln.label for ln in system.lines])
+    except ValueError as e:
+        raise ParseError(str(e), line=system.first, col=1) from None
 
 
 def parse(text: str, *, tuning: str | None = None) -> Score:
@@ -244,8 +259,10 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
     typical = _typical(timed)
     notes: list[Note] = []
     t = Fraction(0)
+    instrument = ""
     for s, (onsets, length) in zip(systems, timed, strict=True):
-        open_pitch = _tuning_for(s, d, tuning)
+        name, open_pitch = _tuning_for(s, d, tuning)
+        instrument = instrument or name
         gaps = _gaps(onsets, length)
         if d.per_column is None and gaps:
             gaps[-1] = max(gaps[-1], typical)
@@ -269,12 +286,7 @@ def parse(text: str, *, tuning: str | None = None) -> Score:
                     line=s.first,
                     col=1,
                 )
-    bass = len(systems[0].lines) < 6
-    part = Part(
-        notes=sorted(set(notes)),
-        name="bass" if bass else "guitar",
-        program=BASS_PROGRAM if bass else GUITAR_PROGRAM,
-    )
+    part = Part(notes=sorted(set(notes)), name=instrument, program=PROGRAMS[instrument])
     tempos = [Tempo(Fraction(0), d.bpm)] if d.bpm else []
     score = Score(parts=[part], tempos=tempos)
     check_read(score)

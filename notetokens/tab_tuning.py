@@ -157,13 +157,63 @@ def resolve_or_raise(spec: str, strings: int | None, line: int | None, col: int 
         raise ParseError(str(e), line=line, col=col) from None
 
 
+# The instruments a system's string labels are matched against, by line count:
+# (name, open strings low first). The first of each count is what a system
+# without labels is read as. A 5-line `e B G D A` system is a guitar's top five
+# strings, not a bass two octaves lower; `A E C G` is a ukulele (its G string
+# re-entrant, above middle C), `E A D G` a mandolin, `e B G D` a guitar's top four.
+INSTRUMENTS: dict[int, list[tuple[str, Tuning]]] = {
+    6: [("guitar", STANDARD[6])],
+    5: [("bass", STANDARD[5]), ("guitar", STANDARD[6][1:])],
+    4: [
+        ("bass", STANDARD[4]),
+        ("guitar", STANDARD[6][2:]),
+        ("ukulele", _pitches("G4 C4 E4 A4")),
+        ("mandolin", _pitches("G3 D4 A4 E5")),
+    ],
+}
+# Labels that retune an instrument's strings by amounts further apart than this
+# (in semitones) fit it in no tuning players use: a tab drawn upside down (low E
+# on the top line) or labels that are not string names. Open C, the furthest of
+# the common guitar tunings from standard, spans 5 (C -4 ... C +1).
+MAX_RETUNE_SPREAD = 6
+
+
+def instrument_for_labels(labels: list[str | None]) -> tuple[str, Tuning]:
+    """The instrument and open pitches (low first) for a system whose lines
+    carry `labels` (top line, i.e. highest string, first).
+
+    Each instrument with that many strings is tried: a label naming another
+    note than its string's retunes that string to the nearest such pitch (drop
+    D, DADGAD, a whole tuning a step down); the instrument whose strings move
+    least wins, the first listed on a tie. Raises ValueError when the labels fit
+    none of them (`MAX_RETUNE_SPREAD`)."""
+    options = INSTRUMENTS[len(labels)]
+    best: tuple[int, str, Tuning] | None = None
+    for name, base in options:
+        out, moves = [], []
+        for label, std in zip(reversed(labels), base, strict=True):
+            pc = letter_pc(label) if label else None
+            pitch = std if pc is None else nearest(pc, std)
+            out.append(pitch)
+            if pc is not None:
+                moves.append(pitch - std)
+        if moves and max(moves) - min(moves) > MAX_RETUNE_SPREAD:
+            continue
+        cost = sum(abs(m) for m in moves)
+        if best is None or cost < best[0]:
+            best = (cost, name, tuple(out))
+    if best is None:
+        names = " or ".join(sorted({name for name, _ in options}))
+        shown = " ".join(label or "?" for label in labels)
+        raise ValueError(
+            f"the string labels {shown} (top line first) fit no tuning of a {len(labels)}-string "
+            f"{names}; the top line is the highest string (or give a 'tuning:' line)"
+        )
+    return best[1], best[2]
+
+
 def from_labels(labels: list[str | None]) -> Tuning:
-    """Open pitches (low first) for a system whose lines carry `labels` (top line,
-    i.e. highest string, first). Strings are known by position; a label naming a
-    different note retunes its string to the nearest such pitch (drop D)."""
-    base = STANDARD[len(labels)]
-    out = []
-    for label, std in zip(reversed(labels), base, strict=True):
-        pc = letter_pc(label) if label else None
-        out.append(std if pc is None or pc == std % 12 else nearest(pc, std))
-    return tuple(out)
+    """Open pitches (low first) for a system whose lines carry `labels`; see
+    `instrument_for_labels`."""
+    return instrument_for_labels(labels)[1]
