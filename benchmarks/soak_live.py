@@ -136,7 +136,8 @@ def one_round(i: int, model: str, tracker: Tracker, rng: random.Random,
         cmd += ["--sync", "--input", clock.port]
         clock.want_start.set()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=_as_in_a_terminal)
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"},
+                            preexec_fn=_as_in_a_terminal)
     early = i % 4 == 0
     if early:
         time.sleep(rng.uniform(0.2, 1.5))  # still importing torch or loading the model
@@ -172,7 +173,7 @@ def one_round(i: int, model: str, tracker: Tracker, rng: random.Random,
     bad = (proc.returncode != 0 and not before_command) or abort or stuck or traceback
     return {"round": i, "early": early, "rc": proc.returncode, "abort": abort, "stuck": stuck,
             "before_command": before_command,
-            "ons": ons, "bad": bool(bad), "err": err.strip().splitlines()[-3:]}
+            "ons": ons, "bad": bool(bad), "err": err.strip().splitlines()[-3 if not bad else -60:]}
 
 
 def main() -> None:
