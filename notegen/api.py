@@ -153,7 +153,7 @@ def train(
     out: str | Path,
     *,
     notation: str,
-    preset: str = "tiny",
+    preset: str | None = None,
     steps: int | None = None,
     epochs: int | None = None,
     resume: bool = False,
@@ -165,14 +165,20 @@ def train(
     the folder `out`, as `notegen train` does. `options` are TrainConfig fields
     (seed, batch_size, seq_len, lr, schedule, eval_every, device). The result has
     the metrics (`best_val_bpc`, `history`); `notegen.load(out)` samples from it.
+    `preset` is "tiny" unless given. With `resume=True` every setting not given is
+    the saved run's, as with `notegen train --resume`.
 
     >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=100)
     """
     from notegen.models.config import TrainConfig
+    from notegen.models.training import resume_config
     from notegen.models.training import train as train_model
 
     paths = [str(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
-    config = TrainConfig(preset=preset, steps=steps, epochs=epochs, **options)
+    config = TrainConfig(preset=preset or "tiny", steps=steps, epochs=epochs, **options)
+    if resume:
+        named = {"preset": preset, "steps": steps, "epochs": epochs}
+        config = resume_config(out, config, {*options, *(k for k, v in named.items() if v is not None)})
     return train_model(
         _documents(paths, notation), notation, out, config,
         resume=resume, overwrite=overwrite, progress=progress,

@@ -191,6 +191,13 @@ def test_train_returns_the_run_and_its_model_samples(tmp_path):
     assert ["run/best.safetensors", "notes"] in [words[:2] for words in listed]
     with pytest.raises(NotegenError, match="no notes"):
         notegen.train(tmp_path / "run", tmp_path / "other", notation="notes", steps=1)
+    # resume goes on with the run's own settings, as `notegen train --resume` does
+    more = notegen.train(EXAMPLES / "notes", tmp_path / "run", notation="notes", steps=8,
+                         resume=True, progress=False)  # fmt: skip
+    assert more.step == 8
+    with pytest.raises(NotegenError, match="batch size 4, not 8"):
+        notegen.train(EXAMPLES / "notes", tmp_path / "run", notation="notes", steps=9,
+                      batch_size=8, resume=True, progress=False)  # fmt: skip
 
 
 def test_evaluate_reports_what_the_command_reports(tiny_notes_model):
