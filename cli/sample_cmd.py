@@ -76,7 +76,8 @@ def sample(**o: object) -> None:
     from notetokens import io
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
-    check_outputs(out, o["plot"], num, bool(o["force"]))  # all of them, before torch loads
+    prime_files = [str(o["prime_file"])] if o["prime_file"] else []
+    check_outputs(out, o["plot"], num, bool(o["force"]), prime_files)  # all, before torch loads
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
@@ -113,12 +114,13 @@ def sample(**o: object) -> None:
             play_score(melody.score, str(o["port"]), api=o["api"])  # type: ignore[arg-type]
 
 
-def check_outputs(out: str, plot: object, num: int, force: bool) -> None:
-    """Every file this run will write, checked before anything is written."""
+def check_outputs(out: str, plot: object, num: int, force: bool, inputs: list[str]) -> None:
+    """Every file this run will write, checked before anything is written; none
+    may be one of `inputs` (the --prime-file)."""
     from notetokens.outputs import check_all
 
     paths = _named(out, num) + (_named(str(plot), num) if plot else [])
-    check_all(paths, force=force)  # type: ignore[arg-type]  # a folder is named before its extension
+    check_all(paths, force=force, inputs=inputs)  # type: ignore[arg-type]  # a folder is named before its extension
     if out != "-" and not out.lower().endswith(WRITES):
         ext = Path(out).suffix or "(none)"
         raise NotegenError(

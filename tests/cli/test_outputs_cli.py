@@ -299,3 +299,12 @@ def test_sample_names_a_folder_before_its_extension_and_before_the_model(tmp_pat
     one_line(notegen("sample", "-m", missing, "--out", str(tmp_path / "x.xyz")), "'.xyz'")
     one_line(notegen("sample", "-m", missing, "--out", str(tmp_path / "x.mid"),
                      "--prime-file", str(tmp_path / "nope.abc")), "nope.abc", "no such file")
+
+
+def test_sample_does_not_write_over_its_prime_file(tmp_path, notegen):
+    prime = tmp_path / "prime.abc"
+    prime.write_text("X:1\nT:a\nM:2/4\nK:G\nGA Bc|d2 d2|]\n\nX:2\nT:b\nM:2/4\nK:D\nDE FG|A2 A2|]\n")
+    before = prime.read_bytes()
+    r = notegen("sample", "-m", str(tmp_path / "no-model"), "--prime-file", str(prime), "--out", str(prime))
+    one_line(r, "prime.abc", "is the input file")
+    assert prime.read_bytes() == before
