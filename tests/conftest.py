@@ -49,6 +49,29 @@ def run_notegen(
     )
 
 
+def ctrl_c_when_locked(args: list[str], out: Path) -> tuple[int, str]:
+    """Run `notegen args` (a training or fitting run into `out`), send it Ctrl-C two
+    seconds after it locks its run folder (its signal handler is then in place),
+    and return its exit code and stderr."""
+    import signal
+    import time
+
+    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
+        while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err
+
+
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[object, str, str]:
     """Exit code, stdout and stderr of `notegen argv`, run in this process."""
     from notegen.cli.main import main

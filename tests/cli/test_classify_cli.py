@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import torch
 
 from notegen.models import checkpoint
 
+from ..conftest import ctrl_c_when_locked
 from ..conftest import run_main as run
 
 FAST = ["--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--val-fraction", "0.25", "--device", "cpu"]
@@ -66,23 +62,9 @@ def test_ctrl_c_during_fit_saves_exits_130_and_resumes(tmp_path, capsys):
     how to go on and exits 130, the status a shell expects of an interrupted job."""
     data = labelled(tmp_path / "data")
     out = tmp_path / "run"
-    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", "classify", "fit",
-           str(data), "--notation", "notes", "--out", str(out), "--epochs", "1000000",
-           "--batch-size", "8", "--device", "cpu"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    try:
-        # fitting has begun once the run folder is locked (the signal handler is in place)
-        deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
-        while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(2)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
+    code, err = ctrl_c_when_locked(["classify", "fit", str(data), "--notation", "notes", "--out", str(out),
+                                    "--epochs", "1000000", "--batch-size", "8", "--device", "cpu"], out)
+    assert code == 130, err
     assert "Traceback" not in err and "stopped at epoch" in err
     assert "fit again with --resume to continue" in err
     state = checkpoint.read(out / "last.safetensors")[1]["train_state"]

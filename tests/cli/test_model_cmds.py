@@ -7,6 +7,7 @@ import torch
 
 from notegen.models import checkpoint
 
+from ..conftest import ctrl_c_when_locked
 from ..conftest import run_main as run
 
 BOOK = "In the beginning was the word, and the word was good. " * 30
@@ -141,31 +142,12 @@ def test_resume_refuses_another_preset_and_a_busy_folder(tmp_path, capsys):
 
 
 def test_ctrl_c_during_train_saves_and_exits_130(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     book = tmp_path / "book.txt"
     book.write_text(BOOK)
     out = tmp_path / "run"
-    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", "train", str(book),
-           "-n", "text", "--out", str(out), "--steps", "1000000", *FAST[:4], "--eval-every", "1000000"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    try:
-        # training has begun once the run folder is locked and the bar shows a step
-        deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
-        while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(2)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
+    code, err = ctrl_c_when_locked(["train", str(book), "-n", "text", "--out", str(out), "--steps", "1000000",
+                                    *FAST[:4], "--eval-every", "1000000"], out)
+    assert code == 130, err
     assert "Traceback" not in err and "stopped at step" in err
     step = checkpoint.read(out / "last.safetensors")[1]["train_state"]["step"]
     assert step >= 1
