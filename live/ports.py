@@ -9,6 +9,7 @@ user can cause (no such port, no JACK server, no virtual ports on Windows) is a
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -213,18 +214,32 @@ def _open(
 
 
 
+# python-rtmidi's (callback, data) pairs of closed inputs, kept alive for good: see close_port
+_RETIRED: list[tuple[Any, Any]] = []
+
+
 def close_port(port: Any) -> None:
     """Close a port opened here. mido's rtmidi backend then deletes the rtmidi
     object at once, so its JACK or ALSA client and thread end now, not whenever
     the interpreter gets round to it.
 
-    An input with a callback is first cut off from new messages, and the one
-    that may be on its way through rtmidi's thread is let through, before mido
-    cancels the callback: python-rtmidi frees the callback while that thread
-    may be about to call it (a clock at 24 messages a beat makes that likely),
-    and the freed memory crashed the process later, at exit (SIGSEGV)."""
+    An input with a callback keeps python-rtmidi's (callback, data) tuple alive
+    for good: closing the port or cancelling the callback frees that tuple,
+    while JACK's thread may still be about to use it (a clock sends 24 messages
+    a beat, and a loaded machine can hold that thread back). A freed tuple
+    broke the interpreter's tuple free list, and notegen died with SIGSEGV at
+    exit. Kept alive, a late message reaches mido's wrapper, which queues it
+    harmlessly. The port is then cut off from new messages and a callback under
+    way is let through before mido deletes the rtmidi object."""
     rt = getattr(port, "_rt", None)
     if getattr(port, "callback", None) is not None and rt is not None and not port.closed:
+        _RETIRED.extend(_callback_pairs(rt))  # before close_port, which frees it
         rt.close_port()  # no new messages: rtmidi's thread skips a closed port
         time.sleep(0.05)  # without the GIL: a callback under way completes
     port.close()
+
+
+def _callback_pairs(rt: Any) -> list[tuple[Any, Any]]:
+    """The (callback, data) tuple a python-rtmidi input holds (not exposed to Python,
+    but its garbage-collector referents include it)."""
+    return [r for r in gc.get_referents(rt) if isinstance(r, tuple) and len(r) == 2 and callable(r[0])]
