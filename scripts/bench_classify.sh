@@ -25,4 +25,5 @@ python benchmarks/classify.py neural folk scratch-tiny
 for task in folk kjv; do
   python benchmarks/classify.py neural "$task" scratch
 done
+python benchmarks/classify.py neural folk lm  # fine-tuning: the slowest, last
 python benchmarks/classify.py table
