@@ -81,6 +81,9 @@ class Tracker:
                 self.all_off += 1
 
     def close(self) -> None:
+        from notegen.live.ports import keep_callback
+
+        keep_callback(self.midi)  # JACK's thread may still be about to call it
         self.midi.cancel_callback()
         self.midi.close_port()
         self.midi.delete()

@@ -233,13 +233,20 @@ def close_port(port: Any) -> None:
     way is let through before mido deletes the rtmidi object."""
     rt = getattr(port, "_rt", None)
     if getattr(port, "callback", None) is not None and rt is not None and not port.closed:
-        _RETIRED.extend(_callback_pairs(rt))  # before close_port, which frees it
+        keep_callback(rt)  # before close_port, which frees it
         rt.close_port()  # no new messages: rtmidi's thread skips a closed port
         time.sleep(0.05)  # without the GIL: a callback under way completes
     port.close()
 
 
-def _callback_pairs(rt: Any) -> list[tuple[Any, Any]]:
+def callback_pairs(rt: Any) -> list[tuple[Any, Any]]:
     """The (callback, data) tuple a python-rtmidi input holds (not exposed to Python,
     but its garbage-collector referents include it)."""
     return [r for r in gc.get_referents(rt) if isinstance(r, tuple) and len(r) == 2 and callable(r[0])]
+
+
+def keep_callback(rt: Any) -> None:
+    """Keep the (callback, data) tuple of the python-rtmidi input `rt` alive for
+    good; call it before closing the port or cancelling the callback, whoever
+    owns the input (see close_port)."""
+    _RETIRED.extend(callback_pairs(rt))

@@ -129,6 +129,9 @@ class Receiver:
             return list(self.messages)
 
     def close(self) -> None:
+        from notegen.live.ports import keep_callback
+
+        keep_callback(self.midi)  # JACK's thread may still be about to call it
         self.midi.cancel_callback()
         self.midi.close_port()
         self.midi.delete()

@@ -293,7 +293,7 @@ def test_a_closed_input_keeps_its_callback_pair_alive(jack_server: str) -> None:
     from notegen.live import ports
 
     port = ports.open_input(virtual="keep", api="jack", client_name="keep-test", callback=lambda m: None)
-    pairs = ports._callback_pairs(port._rt)
+    pairs = ports.callback_pairs(port._rt)
     assert len(pairs) == 1 and pairs[0][0].__self__ is port  # mido's wrapper, as python-rtmidi holds it
     ports.close_port(port)
     assert port.closed and any(kept is pairs[0] for kept in ports._RETIRED)
