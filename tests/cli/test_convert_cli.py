@@ -9,6 +9,8 @@ from pathlib import Path
 import mido
 import pytest
 
+from ..conftest import one_line
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -157,14 +159,6 @@ TWO_TUNES = (
     "X:1\nT:One\nM:4/4\nL:1/8\nK:G\nGABc dedB|\n\n"
     "X:2\nT:Two\nM:6/8\nL:1/8\nK:D\nDFA dAF|\n"
 )
-
-
-def one_line(r, *words: str) -> None:
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 def test_a_file_converted_onto_itself_is_refused_and_kept(tmp_path, notegen):

@@ -16,7 +16,7 @@ import pytest
 from notetokens import notes
 from notetokens.errors import NotegenError
 
-from ..conftest import need_program
+from ..conftest import need_program, one_line
 from ..mounts import remount_read_only, tmpfs
 
 TUNE = "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4\n"
@@ -36,15 +36,6 @@ def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         ["bash", "-c", command.replace("notegen", NOTEGEN, 1)],
         capture_output=True, text=True, cwd=cwd, timeout=120,
     )
-
-
-def one_line(r: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    # the corpus progress bar (tqdm, on stderr) is not a message
-    lines = [x for x in r.stderr.splitlines() if x.strip() and not x.startswith("parsing:")]
-    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 def test_a_device_as_output_is_written_not_replaced(tune, notegen):
@@ -87,10 +78,10 @@ def test_a_full_disk_keeps_the_old_file(tmp_path, notegen):
     src.write_text("C4 D4 E4 F4 | " * 3000)
     with tmpfs(tmp_path / "disk", 32) as disk:
         old = os.urandom(20_000)
-        (disk / "x.abc").write_bytes(old)
-        one_line(notegen("convert", str(src), str(disk / "x.abc")), "no space left", "old file is kept")
-        assert (disk / "x.abc").read_bytes() == old
-        assert [p.name for p in disk.iterdir()] == ["x.abc"]
+        (disk / "x.mid").write_bytes(old)
+        one_line(notegen("convert", str(src), str(disk / "x.mid")), "no space left", "old file is kept")
+        assert (disk / "x.mid").read_bytes() == old
+        assert [p.name for p in disk.iterdir()] == ["x.mid"]
 
 
 def test_closed_and_full_stdout_are_one_line(tune, tmp_path):

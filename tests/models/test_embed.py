@@ -8,6 +8,8 @@ import pytest
 from notegen.models.embed import kind_of, model_report, neighbours, order_score, pca, plot, report
 from notetokens.vocab import SPECIALS
 
+from ..conftest import one_line
+
 
 def test_pca_finds_the_axis_of_most_variance():
     rng = np.random.default_rng(0)
@@ -72,21 +74,13 @@ def test_model_report_and_plot_of_a_trained_model(text_run, tmp_path):
 # --- `notegen embed --plot`: the output checks of every command (issue 12)
 
 
-def _one_line(r, *words: str) -> None:
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
-
-
 def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path, notegen):
     pytest.importorskip("matplotlib")
     run_dir, _ = text_run
     png = tmp_path / "e.png"
     png.write_bytes(b"old")
     png.chmod(0o444)
-    _one_line(notegen("embed", "-m", str(run_dir), "--plot", str(png)), "e.png", "write-protected", "--force")
+    one_line(notegen("embed", "-m", str(run_dir), "--plot", str(png)), "e.png", "write-protected", "--force")
     assert png.read_bytes() == b"old"
     r = notegen("embed", "-m", str(run_dir), "--plot", str(png), "--force")
     assert r.returncode == 0, r.stderr
@@ -96,10 +90,10 @@ def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path,
 
 def test_embed_checks_the_picture_before_the_model(tmp_path, notegen):
     missing = tmp_path / "no-such-model"  # the plot is refused first: no model is loaded
-    _one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path / "no" / "p.png")),
+    one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path / "no" / "p.png")),
               "p.png", "does not exist")
-    _one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path)), "directory")
-    _one_line(notegen("embed", "-m", str(missing), "--plot", "-"), "--plot", "file name")
+    one_line(notegen("embed", "-m", str(missing), "--plot", str(tmp_path)), "directory")
+    one_line(notegen("embed", "-m", str(missing), "--plot", "-"), "--plot", "file name")
 
 
 def test_plot_writes_to_a_checked_target(text_run, tmp_path):
