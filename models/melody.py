@@ -44,19 +44,20 @@ class BarLine:
 Event = Note | BarLine
 
 
-def check_melody_model(lm: LoadedModel, name: str | None = None, *, require_notes: bool = False) -> bool:
+def check_melody_model(
+    lm: LoadedModel, name: str | None = None, *, require_notes: bool = False, python: bool = False
+) -> bool:
     """Raise a clear error unless `lm` writes melodies; True when its model text is
     the note string (streamed note by note), False for another music text (tab).
     `name` is the model as the user named it (`--model kjv`; its file otherwise);
     `require_notes` refuses a music model whose text is not the note string too,
-    as live playback does."""
+    as live playback does; `python` words the advice for a Python caller."""
     nt = get(lm.notation)
     who = name or (str(lm.path) if lm.path is not None else "this model")
     if not nt.music:
-        raise NotegenError(
-            f"{who} is a {lm.notation} model, and a text model can't play melodies: "
-            "use a melody model (--model folk), or `notegen text` for this one"
-        )
+        fix = ("a melody model (model=\"folk\"), or notegen.text() for this one" if python
+               else "a melody model (--model folk), or `notegen text` for this one")
+        raise NotegenError(f"{who} is a {lm.notation} model, and a text model can't play melodies: use {fix}")
     streams_notes = nt.model_text == "notes"  # the registry: its model text is the note string
     if require_notes and not streams_notes:
         names = ", ".join(n.name for n in NOTATIONS.values() if n.model_text == "notes")

@@ -69,10 +69,11 @@ def sample(
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
     from notegen.models.echo import ECHO
-    from notegen.models.melody import draw, user_prime
+    from notegen.models.melody import check_melody_model, draw, user_prime
 
     fields = _header(key=key, meter=meter, tune_type=tune_type)
     lm = load(model)
+    check_melody_model(lm, model if isinstance(model, str | Path) else None, python=True)
     prime_text = prime if isinstance(prime, str) else None
     prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
     melody = draw(

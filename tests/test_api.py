@@ -265,6 +265,13 @@ def test_sample_errors_name_the_python_argument():
         assert str(e.value).startswith(shown) and "--" not in str(e.value), str(e.value)
 
 
+def test_sampling_a_text_model_says_so_in_python_words():
+    with pytest.raises(NotegenError) as e:
+        notegen.sample("kjv")
+    assert str(e.value).startswith("kjv is a text model") and "--" not in str(e.value), str(e.value)
+    assert 'model="folk"' in str(e.value) and "notegen.text()" in str(e.value)
+
+
 def _examples() -> list[tuple[str, str]]:
     """(function, line) for every `>>>` line of notegen/api.py's docstrings, in order."""
     import inspect
