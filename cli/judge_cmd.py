@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_option, model_option, sampling_options
+from .options import echo_option, force_option, model_option, sampling_options
 
 
 @click.command()
@@ -26,6 +26,7 @@ from .options import echo_option, model_option, sampling_options
 )
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Sample in this many worker processes (the tunes are the same).")
+@force_option
 @sampling_options
 @echo_option
 def judge(
@@ -34,6 +35,7 @@ def judge(
     held_out: tuple[str, ...],
     save: str | None,
     jobs: int,
+    force: bool,
     seed: int | None,
     **sampling: object,
 ) -> None:
@@ -57,6 +59,10 @@ def judge(
 
     from .progress import bar
 
+    if save:
+        from notetokens.outputs import check
+
+        check(save, force=force, inputs=held_out)  # before minutes of sampling
     lm = load(model)
     if get(lm.notation).model_text != "notes":  # the judge reads note strings
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")

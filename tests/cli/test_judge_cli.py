@@ -39,3 +39,18 @@ def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
     written = rows[1].split("|")[3]
     saved = out.read_text().splitlines()
     assert f"{len(saved)} of 1" in written
+
+
+def test_judge_checks_its_save_file_before_sampling(tmp_path):
+    from ..conftest import one_line
+
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("old\n")
+    kept.chmod(0o444)
+    missing = str(tmp_path / "no-model")  # refused before any model is loaded
+    one_line(run("judge", "-m", missing, "-n", "1", "--save", str(kept)), "write-protected", "--force")
+    one_line(run("judge", "-m", missing, "-n", "1", "--save", str(tmp_path / "no" / "x.jsonl")),
+             "does not exist")
+    one_line(run("judge", "-m", missing, "-n", "1", "--held-out", str(kept), "--save", str(kept), "--force"),
+             "is the input file")
+    assert kept.read_text() == "old\n"
