@@ -210,6 +210,8 @@ def expand(paths: Iterable[str | Path], notation: Notation) -> list[tuple[Path, 
             out += [(f, False) for f in found]
         elif p.is_file():
             out.append((p, True))
+        elif p.exists():  # a device, a FIFO or a socket: nothing a corpus reads
+            raise NotegenError(f"{p}: is a device or a pipe, not a file or folder")
         else:
             raise NotegenError(f"{p}: no such file or folder")
     return out

@@ -107,3 +107,10 @@ def test_corpus_reads_abc_as_written_while_convert_plays_repeats_out():
     written = corpus.documents([str(jig)], "notes")[0]
     played = abc.parse(read_text_file(jig))
     assert len(notes.from_model_text(written).notes) < len(played.notes)
+
+
+def test_a_device_or_a_missing_path_is_named_for_what_it_is(tmp_path):
+    with pytest.raises(NotegenError, match=r"/dev/zero: is a device or a pipe"):
+        corpus.build(["/dev/zero"], "notes")
+    with pytest.raises(NotegenError, match=r"nowhere: no such file or folder"):
+        corpus.build([tmp_path / "nowhere"], "notes")
