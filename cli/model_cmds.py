@@ -131,7 +131,8 @@ def train(
     from dataclasses import replace
 
     from notegen.models.config import preset as preset_config
-    from notegen.models.training import ProgressBar, TrainConfig, resume_config, resumed_notation
+    from notegen.models.resume import resume_config, resumed_notation
+    from notegen.models.training import ProgressBar, TrainConfig
     from notegen.models.training import train as train_model
 
     if notation is None:

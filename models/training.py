@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,15 @@ from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, ckpt_meta, precision, runtime, trainstate
-from .config import PRESETS, ModelConfig, TrainConfig, preset
+from .config import ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
 from .gru import CharGRU, Hidden, detach_hidden, hidden_tensors, mask_hidden
+from .resume import check_kept, saved_train_config
 from .runlock import RunLock
 from .schedule import lr_at
 from .stopsignal import StopOnSigint
-from .trainreport import LN2, ProgressBar, TrainProgress, TrainResult
+from .trainreport import LN2, ProgressBar, StepMeter, TrainProgress, TrainResult
 
 Reporter = Callable[[TrainProgress], None]
 
@@ -80,84 +81,6 @@ def train(
             runtime.shutdown(dist)
 
 
-def check_resume_preset(out_dir: str | Path, name: str) -> None:
-    """Refuse to resume the run in `out_dir` as preset `name` when its model has
-    another shape (a resumed run keeps the shape it was created with)."""
-    last = Path(out_dir) / checkpoint.LAST
-    if not last.is_file():
-        return  # train() says there is nothing to resume
-    saved = ModelConfig.from_dict(checkpoint.read_meta(last)["config"])
-    wanted = preset(name).with_vocab(saved.vocab_size)
-    if saved != wanted:
-        was = next((k for k, v in PRESETS.items() if v.with_vocab(saved.vocab_size) == saved),
-                   "a custom model")
-        raise NotegenError(f"{last}: the run was made with preset {was}, not {name}; "
-                           "resume without --preset, or start a new run in another folder")
-
-
-# The settings a saved run's state depends on: the rows its step counter and carried
-# hidden state point into (batch size, sequence length) and its validation split
-# (seed, held-out fraction). A resumed run keeps them.
-KEPT_ON_RESUME = {"batch_size": "batch size", "seq_len": "sequence length", "seed": "seed",
-                  "val_fraction": "validation fraction"}
-
-
-def saved_train_config(out_dir: str | Path) -> TrainConfig | None:
-    """The settings the run in `out_dir` was trained with (None: no run there, or
-    one saved before runs kept them)."""
-    last = Path(out_dir) / checkpoint.LAST
-    if not last.is_file():
-        return None
-    d = checkpoint.read_meta(last).get("train_config")
-    if d is None:
-        return None
-    if not isinstance(d, dict):
-        raise NotegenError(f"{last}: metadata 'train_config' is {ckpt_meta.kind(d)}, not an object")
-    try:
-        return TrainConfig.from_dict(d)
-    except (NotegenError, TypeError, ValueError) as e:
-        raise NotegenError(f"{last}: metadata 'train_config' is not a training config ({e})") from None
-
-
-def resume_config(out_dir: str | Path, config: TrainConfig, given: Collection[str]) -> TrainConfig:
-    """The settings of `--resume` in `out_dir`: the fields named in `given` (what
-    the user set) from `config`, every other one from the saved run, so a resumed
-    run goes on as it was made; `device` (the machine's) always from `config`, and
-    `epochs` and `steps` as one bound (giving either replaces both). A given
-    setting that the saved state depends on (KEPT_ON_RESUME) and differs from the
-    saved one is refused, as another preset is."""
-    if "preset" in given:
-        check_resume_preset(out_dir, config.preset)
-    saved = saved_train_config(out_dir)
-    if saved is None:
-        return config
-    mine = {*given, "device"} | ({"epochs", "steps"} if {"epochs", "steps"} & set(given) else set())
-    merged = replace(saved, **{f.name: getattr(config, f.name) for f in fields(TrainConfig)
-                               if f.name in mine})
-    check_kept(out_dir, saved, merged, "resume without {option}")  # only a given one can differ
-    return merged
-
-
-def check_kept(out_dir: str | Path, saved: TrainConfig, config: TrainConfig, hint: str) -> None:
-    """Refuse `config` for resuming the run saved with `saved` where they differ
-    in a setting the saved state depends on (KEPT_ON_RESUME). `hint` says what to
-    do, with {option} (the command's), {name} and {value} (the saved one) filled in."""
-    for name, words in KEPT_ON_RESUME.items():
-        was, now = getattr(saved, name), getattr(config, name)
-        if was != now:
-            fix = hint.format(option="--" + name.replace("_", "-"), name=name, value=was)
-            raise NotegenError(
-                f"{Path(out_dir) / checkpoint.LAST}: the run was made with {words} {was}, not "
-                f"{now}, and a resumed run keeps it; {fix}, or start a new run in another folder"
-            )
-
-
-def resumed_notation(out_dir: str | Path) -> str | None:
-    """The notation of the run saved in `out_dir` (None: nothing saved there)."""
-    last = Path(out_dir) / checkpoint.LAST
-    return str(checkpoint.read_meta(last)["notation"]) if last.is_file() else None
-
-
 def _reporter(progress: Reporter | bool | None, dist: runtime.Dist) -> Reporter | None:
     if not dist.main or progress is None or progress is False:
         return None
@@ -191,35 +114,6 @@ class _Session:
         return self.train_data.steps
 
 
-@dataclass
-class _Meter:
-    """Running figures of the step loop."""
-
-    # each step's loss since the last report, left on the device: read (one
-    # synchronisation) every 10 steps and before every checkpoint
-    losses: list[torch.Tensor] = field(default_factory=list)
-    train_loss: float | None = None
-    val_loss: float | None = None
-    lr: float = 0.0
-    loop_time: float = 0.0
-    cpu_time: float = 0.0
-    chars: int = 0
-
-    def first_bad(self, step: int) -> tuple[int, float] | None:
-        """The first step since the last report whose loss was nan or infinite,
-        and that loss (`step`: the steps done)."""
-        values = torch.stack(self.losses).tolist() if self.losses else []
-        for i, v in enumerate(values):
-            if not math.isfinite(v):
-                return step - len(values) + 1 + i, v
-        return None
-
-    def report_loss(self) -> None:
-        if self.losses:
-            self.train_loss = torch.stack(self.losses).sum().item() / len(self.losses)
-            self.losses.clear()
-
-
 class _Run:
     def __init__(
         self,
@@ -244,7 +138,7 @@ class _Run:
         self._check_folder(resume)
         with RunLock(self.out_dir) if self.dist.main else nullcontext():
             s = self._restore(resume, overwrite)
-            meter = _Meter(val_loss=s.state.get("val_loss"))
+            meter = StepMeter(val_loss=s.state.get("val_loss"))
             step = int(s.state["step"])
             interrupted = False
             try:
@@ -359,7 +253,7 @@ class _Run:
             val = layout(self.notation, val_docs, vocab, c.batch_size, c.seq_len)
         return train.to(self.device), val.to(self.device) if val else None
 
-    def _step(self, s: _Session, step: int, meter: _Meter) -> None:
+    def _step(self, s: _Session, step: int, meter: StepMeter) -> None:
         """One optimizer step on batch `step` of the epoch, the state carried in `s`."""
         c, device = self.config, self.device
         batch_index = step % s.per_epoch
@@ -388,7 +282,7 @@ class _Run:
         meter.chars += x.numel() * self.dist.world
         meter.losses.append(loss.detach())
 
-    def _result(self, s: _Session, step: int, meter: _Meter, interrupted: bool) -> TrainResult:
+    def _result(self, s: _Session, step: int, meter: StepMeter, interrupted: bool) -> TrainResult:
         return TrainResult(
             out_dir=self.out_dir, step=step, total_steps=s.total, epoch=step / s.per_epoch,
             train_loss=meter.train_loss, val_loss=meter.val_loss,
@@ -450,7 +344,7 @@ class _Run:
         s.state.update(state)
         return val_loss
 
-    def _check_finite(self, s: _Session, step: int, meter: _Meter, *, weights: bool) -> None:
+    def _check_finite(self, s: _Session, step: int, meter: StepMeter, *, weights: bool) -> None:
         """Stop the run when a loss since the last report, or (`weights`, before a
         checkpoint) a weight, is nan or infinite: every rank at the same step."""
         bad = meter.first_bad(step)

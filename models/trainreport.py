@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import torch
+
 from . import checkpoint
 
 LN2 = math.log(2)
@@ -90,3 +92,32 @@ class ProgressBar:
         self._bar.refresh()
         if p.done:
             self._bar.close()
+
+
+@dataclass
+class StepMeter:
+    """Running figures of the training step loop."""
+
+    # each step's loss since the last report, left on the device: read (one
+    # synchronisation) every 10 steps and before every checkpoint
+    losses: list[torch.Tensor] = field(default_factory=list)
+    train_loss: float | None = None
+    val_loss: float | None = None
+    lr: float = 0.0
+    loop_time: float = 0.0
+    cpu_time: float = 0.0
+    chars: int = 0
+
+    def first_bad(self, step: int) -> tuple[int, float] | None:
+        """The first step since the last report whose loss was nan or infinite,
+        and that loss (`step`: the steps done)."""
+        values = torch.stack(self.losses).tolist() if self.losses else []
+        for i, v in enumerate(values):
+            if not math.isfinite(v):
+                return step - len(values) + 1 + i, v
+        return None
+
+    def report_loss(self) -> None:
+        if self.losses:
+            self.train_loss = torch.stack(self.losses).sum().item() / len(self.losses)
+            self.losses.clear()

@@ -172,7 +172,7 @@ def train(
     >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=100)
     """
     from notegen.models.config import TrainConfig
-    from notegen.models.training import resume_config
+    from notegen.models.resume import resume_config
     from notegen.models.training import train as train_model
 
     paths = [str(p) for p in (corpus if isinstance(corpus, list) else [corpus])]

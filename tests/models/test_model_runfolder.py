@@ -10,8 +10,9 @@ import uuid
 import pytest
 
 from notegen.models import checkpoint
+from notegen.models.resume import check_resume_preset
 from notegen.models.runlock import RunLock
-from notegen.models.training import TrainConfig, check_resume_preset, train
+from notegen.models.training import TrainConfig, train
 from notetokens.errors import NotegenError
 
 TEXT = "abcabdabcabd hello world, hello there. " * 30

@@ -170,9 +170,9 @@ def test_train_config_refuses_nan_infinite_and_out_of_range_figures(field, value
 
 
 def test_the_first_nan_loss_is_found_at_its_step():
-    from notegen.models.training import _Meter
+    from notegen.models.trainreport import StepMeter
 
-    meter = _Meter(losses=[torch.tensor(v) for v in (2.0, 1.5, float("nan"), float("nan"))])
+    meter = StepMeter(losses=[torch.tensor(v) for v in (2.0, 1.5, float("nan"), float("nan"))])
     at, value = meter.first_bad(14)  # steps 11 to 14 since the last report
     assert at == 13 and math.isnan(value)
     meter.losses = [torch.tensor(v) for v in (2.0, float("-inf"))]
@@ -217,7 +217,7 @@ def test_weights_broken_by_the_last_step_are_not_saved(tmp_path, monkeypatch):
 
 
 def test_resume_keeps_the_rows_and_split_of_the_saved_run(tmp_path):
-    from notegen.models.training import resume_config, saved_train_config
+    from notegen.models.resume import resume_config, saved_train_config
 
     out = tmp_path / "run"
     long = [SMALL * 40]  # step 3 is mid-epoch, so the carried hidden state is resumed
