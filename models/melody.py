@@ -67,12 +67,21 @@ def check_melody_model(
     return streams_notes
 
 
+# How an error names each asked-for field: the command's options by default
+OPTION_NAMES = {"key": "--key", "meter": "--meter", "tune_type": "--type"}
+
+
 def header_prime(
-    key: str | None = None, meter: str | None = None, tune_type: str | None = None
+    key: str | None = None,
+    meter: str | None = None,
+    tune_type: str | None = None,
+    *,
+    names: Mapping[str, str] = OPTION_NAMES,
 ) -> dict[str, str]:
     """Header fields a user asks for (`T`, `M`, `K`, with `L:1/8` as the unit when
     any is asked for), checked and normalised. The sampler's grammar writes them
-    into the header the model begins with; the model chooses the fields left open."""
+    into the header the model begins with; the model chooses the fields left open.
+    An error starts with the name `names` gives the field that fails (`--key`)."""
     fields: dict[str, str] = {}
     if key or meter or tune_type:
         fields["L"] = "1/8"  # the unit most folk tunes are written in, as before
@@ -81,16 +90,20 @@ def header_prime(
 
         name = normalize_tune_type(tune_type)
         if name is None:
-            raise NotegenError(f"--type: unknown tune type {tune_type!r}; known: {', '.join(TUNE_TYPES)}")
+            raise NotegenError(
+                f"{names['tune_type']}: unknown tune type {tune_type!r}; known: {', '.join(TUNE_TYPES)}"
+            )
         fields["T"] = name
     if meter:
         fields["M"] = meter
     if key:
         fields["K"] = notes.normalize_key(key) or key
-    try:
-        parse_header(" ".join(f"{k}:{v}" for k, v in fields.items()))
-    except ParseError as e:
-        raise NotegenError(f"--key/--meter: {e.message}") from None
+    for field, asked in (("M", "meter"), ("K", "key")):
+        if field in fields:
+            try:
+                parse_header(f"{field}:{fields[field]}")
+            except ParseError as e:
+                raise NotegenError(f"{names[asked]}: {e.message.removeprefix(f'{field}: ')}") from None
     return fields
 
 

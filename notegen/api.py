@@ -10,7 +10,6 @@ column), the same errors the command prints in one line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,20 +89,8 @@ def _header(**asked: str | None) -> dict[str, str]:
     an error names the Python argument (`key='H'`), not the command's flag."""
     from notegen.models.melody import header_prime
 
-    try:
-        return header_prime(**asked)
-    except NotegenError as e:
-        for name, value in asked.items():  # the argument that fails on its own
-            if value is None:
-                continue
-            try:
-                header_prime(**{name: value})
-            except NotegenError as alone:
-                message = str(alone)
-                if message.startswith("--"):  # '--key/--meter: K: wants ...': the flag and
-                    message = re.sub(r"^[A-Z]: ", "", message.split(": ", 1)[-1])  # field go
-                raise NotegenError(f"{name}={value!r}: {message}") from None
-        raise e from None
+    names = {name: f"{name}={value!r}" for name, value in asked.items()}
+    return header_prime(**asked, names=names)
 
 
 def text(
