@@ -171,9 +171,22 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
     try:
         tensors: dict[str, Tensor] = {}
         with safe_open(str(path), framework="pt", device=str(device)) as f:
+def _own(t: Tensor) -> Tensor:
+    """`t` in memory of its own, aligned as every tensor torch allocates.
+
+    safetensors hands out views into the file's bytes, which sit wherever the
+    header's length puts them (8-byte aligned at best). MKL's kernels take another
+    path for an operand that is not aligned to the vector width (16 bytes was enough
+    on an AVX2 machine, AVX-512 ones want 64), so a carried hidden state read back in
+    place is multiplied with other rounding than the same state in memory of its own,
+    and a resumed run drifts from the uninterrupted one by an ulp in its first step.
+    torch aligns its own allocations to 64 bytes. A copy costs one model's size once."""
+    return t.clone(memory_format=torch.contiguous_format)
+
+
             header = f.metadata() or {}
             for k in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
-                tensors[k] = f.get_tensor(k)
+                tensors[k] = _own(f.get_tensor(k))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise NotegenError(_not_safetensors(path, e)) from None
     return tensors, parse_meta(path, header)

@@ -32,6 +32,22 @@ def test_round_trip_gives_the_same_logits_and_keeps_the_vocab(tmp_path, cell, ma
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 
 
+def test_tensors_are_read_into_aligned_memory_of_their_own(tmp_path):
+    # safetensors' views into the file sit where its header puts them; a kernel given
+    # an unaligned operand takes another path, so every tensor read is copied out
+    from safetensors.torch import save_file
+
+    raw = tmp_path / "raw.safetensors"
+    for pad in range(0, 64, 8):
+        header = {"format": checkpoint.FORMAT, "pad": '"' + "x" * pad + '"'}
+        save_file({"a": torch.arange(7.0), "b": torch.ones(3, 5)}, str(raw), metadata=header)
+        tensors, _ = checkpoint.read(raw)
+        for t in tensors.values():
+            assert t.data_ptr() % 64 == 0 and t.is_contiguous()
+        tensors["a"][0] = 99.0  # its own memory: the file is untouched
+        assert checkpoint.read(raw)[0]["a"][0] == 0.0
+
+
 def test_directory_means_its_best_checkpoint_and_device_maps(tmp_path, make_untrained):
     lm = make_untrained("text", [TEXT])
     _save(lm, tmp_path / "best.safetensors")
