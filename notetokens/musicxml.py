@@ -5,9 +5,12 @@ Reading takes what MuseScore, Finale, Sibelius or Dorico export: partwise
 MusicXML, plain or zipped (an `.mxl` archive is recognised by its bytes, so
 `--from musicxml` reads either). The XML is parsed here first, so a broken file
 names the line and column, and a file past the limits (size, parts, measures,
-notes, entity declarations, which can make a few bytes expand to gigabytes) is
-refused before music21 builds anything. music21 then reads the parts: tied notes become
-one note, grace notes are skipped, chords are notes with one onset.
+notes, an internal DTD, whose entities can make a few bytes expand to
+gigabytes) is refused before music21 builds anything; so is what music21 would
+misread (`notetokens.musicxml_check`). Transposing parts are read at concert
+pitch; unpitched percussion as General MIDI drums on channel 10. music21 then
+reads the parts: tied notes become one note, grace notes are skipped, chords are
+notes with one onset.
 
 Writing: music21 lays the score out: measures from the meter, ties across bar
 lines, rests in gaps, note types and tuplet brackets from the durations. A part
@@ -42,6 +45,7 @@ from .limits import (
     check_write,
 )
 from .m21 import score_to_stream
+from .musicxml_check import check_tree, refuse_dtd
 from .score import Score
 
 MAX_BYTES = MAX_BINARY_BYTES["musicxml"]
@@ -94,8 +98,7 @@ def parse(data: bytes | str) -> Score:
         data = unpack(data)
     if len(data) > MAX_BYTES:
         raise ParseError(f"the MusicXML is larger than {MAX_BYTES // 2**20} MB, the limit")
-    if re.search(rb"<!ENTITY", data[:65536]):
-        raise ParseError("MusicXML with <!ENTITY declarations is not read (they can expand without end)")
+    refuse_dtd(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as e:
@@ -113,6 +116,7 @@ def parse(data: bytes | str) -> Score:
     if not parts:
         raise ParseError("the MusicXML score has no parts")
     _check_size(parts)
+    check_tree(root)
     score = _read_root(root)
     if not any(p.notes for p in score.parts):
         raise ParseError("the MusicXML score has no notes")
@@ -147,6 +151,7 @@ def _read_root(root: Any) -> Score:
         with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # music21 warns about measures it mends
             importer.xmlRootToScore(root, importer.stream)
+            importer.stream.toSoundingPitch(inPlace=True)  # a B-flat clarinet's D4 sounds C4
         return stream_to_score(importer.stream)
     except RecursionError:
         raise ParseError("the MusicXML is nested too deeply to read") from None
