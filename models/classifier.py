@@ -36,11 +36,13 @@ class ClassifyConfig:
     preset: str = "tiny"  # encoder size when not starting from a base model
     pool: str = "last+mean"  # what the head sees: final state, mean output, both, or
     # layers+mean: every layer's final state and the top layer's mean
-    epochs: int = 10  # passes over the training documents
+    epochs: int = 60  # passes over the training documents, at most
+    patience: int | None = 10  # stop after this many epochs without a better held-out score
     batch_size: int = 32  # documents per step
     lr: float = 3e-3  # peak learning rate of the head (and of the encoder, unless encoder_lr)
     encoder_lr: float | None = None  # a smaller rate keeps a base model's knowledge
-    freeze: bool = False  # train the head only (a linear probe of the encoder)
+    freeze: bool | None = None  # train the head only (a linear probe of the encoder);
+    # None: frozen when the encoder starts from a base model, trained when it starts afresh
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     dropout: float = 0.1  # before the head
@@ -52,8 +54,8 @@ class ClassifyConfig:
     def __post_init__(self) -> None:
         if self.pool not in POOLS:
             raise NotegenError(f"unknown pool {self.pool!r}; known: {', '.join(POOLS)}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise NotegenError("epochs and batch size must be >= 1")
+        if self.epochs < 1 or self.batch_size < 1 or (self.patience is not None and self.patience < 1):
+            raise NotegenError("epochs, batch size and patience must be >= 1")
         if self.lr <= 0 or (self.encoder_lr is not None and self.encoder_lr < 0):
             raise NotegenError("learning rates must be > 0")
         if not 0 <= self.val_fraction < 1:
@@ -221,28 +223,67 @@ def format_confusion(matrix: list[list[int]], names: list[str]) -> list[str]:
     return lines
 
 
-def predict_files(model: str | Path, paths: list[str], device: str = "cpu") -> list[tuple[str, str, float]]:
-    """(name, label, probability) for every document of the files and folders in
-    `paths`; all are read before any is classified, so a bad file fails first.
-    A file with several documents (an ABC file of many tunes) names them file#1, file#2..."""
+USES = ("best", "model", "baseline")
+
+
+@dataclass
+class Predictions:
+    rows: list[tuple[str, str, float]]  # (name, label, probability), one per document
+    used: str  # "model" or "baseline"
+    skipped: list[str]  # "file: reason" for files in the folders given that held no document
+    model_metrics: dict[str, Any]  # held-out metrics of the network's best epoch
+    baseline_metrics: dict[str, Any] | None  # of the n-gram baseline; None if the run has none
+
+
+def predict_files(model: str | Path, paths: list[str], device: str = "cpu",
+                  use: str = "best") -> Predictions:
+    """The label and its probability for every document of the files and folders
+    in `paths`, by the network, the run's n-gram baseline, or (`best`) whichever
+    did better on the held-out documents. All are read before any is classified,
+    so a bad file fails first; a file a folder holds that gives no document is
+    skipped and listed. A file with several documents (an ABC file of many tunes)
+    names them file#1, file#2..."""
+    from . import ngram
+
+    if use not in USES:
+        raise NotegenError(f"unknown --use {use!r}; known: {', '.join(USES)}")
+    clf = load(model, device)
+    baseline = ngram.load(clf.path.parent) if clf.path is not None else None
+    if use == "baseline" and baseline is None:
+        raise NotegenError(f"{clf.path}: this run has no n-gram baseline ({ngram.FILE}); "
+                           "fit it again to get one")
+    if baseline is not None and baseline.labels != clf.labels:
+        raise NotegenError(f"{clf.path.parent / ngram.FILE}: its labels {baseline.labels} "
+                           f"are not the classifier's {clf.labels}")
+    names, docs, skipped = _read_documents(clf.notation, paths)
+    b_metrics = None if baseline is None else baseline.metrics
+    used = ngram.choose(clf.metrics, b_metrics) if use == "best" else use
+    probs = baseline.predict_proba(docs) if used == "baseline" and baseline else clf.predict_proba(docs)
+    best = probs.argmax(1).tolist()
+    rows = [(n, clf.labels[b], float(probs[i, b])) for i, (n, b) in enumerate(zip(names, best, strict=True))]
+    return Predictions(rows, used, skipped, clf.metrics, b_metrics)
+
+
+def _read_documents(notation: str, paths: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Names, documents and skipped files ("file: reason") of `paths`."""
     from notetokens.corpus import build as build_corpus
     from notetokens.corpus import expand
     from notetokens.registry import get
 
-    clf = load(model, device)
     names: list[str] = []
     docs: list[str] = []
-    for path, named in expand(paths, get(clf.notation)):
-        found = build_corpus([path], clf.notation, strict=named, jobs=1).documents
-        found = [d for d in found if d]
+    skipped: list[str] = []
+    for path, named in expand(paths, get(notation)):
+        corpus = build_corpus([path], notation, strict=named, jobs=1)
+        found = [d for d in corpus.documents if d]
         if not found:
             if named:
-                raise NotegenError(f"{path}: no {clf.notation} document in this file")
+                raise NotegenError(f"{path}: no {notation} document in this file")
+            skipped.append(corpus.skipped[0] if corpus.skipped else f"{path}: no {notation} document")
             continue
+        skipped += corpus.skipped
         names += [str(path)] if len(found) == 1 else [f"{path}#{i}" for i in range(1, len(found) + 1)]
         docs += found
     if not docs:
-        raise NotegenError(f"no {clf.notation} documents in {', '.join(paths)}")
-    probs = clf.predict_proba(docs)
-    best = probs.argmax(1).tolist()
-    return [(n, clf.labels[b], float(probs[i, b])) for i, (n, b) in enumerate(zip(names, best, strict=True))]
+        raise NotegenError(f"no {notation} documents in {', '.join(paths)}")
+    return names, docs, skipped

@@ -24,7 +24,7 @@ from torch import Tensor
 from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
-from . import checkpoint, runtime, trainstate
+from . import checkpoint, ngram, runtime, trainstate
 from .classifier import (
     ClassifyConfig,
     SeqClassifier,
@@ -51,6 +51,14 @@ class ClassifyResult:
     val_size: int
     best: dict[str, Any]  # metrics of the best checkpoint: val_accuracy, val_loss, confusion
     history: list[dict[str, Any]] = field(default_factory=list)
+    baseline: dict[str, Any] = field(default_factory=dict)  # the n-gram baseline's, same split
+    base: str | None = None  # the language model the encoder started from
+    stopped_early: bool = False  # no better held-out score for `patience` epochs
+
+    @property
+    def use(self) -> str:
+        """What `classify predict` uses by default: 'model' or 'baseline'."""
+        return ngram.choose(self.best, self.baseline)
 
     @property
     def best_path(self) -> Path:
@@ -100,7 +108,11 @@ def fit(
     `model_config` sets the encoder's shape instead of the preset (without a base).
     `on_step(step)` returning True stops the run as Ctrl-C does (saved, resumable).
     With `freeze`, the encoder reads each document once and the head trains on
-    those vectors, so a linear probe costs one forward pass over the data."""
+    those vectors, so a linear probe costs one forward pass over the data.
+    `base` 'auto' is the bundled model of `notation` if there is one; 'none' or
+    None starts afresh. An n-gram baseline is fitted on the same split and saved
+    beside the checkpoints (models/ngram.py)."""
+    base = resolve_base(base, notation)
     with torch.random.fork_rng(), StopOnSigint() as stop, ExitStack() as held:
         return _fit(data, notation, Path(out_dir), config or ClassifyConfig(), base, model_config,
                     resume, overwrite, progress, on_step, stop, held)
@@ -124,6 +136,8 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
         extra_meta["base"] = meta.get("base")
     else:
         torch.manual_seed(config.seed)
+        if config.freeze is None:
+            config = replace(config, freeze=base is not None)
         model, vocab = _new_model(data, notation, config, base, model_config)
         state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "history": []}
         extra_meta["base"] = None if base is None else str(base)
@@ -131,6 +145,7 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
     train, val = data.subset(train_idx), data.subset(val_idx)
     if not len(train):
         raise NotegenError("no documents left to train on after the held-out split")
+    baseline = _baseline(out, train, val, data.names, config.max_chars, bool(saved))
     model.to(device)
     if config.freeze:
         for p in model.encoder_parameters():
@@ -191,13 +206,45 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
             ctx.checkpoint(state, train, val, loss_value, None if cached is None else cached[1])
             if state["history"]:
                 bar.set_postfix(_postfix(state["history"][-1]), refresh=False)
+            if _no_progress(state, config.patience):
+                state["stopped_early"] = True
+                break
     finally:
         bar.close()
     if interrupted:  # saved to resume; the caller says so and picks the exit status, as in train
         ctx.save_last(state, ctx.metrics_now)
     return ClassifyResult(out, data.names, state["epoch"] + state["batch"] / per_epoch,
                           int(state["step"]), interrupted, len(train), len(val),
-                          dict(state["best"] or {}), list(state["history"]))
+                          dict(state["best"] or {}), list(state["history"]), baseline.metrics,
+                          extra_meta["base"], bool(state.get("stopped_early")))
+
+
+def resolve_base(base: str | Path | None, notation: str) -> str | Path | None:
+    """`base` as fit reads it: 'auto' is the bundled language model of `notation`
+    (None if no bundled model reads it), 'none' is None."""
+    if base is None or str(base) == "none":
+        return None
+    if str(base) != "auto":
+        return base
+    for name in checkpoint.bundled_names():
+        if checkpoint.read_meta(checkpoint.resolve(name)).get("notation") == notation:
+            return name
+    return None
+
+
+def _no_progress(state: dict[str, Any], patience: int | None) -> bool:
+    """Whether the held-out score has not improved for `patience` epochs."""
+    best = state.get("best")
+    return bool(patience and best and state["epoch"] - int(best["epoch"]) >= patience)
+
+
+def _baseline(out: Path, train: Labelled, val: Labelled, names: list[str], max_chars: int | None,
+              resumed: bool) -> ngram.NgramBaseline:
+    """The run's n-gram baseline: a resumed run keeps the one it saved."""
+    kept = ngram.load(out) if resumed else None
+    if kept is not None and kept.labels == names:
+        return kept
+    return ngram.fit_run(out, train.documents, train.labels, names, val.documents, val.labels, max_chars)
 
 
 def saved_meta(out_dir: str | Path) -> dict[str, Any] | None:
@@ -213,7 +260,7 @@ def default_notation(out_dir: str | Path, base: str | Path | None, resume: bool)
     saved = saved_meta(out_dir) if resume else None
     if saved is not None:
         return str(saved["notation"])
-    if base is not None:
+    if base is not None and str(base) not in ("auto", "none"):
         return str(checkpoint.read_meta(checkpoint.resolve(base))["notation"])
     return None
 

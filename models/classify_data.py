@@ -37,6 +37,10 @@ class Labelled:
     def subset(self, index: list[int]) -> Labelled:
         return Labelled([self.documents[i] for i in index], [self.labels[i] for i in index], self.names)
 
+    def few(self, least: int = 20) -> str:
+        """The labels with fewer than `least` documents, as "label n, ..."; "" if none."""
+        return ", ".join(f"{n} {c}" for n, c in zip(self.names, self.counts(), strict=True) if c < least)
+
     def counts(self) -> list[int]:
         out = [0] * len(self.names)
         for y in self.labels:

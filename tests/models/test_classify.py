@@ -85,7 +85,7 @@ def test_fit_learns_high_from_low_and_predicts_files(tmp_path):
     fresh = Labelled(melodies(HIGH, 10, 99) + melodies(LOW, 10, 98), [0] * 10 + [1] * 10, clf.labels)
     assert evaluate(clf.model, clf.vocab, fresh)["accuracy"] == 1.0
     (tmp_path / "new.txt").write_text(melodies(LOW, 1, 7)[0])
-    [(name, label, p)] = predict_files(tmp_path / "run", [str(tmp_path / "new.txt")])
+    [(name, label, p)] = predict_files(tmp_path / "run", [str(tmp_path / "new.txt")], use="model").rows
     assert name.endswith("new.txt") and label == "low" and 0.5 < p <= 1.0
 
 
@@ -169,3 +169,70 @@ def test_pools_read_documents_of_any_length_to_their_end(pool, width):
     assert feats.shape == (2, width)
     alone = model.features(short.unsqueeze(0), torch.tensor([4]))
     assert torch.allclose(feats[0], alone[0], atol=1e-6)  # padding changes nothing
+
+
+def test_the_ngram_baseline_is_saved_as_json_and_predicts_the_same_read_back(tmp_path):
+    import json
+
+    from notegen.models import ngram
+
+    data = read_folders(write_folders(tmp_path / "d", per_label=12), "notes")
+    model = ngram.fit(data.documents, data.labels, data.names)
+    again = ngram.fit(data.documents, data.labels, data.names)
+    assert torch.equal(model.weight, again.weight)  # the same fit every run: no random start
+    model.save(tmp_path)
+    saved = json.loads((tmp_path / "baseline.json").read_text())
+    assert saved["labels"] == ["high", "low"] and len(saved["grams"]) == len(saved["weight"])
+    fresh = melodies(HIGH, 5, 99) + melodies(LOW, 5, 98)
+    back = ngram.load(tmp_path)
+    assert torch.allclose(back.predict_proba(fresh), model.predict_proba(fresh))
+    assert back.predict_proba(fresh).argmax(1).tolist() == [0] * 5 + [1] * 5
+    (tmp_path / "baseline.json").write_text('{"format": "notegen n-gram baseline", "labels": [')
+    with pytest.raises(NotegenError, match=r"baseline\.json: not a readable n-gram baseline"):
+        ngram.load(tmp_path)
+
+
+def test_fit_saves_the_baseline_of_the_same_split_and_predict_can_use_either(tmp_path):
+    data = read_folders(write_folders(tmp_path / "d"), "notes")
+    result = fit(data, "notes", tmp_path / "run", FAST, progress=False)
+    assert result.baseline["val_accuracy"] == 1.0 and result.baseline["val_count"] == result.val_size
+    assert sum(map(sum, result.baseline["confusion"])) == 12
+    (tmp_path / "new.txt").write_text(melodies(LOW, 1, 7)[0])
+    for use in ("model", "baseline", "best"):
+        found = predict_files(tmp_path / "run", [str(tmp_path / "new.txt")], use=use)
+        assert found.used == (result.use if use == "best" else use)
+        assert [label for _, label, _ in found.rows] == ["low"]
+    (tmp_path / "run" / "baseline.json").unlink()  # a run from before baselines: the model
+    assert predict_files(tmp_path / "run", [str(tmp_path / "new.txt")]).used == "model"
+    with pytest.raises(NotegenError, match="no n-gram baseline"):
+        predict_files(tmp_path / "run", [str(tmp_path / "new.txt")], use="baseline")
+
+
+def test_the_better_held_out_score_chooses_and_a_tie_goes_by_loss():
+    from notegen.models.ngram import choose
+
+    model = {"val_accuracy": 0.9, "val_loss": 0.3}
+    assert choose(model, {"val_accuracy": 0.95, "val_loss": 0.5}) == "baseline"
+    assert choose(model, {"val_accuracy": 0.85, "val_loss": 0.1}) == "model"
+    assert choose(model, {"val_accuracy": 0.9, "val_loss": 0.2}) == "baseline"
+    assert choose(model, {"val_accuracy": 0.9, "val_loss": 0.3}) == "model"
+    assert choose(model, None) == "model"
+    assert choose({"val_accuracy": None}, {"val_accuracy": 1.0}) == "model"  # nothing held out
+
+
+def test_early_stopping_ends_a_run_that_no_longer_improves(tmp_path):
+    rng = random.Random(0)
+    docs = melodies(HIGH + " " + LOW, 40, 3)
+    data = Labelled(docs, [rng.randrange(2) for _ in docs], ["a", "b"])  # nothing to learn
+    config = ClassifyConfig(**{**FAST.to_dict(), "epochs": 40, "patience": 2})
+    result = fit(data, "notes", tmp_path / "run", config, progress=False)
+    assert result.stopped_early and result.epoch < 40
+    assert result.epoch - result.best["epoch"] == 2
+
+
+def test_auto_base_is_the_bundled_model_of_the_notation():
+    from notegen.models.classify import resolve_base
+
+    assert resolve_base("auto", "notes") == "folk" and resolve_base("auto", "text") == "kjv"
+    assert resolve_base("auto", "tab") is None and resolve_base("none", "notes") is None
+    assert resolve_base("runs/x", "notes") == "runs/x"
