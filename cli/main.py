@@ -118,9 +118,22 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = GuardedStdout(stdout)  # type: ignore[assignment]  # a failed print names stdout
     try:
         code = _run(argv)
-    finally:
+    finally:  # also past a command's own sys.exit
         sys.stdout = stdout
+        if argv is None:  # the process's own command line, not a caller in Python
+            _quiet_exit()
     sys.exit(code)
+
+
+def _quiet_exit() -> None:
+    """The exit status is decided and the process ends: a late Ctrl-C (a second
+    one just after the one that stopped `train`) must not raise a KeyboardInterrupt
+    traceback out of the interpreter's exit handlers (torch's among them)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(argv: list[str] | None) -> int:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .options import FiniteFloat, sampling_options
+from .options import SEED, FiniteFloat, sampling_options
 
 
 def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
@@ -59,7 +59,7 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     "(--batch-size, --seq-len and --seed must stay as they were).",
 )
 @click.option("--overwrite", is_flag=True, help="Start afresh even if --out holds a run.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
 @click.option(
     "--seq-len",

@@ -7,7 +7,8 @@ bfloat16 autocast where it pays (precision.py); AdamW, warmup plus cosine
 or step decay, gradient clipping; validation every `eval_every` steps with the
 best checkpoint kept; `last.safetensors` holds everything needed to resume. Under
 `torchrun` each process trains its own rows with DistributedDataParallel and only
-rank 0 writes. Ctrl-C finishes the current step, saves, and returns.
+rank 0 writes. Ctrl-C, SIGTERM or SIGHUP finishes the current step, saves, and
+returns (stopsignal.py).
 """
 
 from __future__ import annotations
