@@ -6,7 +6,7 @@ import math
 
 import click
 
-from .options import force_option
+from .options import SEED, force_option
 
 
 @click.command()
@@ -26,7 +26,7 @@ from .options import force_option
 @click.option(
     "--samples", type=click.IntRange(1), default=3, show_default=True, help="Samples per temperature."
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from .model_cmds import _documents
+from .options import SEED
 
 
 @click.command("eval")
@@ -30,7 +31,7 @@ from .model_cmds import _documents
 @click.option(
     "--max-chars", type=click.IntRange(1), default=400, show_default=True, help="Length bound of each sample."
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option(
     "--dynamic",

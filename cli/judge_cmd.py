@@ -66,14 +66,14 @@ def judge(
     lm = load(model)
     if get(lm.notation).model_text != "notes":  # the judge reads note strings
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")
+    with bar("held-out tunes", unit="file") as progress:  # before minutes of sampling
+        reference, skipped = j.held_out(list(held_out), progress)
     with bar("sampling", unit="tune") as progress:
         texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **sampling)
     if save:
         from notetokens.corpus import Corpus, save_jsonl
 
         save_jsonl(save, Corpus(texts), "notes")
-    with bar("held-out tunes", unit="file") as progress:
-        reference, skipped = j.held_out(list(held_out), progress)
     ref = j.judge(reference, failures=skipped)
     got = j.judge(texts, failures=failures)
     click.echo(j.table(got, ref, name=model))

@@ -37,6 +37,32 @@ class FiniteFloat(click.FloatRange):
         raise click.UsageError(f"{name} must be a finite number{rule}, not {value!r}{hint}", ctx)
 
 
+MAX_SEED = 2**63 - 1  # torch's manual_seed takes a signed 64-bit number
+
+
+class Seed(click.ParamType):
+    """A random seed: a whole number from 0 to 2**63 - 1, which every generator
+    notegen seeds (torch, numpy, Python's) accepts; a larger one was a traceback."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED:
+            return value
+        try:
+            number = int(str(value).strip(), 10)
+        except ValueError:
+            number = -1
+        if 0 <= number <= MAX_SEED:
+            return number
+        name = f"--{param.name.replace('_', '-')}" if param is not None and param.name else "the seed"
+        rule = f"a whole number from 0 to 2**63-1 ({MAX_SEED})"
+        raise click.UsageError(f"{name} must be {rule}, not {value!r}", ctx)
+
+
+SEED = Seed()
+
+
 def force_option(f: F) -> F:
     """`--force`: replace a write-protected output file."""
     return click.option(
@@ -68,7 +94,7 @@ def sampling_options(f: F) -> F:
                 is_flag=True,
                 help="Always take the likeliest character (the temperature -> 0 limit).",
             ),
-            click.option("--seed", type=int, help="Random seed: the same seed gives the same output."),
+            click.option("--seed", type=SEED, help="Random seed: the same seed gives the same output."),
         ]
     ):
         f = option(f)

@@ -177,6 +177,12 @@ def held_out(
         test = build(paths, "notes", progress=progress, strict=False)
     else:
         test = source("folk-test", "notes", progress=progress)
+    if not test.documents:  # figures of 0 tunes would be a table of nothing
+        first = f" (first: {test.skipped[0]})" if test.skipped else ""
+        raise NotegenError(
+            f"no held-out tunes could be read from {', '.join(map(str, paths or ['folk-test']))}: "
+            f"{len(test.skipped)} skipped{first}"
+        )
     return test.documents, len(test.skipped)
 
 

@@ -4,8 +4,8 @@ A corpus is a list of documents, each one tune (or one text file, or one book)
 in the target notation's model text. Music files are parsed in parallel worker
 processes, and each file's result is cached by its path, size, modification
 time and the target notation, so building the same corpus twice is instant.
-A tune that cannot be read is skipped and counted, never fatal; a file the
-user named directly is read strictly.
+A tune or a file that cannot be read is skipped and counted, never fatal; the
+caller fails when nothing at all could be read.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import NotegenError, ParseError
-from .io import read, read_text
+from .io import not_a_file, read, read_text
 from .registry import NOTATIONS, Notation, for_path, get
 
 SOURCES = ("folk", "folk-test", "kjv", "kjv-test")
-CACHE_VERSION = "4"  # bump when parsing changes what a file yields
+CACHE_VERSION = "5"  # bump when parsing changes what a file yields
 
 
 @dataclass
@@ -51,12 +51,22 @@ def cache_dir() -> Path:
 
 
 def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
-    """One file's documents in `notation`'s model text (runs in a worker)."""
+    """One file's documents in `notation`'s model text (runs in a worker). A tune
+    or a file that cannot be read is skipped and counted (the README's Input
+    limits), never fatal; `strict` (a file the user named) keeps a tune whose bars
+    do not fit its meter, which a folder's tune is skipped for. A corpus file
+    (.jsonl, which notegen wrote) in another notation or with a bad line is an error."""
+    if path.endswith(".jsonl"):
+        return Corpus(documents=load_jsonl(path, notation), files=1)
+    try:
+        return _file_documents(path, notation, strict)
+    except NotegenError as e:  # the whole file: binary, not UTF-8, too large, ...
+        return Corpus(skipped=[_skip_line(path, e)], files=1)
+
+
+def _file_documents(path: str, notation: str, strict: bool) -> Corpus:
     target = get(notation)
     out = Corpus(files=1)
-    if path.endswith(".jsonl"):
-        out.documents += load_jsonl(path, notation)
-        return out
     if not target.music:
         out.documents.append(read_text(path))
         return out
@@ -71,17 +81,19 @@ def file_documents(path: str, notation: str, strict: bool = False) -> Corpus:
                 score = abc.parse(tune, expand_repeats=False, strict_bars=not strict)
                 out.documents.append(_checked(target.to_model_text(score), target.name, strict))
             except NotegenError as e:
-                if strict:
-                    raise (e.with_source(path) if isinstance(e, ParseError) else e) from None
                 out.skipped.append(f"{path}:{line}: {e}")
         return out
     try:
         out.documents.append(target.to_model_text(read(path)))
     except NotegenError as e:
-        if strict:
-            raise
-        out.skipped.append(f"{path}: {e}")
+        out.skipped.append(_skip_line(path, e))
     return out
+
+
+def _skip_line(path: str, e: NotegenError) -> str:
+    """'file: reason' for the skipped list, naming the file once."""
+    text = str(e)
+    return text if text.startswith(path) else f"{path}: {text}"
 
 
 def _checked(text: str, notation: str, strict: bool) -> str:
@@ -151,9 +163,12 @@ def load_jsonl(path: str | Path, notation: str) -> list[str]:
         try:
             d = json.loads(line)
             text, nt = d["text"], d.get("notation", notation)
+            if not isinstance(text, str) or not isinstance(nt, str):
+                raise TypeError
         except (ValueError, KeyError, TypeError):
             raise ParseError(
-                "expected a JSON object with a 'text' field", line=i, col=1, source=str(path)
+                "expected a JSON object with a 'text' field holding a string",
+                line=i, col=1, source=str(path),
             ) from None
         if nt != notation:
             raise NotegenError(f"{path}:{i}: this corpus is in {nt!r} model text, not {notation!r}")
@@ -172,13 +187,12 @@ def _cached(path: Path, notation: str, strict: bool) -> Corpus:
     if path.suffix == ".jsonl":
         return file_documents(str(path), notation, strict)
     st = path.stat()
-    key = f"{CACHE_VERSION}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{notation}"
+    key = f"{CACHE_VERSION}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{notation}|{strict}"
     entry = cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
     if entry.exists():
         try:
             d = json.loads(entry.read_text())
-            if not (strict and d["skipped"]):  # strict reading must raise the error itself
-                return Corpus(d["documents"], d["skipped"], 1)
+            return Corpus(d["documents"], d["skipped"], 1)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is rebuilt
     result = file_documents(str(path), notation, strict)
@@ -211,7 +225,7 @@ def expand(paths: Iterable[str | Path], notation: Notation) -> list[tuple[Path, 
         elif p.is_file():
             out.append((p, True))
         elif p.exists():  # a device, a FIFO or a socket: nothing a corpus reads
-            raise NotegenError(f"{p}: is a device or a pipe, not a file or folder")
+            raise NotegenError(not_a_file(p, p.stat().st_mode, "a file or folder") or str(p))
         else:
             raise NotegenError(f"{p}: no such file or folder")
     return out
@@ -226,7 +240,8 @@ def build(
     strict: bool | None = None,
 ) -> Corpus:
     """Documents from files and folders; `progress(done, total)` after each file.
-    A file named directly is read strictly unless `strict` says otherwise."""
+    A file named directly keeps tunes whose bars do not fit (see `file_documents`)
+    unless `strict` says otherwise; what cannot be read is in `skipped`."""
     nt = get(notation)
     todo = [(str(f), notation, named if strict is None else strict) for f, named in expand(paths, nt)]
     corpus = Corpus()

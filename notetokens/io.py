@@ -4,6 +4,8 @@ so a failed conversion never leaves half a file or destroys the one already ther
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from .score import Score
 
 def read_text(path: str | Path) -> str:
     """A text file's contents; a binary or non-UTF-8 file is a `ParseError`."""
-    data = _read_bytes(path)
+    data = read_bytes(path)
     return decode_text(data, str(path))
 
 
@@ -32,15 +34,43 @@ def decode_text(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_bytes(path: str | Path) -> bytes:
+def not_a_file(path: str | Path, mode: int, wanted: str = "a file") -> str | None:
+    """Why an input of this `stat` mode cannot be read as `wanted`, or None for a
+    regular file. A device (`/dev/zero`, `/dev/urandom`) can give bytes without
+    end and a FIFO can wait for a writer for ever, so neither is ever read: every
+    input (music files, corpus files and folders, checkpoints) is named this way."""
+    if stat.S_ISREG(mode):
+        return None
+    what = (
+        "a directory" if stat.S_ISDIR(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+        else "not a regular file (a socket?)"
+    )
+    return f"{path}: is {what}, not {wanted}"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A regular file's bytes. It is opened without blocking and checked on the
+    open descriptor, so a FIFO (or a file swapped for one) never stalls the read
+    and a device is never read at all."""
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise NotegenError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise NotegenError(f"{path}: is a directory, not a file") from None
     except OSError as e:
         raise NotegenError(f"{path}: {e.strerror}") from None
+    with open(fd, "rb") as f:
+        problem = not_a_file(path, os.fstat(fd).st_mode)
+        if problem:
+            raise NotegenError(problem)
+        try:
+            return f.read()
+        except OSError as e:
+            raise NotegenError(f"{path}: {e.strerror}") from None
+
 
 
 def read(path: str | Path, notation: str | None = None, *, tune: int | None = None, **options: Any) -> Score:
@@ -58,7 +88,7 @@ def read_tune(
     if not nt.readable or not nt.music:
         raise NotegenError(f"{path}: notation {nt.name!r} cannot be read as music")
     check_file_size(path, nt.name, nt.binary)
-    data: Any = _read_bytes(path) if nt.binary else read_text(path)
+    data: Any = read_bytes(path) if nt.binary else read_text(path)
     if not nt.binary and not data.strip():
         raise ParseError("the file is empty", source=str(path))
     count = 1

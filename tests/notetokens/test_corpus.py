@@ -27,15 +27,25 @@ def test_abc_collection_tunes_tab_and_midi_sources(tmp_path):
         assert notes.from_model_text(d).notes
 
 
-def test_bad_tune_in_a_folder_is_skipped_and_counted_but_a_named_file_is_strict(tmp_path):
+def test_bad_tune_in_a_folder_or_named_is_skipped_and_counted(tmp_path):
     good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
     good.write_text("C4 D4\n")
     bad.write_text("C4 H4\n")
     skipped: list[str] = []
     assert corpus.documents([str(tmp_path)], "notes", skipped) == ["C4 D4"]
     assert len(skipped) == 1 and "bad.txt" in skipped[0]
-    with pytest.raises(ParseError, match=r"bad\.txt:1:4"):
-        corpus.documents([str(bad)], "notes")
+    named = corpus.build([good, bad], "notes")  # named files too: the README's Input limits
+    assert named.documents == ["C4 D4"] and named.files == 2
+    assert named.skipped == [f"{bad}:1:4: expected a note letter, got 'H'"]  # the file named once
+
+
+def test_an_unreadable_file_among_good_ones_is_skipped(tmp_path):
+    (tmp_path / "good.abc").write_text("X:1\nM:4/4\nL:1/4\nK:C\nC D E F|G4|\n")
+    (tmp_path / "noise.abc").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "meter.txt").write_text("M:99/4 K:G\nG4 A4 | B4:2\n")
+    built = corpus.build([tmp_path], "notes")
+    assert len(built.documents) == 1 and built.files == 3
+    assert sorted(s.split(":")[0].rsplit("/", 1)[1] for s in built.skipped) == ["meter.txt", "noise.abc"]
 
 
 def test_second_build_comes_from_the_cache(tmp_path, monkeypatch):
@@ -110,7 +120,7 @@ def test_corpus_reads_abc_as_written_while_convert_plays_repeats_out():
 
 
 def test_a_device_or_a_missing_path_is_named_for_what_it_is(tmp_path):
-    with pytest.raises(NotegenError, match=r"/dev/zero: is a device or a pipe"):
+    with pytest.raises(NotegenError, match=r"/dev/zero: is a device, not a file or folder"):
         corpus.build(["/dev/zero"], "notes")
     with pytest.raises(NotegenError, match=r"nowhere: no such file or folder"):
         corpus.build([tmp_path / "nowhere"], "notes")
