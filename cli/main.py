@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Callable
 
 import click
 
 from notegen import __version__
-from notetokens.errors import NotegenError, ParseError
+from notetokens.errors import NotegenError, NotegenWarning, ParseError
 
 # name -> "module:attribute"; each module imports only click at the top.
 COMMANDS: dict[str, str] = {
@@ -37,6 +38,7 @@ REPORTS = frozenset({"models", "embed", "eval", "judge", "compare", "ports", "cl
 
 # `notegen` alone shows the help (click 8.2+ raises this; 8.1 prints and exits itself)
 _NO_ARGS_IS_HELP: type[BaseException] | tuple[()] = getattr(click.exceptions, "NoArgsIsHelpError", ())
+_PYTHON_SHOWWARNING = warnings.showwarning
 
 
 class LazyGroup(click.Group):
@@ -78,12 +80,34 @@ def cli() -> None:
     """
 
 
+def printable(text: str) -> str:
+    """`text` on one line: a control character (a newline or an escape in a
+    file's name) is shown as Python writes it in a string (`\\n`, `\\x1b`), so
+    every message the command prints stays one line that says what is there."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def echo(text: str) -> None:
+    """One line on stderr, shown with `printable`."""
+    click.echo(printable(text), err=True)
+
+
 def report(error: Exception) -> None:
     """One line on stderr: `file:line:col: message` when the place is known."""
     if isinstance(error, ParseError) and error.source:
-        click.echo(str(error), err=True)
+        echo(str(error))
     else:
-        click.echo(f"notegen: {error}", err=True)
+        echo(f"notegen: {error}")
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kw: object) -> None:
+    """A notegen warning as one line; others as Python shows them."""
+    if issubclass(category, NotegenWarning):
+        echo(f"notegen: warning: {message}")
+    else:
+        _PYTHON_SHOWWARNING(message, category, *args, **kw)  # type: ignore[arg-type]
 
 
 def usage_line(error: click.UsageError) -> str:
@@ -91,7 +115,7 @@ def usage_line(error: click.UsageError) -> str:
     block, help hint and message on three or four lines."""
     where = error.ctx.command_path if error.ctx is not None else "notegen"
     message = " ".join(error.format_message().split())
-    return f"{where}: {message.rstrip('.')} (see '{where} --help')"
+    return printable(f"{where}: {message.rstrip('.')} (see '{where} --help')")
 
 
 def _open_std_streams() -> None:
@@ -116,10 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     _open_std_streams()
     stdout = sys.stdout
     sys.stdout = GuardedStdout(stdout)  # type: ignore[assignment]  # a failed print names stdout
+    warnings.showwarning = _show_warning
     try:
         code = _run(argv)
     finally:  # also past a command's own sys.exit
         sys.stdout = stdout
+        warnings.showwarning = _PYTHON_SHOWWARNING
         if argv is None:  # the process's own command line, not a caller in Python
             _quiet_exit()
     sys.exit(code)
@@ -130,9 +156,9 @@ def _quiet_exit() -> None:
     one just after the one that stopped `train`) must not raise a KeyboardInterrupt
     traceback out of the interpreter's exit handlers (torch's among them)."""
     import signal
-    import threading
+    from contextlib import suppress
 
-    if threading.current_thread() is threading.main_thread():
+    with suppress(ValueError):  # ValueError: not the main thread, not ours to set
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
