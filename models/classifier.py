@@ -277,8 +277,9 @@ def _read_documents(notation: str, paths: list[str]) -> tuple[list[str], list[st
         corpus = build_corpus([path], notation, strict=named, jobs=1)
         found = [d for d in corpus.documents if d]
         if not found:
-            if named:
-                raise NotegenError(f"{path}: no {notation} document in this file")
+            if named:  # a file the user named must get its line, or say why it cannot
+                raise NotegenError(corpus.skipped[0] if corpus.skipped
+                                   else f"{path}: no {notation} document in this file")
             skipped.append(corpus.skipped[0] if corpus.skipped else f"{path}: no {notation} document")
             continue
         skipped += corpus.skipped

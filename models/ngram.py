@@ -169,13 +169,14 @@ def held_out(probs: Tensor, truth: list[int], n_labels: int) -> dict[str, Any]:
     of (N, labels) probabilities; accuracy and loss are None without documents."""
     if not truth:
         return {"val_accuracy": None, "val_loss": None, "confusion": None, "val_count": 0}
-    from .classifier import confusion
-
     y = torch.tensor(truth)
     predicted = probs.argmax(1)
+    matrix = [[0] * n_labels for _ in range(n_labels)]  # rows: true label; columns: predicted
+    for t, p in zip(truth, predicted.tolist(), strict=True):
+        matrix[t][p] += 1
     return {"val_accuracy": (predicted == y).float().mean().item(),
             "val_loss": F.nll_loss(torch.log(probs.clamp_min(1e-12)), y).item(),
-            "confusion": confusion(truth, predicted.tolist(), n_labels), "val_count": len(truth)}
+            "confusion": matrix, "val_count": len(truth)}
 
 
 def choose(model: dict[str, Any], baseline: dict[str, Any] | None) -> str:

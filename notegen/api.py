@@ -262,19 +262,25 @@ def embed(model: str | Path = "folk", plot: str | Path | None = None) -> Embeddi
 
 
 def classify_fit(
-    data: str | Path, out: str | Path, *, notation: str | None = None, base: str | Path | None = None,
+    data: str | Path, out: str | Path, *, notation: str | None = None, base: str | Path | None = "auto",
     resume: bool = False, overwrite: bool = False, progress: bool = True, **config: Any,
 ) -> ClassifyResult:
     """Train a classifier on DATA's subfolders (one per label), as
-    `notegen classify fit`; `base` starts the encoder from a language model and
-    `config` takes ClassifyConfig's fields (epochs, lr, freeze, pool, ...).
+    `notegen classify fit`; `base` starts the encoder from a language model
+    ('auto': the bundled model of `notation` if there is one, frozen unless
+    `freeze=False`; None: from scratch) and `config` takes ClassifyConfig's
+    fields (epochs, patience, lr, freeze, pool, ...). An n-gram baseline is fitted
+    on the same split: compare `run.baseline["val_accuracy"]` with
+    `run.best["val_accuracy"]`; `run.use` is what `classify` uses by default.
     `notation` defaults, as the command's, to the resumed run's, else the base
     model's; without either, name it. A resumed run keeps its `epochs` unless
     given. Ctrl-C (a notebook's interrupt) saves and returns with `interrupted`
-    set; `resume=True` goes on.
+    set; `resume=True` goes on. Fewer than 20 documents a label warns.
 
-    >>> run = notegen.classify_fit("tunes_by_type", "runs/types", base="folk", epochs=3)
+    >>> run = notegen.classify_fit("tunes_by_type", "runs/types", notation="notes")
     """
+    import warnings
+
     from notegen.models.classifier import ClassifyConfig
     from notegen.models.classify import default_notation, fit, saved_meta
     from notegen.models.classify_data import read_folders
@@ -287,20 +293,31 @@ def classify_fit(
     if saved is not None and "epochs" not in config:
         config["epochs"] = int(saved["classify_config"]["epochs"])
     labelled = read_folders(data, notation)
+    if labelled.few():
+        warnings.warn(f"few documents ({labelled.few()}; 20 or more per label is safer): "
+                      "the held-out accuracy is rough", stacklevel=2)
     return fit(labelled, notation, out, ClassifyConfig(**config), base=base, resume=resume,
                overwrite=overwrite, progress=progress)
 
 
 def classify(
-    model: str | Path, files: str | Path | Iterable[str | Path], device: str = "cpu"
+    model: str | Path, files: str | Path | Iterable[str | Path], device: str = "cpu", use: str = "best"
 ) -> list[tuple[str, str, float]]:
     """(file, label, probability) for a file, or each of a list of files and
     folders, as `notegen classify predict` (a file of several ABC tunes gives one
-    row per tune).
+    row per tune). `use` is 'model', 'baseline' (the run's n-gram baseline) or
+    'best' (whichever did better on the held-out documents). A file in a folder
+    that holds no document is skipped with a warning.
 
     >>> notegen.classify("runs/types", "reel.abc")
     """
+    import warnings
+
     from notegen.models.classifier import predict_files
 
     paths = [files] if isinstance(files, (str, Path)) else list(files)
-    return predict_files(model, [str(f) for f in paths], device)
+    found = predict_files(model, [str(f) for f in paths], device, use)
+    if found.skipped:
+        warnings.warn(f"skipped {len(found.skipped)} unreadable item(s), first: {found.skipped[0]}",
+                      stacklevel=2)
+    return found.rows

@@ -9,6 +9,7 @@ import torch
 
 from notegen.models import checkpoint
 
+from ..classify_tasks import write_task
 from ..conftest import ctrl_c_when_locked
 from ..conftest import run_main as run
 
@@ -63,7 +64,8 @@ def test_ctrl_c_during_fit_saves_exits_130_and_resumes(tmp_path, capsys):
     data = labelled(tmp_path / "data")
     out = tmp_path / "run"
     code, err = ctrl_c_when_locked(["classify", "fit", str(data), "--notation", "notes", "--out", str(out),
-                                    "--epochs", "1000000", "--batch-size", "8", "--device", "cpu"], out)
+                                    "--epochs", "1000000", "--patience", "0", "--batch-size", "8",
+                                    "--device", "cpu"], out)
     assert code == 130, err
     assert "Traceback" not in err and "stopped at epoch" in err
     assert "fit again with --resume to continue" in err
@@ -92,7 +94,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     code, out, err = run(["classify", "predict", "--model", str(tmp_path / "run"),
                           str(tmp_path / "good.txt"), str(tmp_path / "bad.txt")], capsys)
     assert code == 2 and out == ""
-    assert err.startswith(f"{tmp_path / 'bad.txt'}:1:7:") and err.strip().count("\n") == 0
+    assert f"{tmp_path / 'bad.txt'}:1:7: expected a note letter" in err and err.strip().count("\n") == 0
     code, _, err = run(["classify", "predict", "--model", "kjv", str(tmp_path / "good.txt")], capsys)
     assert code == 2 and "a language model, not a classifier" in err
 
@@ -105,3 +107,58 @@ def test_embed_prints_the_order_scores_and_draws_the_picture(tmp_path, capsys):
     assert "note letters by pitch (C D E F G A B): rank correlation" in out
     assert "octave digits (3 4 5 6)" in out and "nearest neighbours" in out
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("task, notation", [("language", "text"), ("meter", "notes")])
+def test_the_default_fit_gets_the_first_tasks_right(tmp_path, capsys, task, notation):
+    """English against Finnish sentences, jigs against reels: 60 files a label,
+    no options but the notation, then 20 files it never saw."""
+    data = write_task(tmp_path / "data", task, 60, seed=0)
+    new = write_task(tmp_path / "new", task, 10, seed=1)
+    code, out, err = run(["classify", "fit", str(data), "--notation", notation, "--out",
+                          str(tmp_path / "run")], capsys)
+    assert code == 0, err
+    base = {"text": "kjv", "notes": "folk"}[notation]
+    assert f"model (from {base}) " in out and ", n-gram baseline " in out
+    assert out.count("recall") == 2 and "classify predict uses the" in out
+    assert "few documents" not in err
+    for use in ("best", "model", "baseline"):
+        code, out, err = run(["classify", "predict", "--model", str(tmp_path / "run"), "--use", use,
+                              str(new)], capsys)
+        assert code == 0, err
+        rows = [line.split() for line in out.splitlines()]
+        right = sum(name.split("/")[-2] == label for name, label, _ in rows)
+        assert len(rows) == 20 and right >= 19, (use, out)
+
+
+def test_a_weak_fit_shows_beside_its_baseline(tmp_path, capsys):
+    data = write_task(tmp_path / "data", "meter", 8, seed=0)
+    code, out, err = run(["classify", "fit", str(data), "--notation", "notes", "--base", "none",
+                          "--epochs", "1", "--out", str(tmp_path / "run"), "--device", "cpu"], capsys)
+    assert code == 0, err
+    assert "model (from scratch)" in out and "n-gram baseline 1.000" in out
+    assert "classify predict uses the n-gram baseline" in out
+    assert [x for x in err.splitlines() if "few documents" in x] == [
+        "notegen: few documents (jig 8, reel 8; 20 or more per label is safer): the held-out "
+        "accuracy is rough; fitting anyway"]
+    (tmp_path / "run" / "baseline.json").unlink()
+    code, out, err = run(["classify", "predict", "--model", str(tmp_path / "run"), "--use", "baseline",
+                          str(data / "jig")], capsys)
+    assert code == 2 and out == "" and err.strip().count("\n") == 0 and "no n-gram baseline" in err
+
+
+def test_predict_counts_a_binary_file_in_a_folder_as_skipped(tmp_path, capsys):
+    data = labelled(tmp_path / "data")
+    code, _, err = run(["classify", "fit", str(data), "--notation", "notes", "--base", "none",
+                        "--out", str(tmp_path / "run"), *FAST], capsys)
+    assert code == 0, err
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.txt").write_text("C5 D5 E5 G5 A5 B5 C5 D5\n")
+    (folder / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    code, out, err = run(["classify", "predict", "--model", str(tmp_path / "run"), str(folder)], capsys)
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines()] == [str(folder / "a.txt")]
+    skipped = [x for x in err.splitlines() if "skipped" in x]
+    assert len(skipped) == 1 and skipped[0].startswith("notegen: skipped 1 unreadable item(s), first: ")
+    assert str(folder / "blob.txt") in skipped[0]
