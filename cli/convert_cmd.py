@@ -53,7 +53,7 @@ def convert(src: str, dst: str, force: bool, **options: object) -> None:
 
     target = check(dst, force=force, inputs=[src])  # before reading: a bad output costs nothing
     to = notation_for(dst, options.pop("dst_notation"), "output")  # type: ignore[arg-type]
-    write_bytes(target, convert_score(src, to, warn=_warn, **options))  # type: ignore[arg-type]
+    write_bytes(target, convert_score(src, to, warn=_warn, dst=dst, **options))  # type: ignore[arg-type]
 
 
 def _warn(message: str) -> None:

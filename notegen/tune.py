@@ -75,9 +75,10 @@ class Tune:
         """Write the tune; the format follows the extension (.mid .txt .tab .abc
         .musicxml, .png for the piano roll, .wav with a synthesizer). Atomic: a
         failed save leaves no file and keeps the one that was there."""
-        from notetokens.io import for_path, write_bytes
+        from notetokens.io import for_path, require_notes, write_bytes
 
         path = Path(path)
+        require_notes(self.score, path)
         ext = path.suffix.lower()
         if notation is None and ext == ".wav":
             from .synth import render_wav

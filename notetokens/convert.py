@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from .errors import NotegenError
 from .io import read_tune, render
 from .outputs import check, write_bytes
 from .registry import Notation, for_path, get
-from .score import Score
+from .score import Note, Score
 
 
 def notation_for(path: str | Path, name: str | None, role: str) -> Notation:
@@ -33,11 +34,48 @@ def reduce(score: Score, track: int | None, channel: int | None, melody: bool) -
     return score.one_voice(track, channel, melody)
 
 
+PITCHED_ONLY = ("notes", "tab", "abc")  # notations that would play drum sounds as pitches
+
+
 def fit(score: Score, notation: Notation) -> Score:
-    """`score` as `notation` can hold it: a one-voice notation takes the main part."""
+    """`score` as `notation` can hold it: a one-voice notation takes the main part,
+    which it must hold as it is (one length per chord, no note sounding past the
+    next onset); drums go only where drums can be written (MIDI, MusicXML)."""
     if notation.one_voice and len(score.parts) > 1:
-        return replace(score, parts=[score.voice()])
+        score = replace(score, parts=[score.voice()])
+    sounding = [p for p in score.parts if p.notes]
+    if notation.name in PITCHED_ONLY and sounding and all(p.is_drum for p in sounding):
+        raise NotegenError(
+            f"the music is drums (MIDI channel 10): {notation.name} would write drum sounds "
+            "as pitches; write MIDI or MusicXML, or pick a pitched part with --track/--channel"
+        )
+    if notation.one_voice and score.parts:
+        _check_one_voice(score.parts[0].notes, notation.name)
     return score
+
+
+def _check_one_voice(notes: list[Note], name: str) -> None:
+    """Refuse a part a one-voice notation would change: a chord whose notes end
+    apart, or a note still sounding at the next onset (it would be cut)."""
+    from .notes import pitch_name
+
+    ordered = sorted(notes)
+    for a, b in itertools.pairwise(ordered):
+        if a.onset == b.onset and a.duration != b.duration:
+            raise NotegenError(
+                f"at beat {a.onset} {pitch_name(a.pitch)} lasts {a.duration} beats and "
+                f"{pitch_name(b.pitch)} {b.duration}: a {name} chord has one length; "
+                "--melody takes the top line, or write MIDI or MusicXML"
+            )
+    onsets = sorted({n.onset for n in ordered})
+    following = dict(itertools.pairwise(onsets))
+    for n in ordered:
+        later = following.get(n.onset)
+        if later is not None and n.end > later:
+            raise NotegenError(
+                f"at beat {n.onset} {pitch_name(n.pitch)} sounds past the next onset (beat {later}): "
+                f"{name} would cut it; --melody takes the top line, or write MIDI or MusicXML"
+            )
 
 
 def convert_score(
@@ -52,10 +90,12 @@ def convert_score(
     exact_pitch: bool = False,
     tune: int | None = None,
     warn: Callable[[str], object] | None = None,
+    dst: str | Path | None = None,
 ) -> bytes:
     """Read `src`, reduce it as asked, and render it in `dst_notation`. Of a file
     of several tunes (ABC) the first is converted, or tune number `tune` (from
-    1); `warn` is told when a file of several tunes was reduced to its first."""
+    1); `warn` is told when a file of several tunes was reduced to its first.
+    A failure to write the music names `dst`, the output, when given."""
     src_nt = notation_for(src, src_notation, "input")
     if not dst_notation.music or not src_nt.music:
         raise NotegenError("plain text has no notes to convert; convert between music notations")
@@ -69,7 +109,12 @@ def convert_score(
     fmt_opts: dict[str, Any] = {"tuning": tuning} if "tuning" in dst_notation.options and tuning else {}
     if "exact_pitch" in dst_notation.options and exact_pitch:
         fmt_opts["exact_pitch"] = True
-    return render(fit(score, dst_notation), dst_notation, **fmt_opts)
+    try:
+        return render(fit(score, dst_notation), dst_notation, **fmt_opts)
+    except NotegenError as e:  # what cannot be written is said of the output
+        if dst is None:
+            raise
+        raise NotegenError(f"{dst}: {e}") from None
 
 
 def convert(src: str | Path, dst: str | Path, **options: Any) -> None:
@@ -77,5 +122,5 @@ def convert(src: str | Path, dst: str | Path, **options: Any) -> None:
     not be `src` itself (by any name: a file converted onto itself would be lost)."""
     to = options.pop("dst_notation", None)
     target = check(dst, force=True, inputs=[src])
-    data = convert_score(src, notation_for(dst, to, "output"), **options)
+    data = convert_score(src, notation_for(dst, to, "output"), dst=dst, **options)
     write_bytes(target, data)

@@ -126,5 +126,12 @@ def render(score: Score, notation: Notation, **options: Any) -> bytes:
 def write(score: Score, path: str | Path, notation: str | None = None, **options: Any) -> None:
     """Format a Score and write it (atomically to a regular file)."""
     nt = get(notation) if notation else for_path(path)
+    require_notes(score, path)
     write_bytes(path, render(score, nt, **options))
+
+
+def require_notes(score: Score, path: str | Path) -> None:
+    """Refuse to write a file of no notes: no reader of music takes it back."""
+    if not any(p.notes for p in score.parts):
+        raise NotegenError(f"{path}: the music has no notes; an empty file would not read back")
 

@@ -36,6 +36,7 @@ MAX_PARTS = 64  # parts of a score: ABC voices, MIDI (track, channel) pairs, Mus
 MAX_METER_NUMERATOR = 64  # beats in a bar
 METER_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)  # note values a meter may count in
 MAX_DIGITS = 9  # in one number of a note string (a duration, a meter)
+MAX_MIDI_EVENTS = 500_000  # events of a MIDI file, all tracks together (notes count two)
 
 # music21 builds a part's measures, and lays notation out, in time that grows
 # faster than the music (about the square of the measures), so what goes
@@ -65,6 +66,23 @@ def check_file_size(path: str | Path, notation: str, binary: bool) -> None:
             f"({size_text(limit)}); "
             "split the file into tunes"
         )
+
+
+def clean_name(text: str) -> str:
+    """`text` (a title, a part name) without control characters: a NUL or a
+    line break in a name would make a text notation that does not read back."""
+    return "".join(" " if ch in "\t\n\r" else ch for ch in text
+                   if ch in "\t\n\r" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0))
+
+
+def name_problem(score: Score) -> str | None:
+    """Why the title or a part name cannot be written (a control character), or None."""
+    for what, text in [("the title", score.title or ""), *(
+            (f"the name of part {i}", p.name) for i, p in enumerate(score.parts))]:
+        if clean_name(text) != text.replace("\t", " "):
+            bad = next(ch for ch in text if clean_name(ch) != ch.replace("\t", " "))
+            return f"{what} holds the control character U+{ord(bad):04X}; take it out"
+    return None
 
 
 def size_text(n: int) -> str:
@@ -113,7 +131,7 @@ def check_write(score: Score) -> None:
     """Raise NotegenError when a Score to be written is past a limit, or has a
     meter no file can hold (the lower number a note value up to 1/128, the upper
     1..255, MIDI's range; 7/7 or 0/4 are not dropped in silence)."""
-    problem = score_problem(score)
+    problem = score_problem(score) or name_problem(score)
     for ts in score.time_signatures:
         d = ts.denominator
         if problem is None and not (1 <= ts.numerator <= 255 and 1 <= d <= 128 and d & (d - 1) == 0):
@@ -233,4 +251,8 @@ def score_problem(score: Score) -> str | None:
                 )
             if n.end > MAX_BEATS:
                 return f"the music lasts past beat {MAX_BEATS}, the limit (4,096 bars of 4/4)"
+    for event in [*score.tempos, *score.time_signatures]:
+        if event.onset > MAX_BEATS:
+            return (f"a tempo or meter at beat {_beats(event.onset)} is past beat {MAX_BEATS}, "
+                    "the limit (4,096 bars of 4/4)")
     return None

@@ -57,6 +57,8 @@ def format(score: Score) -> bytes:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     check_write(score)
+    if not any(p.notes for p in score.parts):
+        raise NotegenError("cannot write MusicXML of no notes: notegen would not read it back")
     check_music21_write(score, "MusicXML")
     stream = score_to_stream(score)
     try:
