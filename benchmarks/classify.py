@@ -12,6 +12,14 @@ train/test split). Then, each writing runs/classify/<task>-<method>.json:
     python benchmarks/classify.py neural folk lm         the bundled model fine-tuned (slow on a CPU)
     python benchmarks/classify.py table                  the results as a Markdown table
 
+The defaults of `classify fit` (issue 23), on those two tasks and three more:
+
+    python benchmarks/classify.py data language|meter|collections   the small tasks of
+        tests/classify_tasks.py and tunes of three ABC collections the folk model never read
+    python benchmarks/classify.py defaults TASK METHOD   fit as the command does, its split and
+        n-gram baseline; test accuracy of the model, the baseline and --use best
+    python benchmarks/classify.py defaults-table
+
 Test documents are never trained on or used to choose anything: model choices
 (best epoch, n-gram regularisation) use a validation part of the training split.
 scripts/bench_classify.sh runs all of it.
@@ -37,10 +45,10 @@ SETTINGS = {  # max_chars: how much of each document the methods that train the 
 }
 
 
-def load_split(task: str, split: str):
+def load_split(task: str, split: str, notation: str | None = None):
     from notegen.models.classify_data import read_folders
 
-    return read_folders(DATA / task / split, SETTINGS[task]["notation"])
+    return read_folders(DATA / task / split, notation or SETTINGS[task]["notation"])
 
 
 def scores(truth: list[int], predicted: list[int], names: list[str]) -> dict:
@@ -147,7 +155,8 @@ def neural(task: str, method: str) -> None:
         "lm": (None, s["base"], {"encoder_lr": 1e-3}),
     }[method]
     config = ClassifyConfig(**{"epochs": s["epochs"], "batch_size": 32, "lr": 3e-3, "val_fraction": 0.1,
-                               "max_chars": s["max_chars"], "seed": 0, "device": "cpu", **options})
+                               "max_chars": s["max_chars"], "seed": 0, "device": "cpu",
+                               "freeze": False, "patience": None, **options})  # as first measured
     out = RUNS / f"{task}-{method}"
     t0 = time.perf_counter()
     result = fit(train, s["notation"], out, config, base=base, model_config=shape,
@@ -158,6 +167,103 @@ def neural(task: str, method: str) -> None:
     write(task, method, {**scores(test.labels, predicted, test.names), "seconds": seconds,
                          "history": result.history, "config": config.to_dict(),
                          "base_shape": f"{base_shape.num_layers}x{base_shape.hidden_size}"})
+
+
+# --- the defaults: what `classify fit` does with no options, against the alternatives ---
+
+SMALL = {"language": "text", "meter": "notes"}  # tests/classify_tasks.py: 60 files a label
+COLLECTIONS = {"airds": ["airdsAirs/book*.abc"], "fife": ["miscFolk/americanfifeopus.abc"],
+               "northumbrian": ["miscFolk/northumbrianminstrelsyopus.abc"]}
+DEFAULTS = {  # method -> (base, ClassifyConfig fields); "auto": the bundled model of the notation
+    "old": (None, {"epochs": 10, "patience": None, "freeze": False}),  # the default before issue 23
+    "scratch": (None, {}),  # a fresh tiny GRU, 60 epochs at most, early stopping
+    "scratch-lr": (None, {"lr": 1e-2}),  # the same at a higher learning rate
+    "scratch-small": (None, {"preset": "small", "lr": 1e-2}),
+    "default": ("auto", {}),  # the default now: the bundled model frozen, head only
+    "default-layers": ("auto", {"pool": "layers+mean"}),
+}
+
+
+def make_data(task: str) -> None:
+    """The small tasks (train 60 files a label, test 10, other seeds) and the
+    collections task (tunes of three ABC collections the folk model never read)."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    if task in SMALL:
+        from classify_tasks import write_task
+
+        write_task(DATA / task / "train", task, 60, seed=0)
+        write_task(DATA / task / "test", task, 10, seed=1)
+        return
+    from classify_data import _write
+
+    from notetokens.sources import music21_corpus_dir
+
+    root = music21_corpus_dir()
+    items = []
+    for label, parts in COLLECTIONS.items():
+        files = [f for part in parts for f in sorted(root.glob(part))]
+        texts = sorted({text for f in files for text in _plain_tunes(str(f))})
+        random.Random(0).shuffle(texts)
+        items += [(label, t) for t in texts[:150]]
+    print(_write(DATA / task, items, 0.25))
+
+
+def _plain_tunes(path: str) -> list[str]:
+    from notetokens import abc, notes
+    from notetokens.errors import NotegenError
+    from notetokens.io import read_text
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from classify_data import strip_type
+
+    out = []
+    for _, tune in abc.split_tunes(read_text(path)):
+        try:
+            out.append(strip_type(notes.to_model_text(abc.parse(tune, expand_repeats=False))))
+        except NotegenError:
+            continue
+    return out
+
+
+def defaults(task: str, method: str) -> None:
+    """Fit as `notegen classify fit` does (its split, validation and baseline) and
+    count test accuracy of the model, the baseline and `--use best`."""
+    from notegen.models.classifier import ClassifyConfig, predict_files
+    from notegen.models.classify import fit
+
+    notation = SMALL.get(task) or SETTINGS.get(task, {}).get("notation", "notes")
+    base, options = DEFAULTS[method]
+    train = load_split(task, "train", notation)
+    out = RUNS / f"{task}-{method}"
+    t0 = time.perf_counter()
+    result = fit(train, notation, out, ClassifyConfig(device="cpu", **options), base=base,
+                 overwrite=True, progress=False)
+    seconds = time.perf_counter() - t0
+    test = DATA / task / "test"
+    row = {"seconds": seconds, "epoch": result.epoch, "use": result.use,
+           "val_model": result.best["val_accuracy"], "val_baseline": result.baseline["val_accuracy"]}
+    for use in ("model", "baseline", "best"):
+        found = predict_files(out, [str(test)], "cpu", use)
+        hits = [Path(name.split("#")[0]).parent.name == label for name, label, _ in found.rows]
+        row[f"test_{use}"] = sum(hits) / len(hits)
+    (RUNS / f"defaults-{task}-{method}.json").parent.mkdir(parents=True, exist_ok=True)
+    (RUNS / f"defaults-{task}-{method}.json").write_text(json.dumps(row, indent=1))
+    print(task, method, json.dumps(row), file=sys.stderr)
+
+
+def defaults_table() -> None:
+    print("| task | method | epochs | held-out: model | baseline | test: model | baseline | "
+          "`--use best` | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for f in sorted(RUNS.glob("defaults-*.json")):
+        r = json.loads(f.read_text())
+        task, method = f.stem.split("-", 2)[1:]
+        print(f"| {task} | {method} | {r['epoch']:.0f} | {r['val_model']:.3f} | {r['val_baseline']:.3f} | "
+              f"{r['test_model']:.3f} | {r['test_baseline']:.3f} | {r['test_best']:.3f} ({r['use']}) | "
+              f"{r['seconds']:.0f} |")
 
 
 def write(task: str, method: str, result: dict) -> None:
@@ -235,5 +341,11 @@ if __name__ == "__main__":
         baselines(sys.argv[2])
     elif command == "neural":
         neural(sys.argv[2], sys.argv[3])
+    elif command == "data":
+        make_data(sys.argv[2])
+    elif command == "defaults":
+        defaults(sys.argv[2], sys.argv[3])
+    elif command == "defaults-table":
+        defaults_table()
     else:
         table()

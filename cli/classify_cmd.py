@@ -106,7 +106,8 @@ def fit(data: str, out_dir: str, notation: str | None, base: str, preset: str,
     state = "stopped" if result.interrupted else "trained"
     where = (f"classifier in {result.best_path}" if result.best_path.is_file()
              else "no epoch finished yet, so no classifier to use")
-    click.echo(f"{state} at epoch {result.epoch:.2f} ({result.step} steps); {where}", err=True)
+    early = ", stopped early: the held-out score no longer improved" if result.stopped_early else ""
+    click.echo(f"{state} at epoch {result.epoch:.2f} ({result.step} steps{early}); {where}", err=True)
     if result.interrupted:
         click.echo(f"saved {result.last_path}; fit again with --resume to continue", err=True)
         sys.exit(130)  # stopped by Ctrl-C, as a shell expects (and as `notegen train`)
@@ -131,7 +132,12 @@ def _report(result: ClassifyResult) -> None:
         click.echo(f"{title}:")
         for row in format_confusion(matrix, result.labels):
             click.echo("  " + row)
-    why = "better held-out score" if baseline.get("val_accuracy") is not None else "no baseline score"
+    if baseline.get("val_accuracy") is None:
+        why = "no baseline score"
+    elif baseline["val_accuracy"] != best["val_accuracy"]:
+        why = "higher held-out accuracy"
+    else:
+        why = "same held-out accuracy, lower held-out loss"
     click.echo(f"classify predict uses the {'n-gram baseline' if result.use == 'baseline' else 'model'} "
                f"({why}; choose with --use)")
 
