@@ -57,4 +57,6 @@ def convert(src: str, dst: str, force: bool, **options: object) -> None:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"notegen: warning: {message}", err=True)
+    from .main import echo
+
+    echo(f"notegen: warning: {message}")

@@ -77,7 +77,7 @@ def sample(**o: object) -> None:
 
     out, num, seed = str(o["out"]), int(o["num"]), o["seed"]  # type: ignore[call-overload]
     prime_files = [str(o["prime_file"])] if o["prime_file"] else []
-    check_outputs(out, o["plot"], num, bool(o["force"]), prime_files)  # all, before torch loads
+    check_outputs(out, o["plot"], num, bool(o["force"]), prime_files, o["bpm"])  # type: ignore[arg-type]
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
     prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
@@ -114,9 +114,11 @@ def sample(**o: object) -> None:
             play_score(melody.score, str(o["port"]), api=o["api"])  # type: ignore[arg-type]
 
 
-def check_outputs(out: str, plot: object, num: int, force: bool, inputs: list[str]) -> None:
+def check_outputs(
+    out: str, plot: object, num: int, force: bool, inputs: list[str], bpm: float | None = None
+) -> None:
     """Every file this run will write, checked before anything is written; none
-    may be one of `inputs` (the --prime-file)."""
+    may be one of `inputs` (the --prime-file); a WAV's tempo `bpm` too."""
     from notetokens.outputs import check_all
 
     paths = _named(out, num) + (_named(str(plot), num) if plot else [])
@@ -127,9 +129,10 @@ def check_outputs(out: str, plot: object, num: int, force: bool, inputs: list[st
             f"{out}: unknown extension {ext!r}; sample writes {', '.join(WRITES)} or '-' (standard output)"
         )
     if out.lower().endswith(".wav"):
-        from notegen.synth import synthesizer
+        from notegen.synth import check_tempo, synthesizer
 
         synthesizer()
+        check_tempo(bpm, out)
     if plot:
         from notegen.pianoroll import available
 
@@ -170,7 +173,9 @@ def write_melody(score: Score, out: str) -> None:
     else:
         io.write(score, out)
     if out != "-":
-        click.echo(f"wrote {out}", err=True)
+        from .main import echo
+
+        echo(f"wrote {out}")
 
 
 @click.command()

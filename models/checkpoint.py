@@ -10,6 +10,8 @@ trainer's position under the `_train.` prefix, in the same atomic write.
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from notetokens.errors import NotegenError
-from notetokens.io import write_bytes
+from notetokens.errors import NotegenError, NotegenWarning
+from notetokens.io import not_a_file, write_bytes
 from notetokens.vocab import CharVocab
 
 from . import ckpt_meta
@@ -111,8 +113,20 @@ def save(
 
 def resolve(name: str | Path) -> Path:
     """A checkpoint file from a file, a run directory (its best checkpoint) or the
-    name of a bundled model ("folk" is models/bundled/folk.safetensors)."""
-    p = Path(name)
+    name of a bundled model ("folk" is models/bundled/folk.safetensors).
+
+    A bare bundled name wins over a file or folder of that name here (a folder
+    of tunes called `folk` must not break `notegen sample`), with a warning
+    naming both; a path as written (`./folk`, `folk/`, `/abs/folk`) is a path."""
+    p, text = Path(name), str(name)
+    bare = bool(text) and "/" not in text and "\\" not in text and not p.suffix
+    bundled = BUNDLED / f"{text}.safetensors"
+    if bare and bundled.is_file():
+        if os.path.lexists(text):
+            what = "folder" if p.is_dir() else "file"
+            warnings.warn(f"using the bundled model {text}, not the {what} {text} here "
+                          f"(name it ./{text} for that)", NotegenWarning, stacklevel=2)
+        return bundled
     if p.exists() and not p.is_dir():
         _regular(p)
     if p.is_dir():
@@ -122,11 +136,7 @@ def resolve(name: str | Path) -> Path:
         raise NotegenError(f"{p}: no {BEST} or {LAST} in this directory")
     if p.is_file():
         return p
-    text = str(name)
-    if text and "/" not in text and "\\" not in text and not p.suffix:
-        bundled = BUNDLED / f"{text}.safetensors"
-        if bundled.is_file():
-            return bundled
+    if bare:
         have = ", ".join(bundled_names()) or "none installed"
         raise NotegenError(f"{text}: no such file, and no bundled model of that name ({have})")
     raise NotegenError(f"{name}: no such file or directory")
@@ -135,23 +145,15 @@ def resolve(name: str | Path) -> Path:
 def _regular(path: Path) -> None:
     """A checkpoint is a regular file: reading a device or a FIFO could return
     endless bytes or wait forever."""
-    import stat
-
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         raise NotegenError(f"{path}: no such file") from None
     except OSError as e:
         raise NotegenError(f"{path}: {e.strerror}") from None
-    if stat.S_ISREG(mode):
-        return
-    what = (
-        "a directory" if stat.S_ISDIR(mode)
-        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-        else "not a regular file"
-    )
-    raise NotegenError(f"{path}: is {what}, not a checkpoint file (.safetensors)")
+    problem = not_a_file(path, mode, "a checkpoint file (.safetensors)")
+    if problem:
+        raise NotegenError(problem)
 
 
 def bundled_names() -> list[str]:
@@ -171,6 +173,14 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
     try:
         tensors: dict[str, Tensor] = {}
         with safe_open(str(path), framework="pt", device=str(device)) as f:
+            header = f.metadata() or {}
+            for k in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
+                tensors[k] = _own(f.get_tensor(k))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise NotegenError(_not_safetensors(path, e)) from None
+    return tensors, parse_meta(path, header)
+
+
 def _own(t: Tensor) -> Tensor:
     """`t` in memory of its own, aligned as every tensor torch allocates.
 
@@ -182,14 +192,6 @@ def _own(t: Tensor) -> Tensor:
     and a resumed run drifts from the uninterrupted one by an ulp in its first step.
     torch aligns its own allocations to 64 bytes. A copy costs one model's size once."""
     return t.clone(memory_format=torch.contiguous_format)
-
-
-            header = f.metadata() or {}
-            for k in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
-                tensors[k] = _own(f.get_tensor(k))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise NotegenError(_not_safetensors(path, e)) from None
-    return tensors, parse_meta(path, header)
 
 
 def _not_safetensors(path: str | Path, e: Exception) -> str:

@@ -227,18 +227,23 @@ def sample_parallel(
 ) -> tuple[list[str], int]:
     """`sample_tunes` for the model at `model` (a name or path), spread over `jobs`
     worker processes; the tunes are the same as in one process, in seed order."""
-    from concurrent.futures import ProcessPoolExecutor
+    from notetokens.workers import pool_map
 
-    texts: list[str] = []
-    failures = 0
     todo = [(seed + i, options) for i in range(num)]
     if jobs <= 1:
         _load_worker(model)
         results: Iterable[tuple[str | None, int]] = map(_sample_one, todo)
         return _collect(results, num, progress)
-    with ProcessPoolExecutor(jobs, initializer=_load_worker, initargs=(model,)) as pool:
-        texts, failures = _collect(pool.map(_sample_one, todo), num, progress)
-    return texts, failures
+    done: list[tuple[str | None, int]] = []
+
+    def each(result: tuple[str | None, int]) -> None:
+        done.append(result)
+        if progress:
+            progress(len(done), num)
+
+    # the workers end with the command, a SIGTERM too
+    pool_map(_sample_one, todo, jobs, each, initializer=_load_worker, initargs=(model,))
+    return _collect(done, num, None)
 
 
 def _collect(

@@ -14,6 +14,21 @@ from . import checkpoint, ckpt_meta
 from .config import PRESETS, ModelConfig, TrainConfig, preset
 
 
+def check_lm_run(out_dir: str | Path) -> None:
+    """Refuse to resume, as a language model, a run folder that holds another
+    task's run (a `notegen classify fit` classifier): its weights would be
+    counted against a config they do not describe."""
+    last = Path(out_dir) / checkpoint.LAST
+    if not last.is_file():
+        return
+    task = checkpoint.read_meta(last).get("task", "lm")
+    if task == "classify":
+        raise NotegenError(f"{last}: a classifier run (notegen classify fit), not a language model's; "
+                           "resume it with `notegen classify fit --resume`, or train in another folder")
+    if task != "lm":
+        raise NotegenError(f"{last}: a {task!r} run, not a language model's; train in another folder")
+
+
 def check_resume_preset(out_dir: str | Path, name: str) -> None:
     """Refuse to resume the run in `out_dir` as preset `name` when its model has
     another shape (a resumed run keeps the shape it was created with)."""
@@ -60,6 +75,7 @@ def resume_config(out_dir: str | Path, config: TrainConfig, given: Collection[st
     `epochs` and `steps` as one bound (giving either replaces both). A given
     setting that the saved state depends on (KEPT_ON_RESUME) and differs from the
     saved one is refused, as another preset is."""
+    check_lm_run(out_dir)
     if "preset" in given:
         check_resume_preset(out_dir, config.preset)
     saved = saved_train_config(out_dir)
@@ -89,4 +105,5 @@ def check_kept(out_dir: str | Path, saved: TrainConfig, config: TrainConfig, hin
 def resumed_notation(out_dir: str | Path) -> str | None:
     """The notation of the run saved in `out_dir` (None: nothing saved there)."""
     last = Path(out_dir) / checkpoint.LAST
+    check_lm_run(out_dir)
     return str(checkpoint.read_meta(last)["notation"]) if last.is_file() else None

@@ -9,6 +9,7 @@ or a crash never replaces a WAV that was already there.
 from __future__ import annotations
 
 import errno
+import math
 import os
 import shutil
 import struct
@@ -34,6 +35,19 @@ INSTALL = (
     "and a .sf2 file named by NOTEGEN_SOUNDFONT; or write .mid and open it in your DAW"
 )
 TAIL_SECONDS = 4.0  # release and reverb after the last note (about 3 s), in the space estimate
+# FluidSynth plays a MIDI file, and a MIDI tempo is at most 0xFFFFFF microseconds a beat
+MIN_BPM = 60_000_000 / 0xFFFFFF  # 3.576 BPM: slower music would come out too fast and short
+
+
+def check_tempo(bpm: float | None, out: str) -> None:
+    """Refuse, before anything is sampled or rendered, a tempo slower than a WAV
+    can be rendered at (through MIDI); FluidSynth would play it at 3.58 BPM and
+    the WAV would end long before the music."""
+    if bpm is not None and bpm < MIN_BPM:
+        raise NotegenError(
+            f"{out}: {bpm:g} BPM is slower than audio can be rendered (through MIDI, whose "
+            f"slowest tempo is {math.ceil(MIN_BPM * 100) / 100} BPM); use --bpm 3.58 or more"
+        )
 
 
 def find_soundfont() -> str | None:
@@ -69,6 +83,7 @@ def render_wav(score: Score, out: str, rate: int = 44100) -> None:
     from notetokens import outputs
 
     synthesizer()
+    check_tempo(min((t.bpm for t in score.tempos), default=None), out)
     target = outputs.check(out, force=True)  # the command checked it with its --force
     folder = outputs.temp_folder(target)
     need = int((seconds(score) + TAIL_SECONDS) * rate * 4) + 44  # 16-bit stereo

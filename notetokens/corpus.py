@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from .errors import NotegenError, ParseError
 from .io import not_a_file, read, read_text
 from .registry import NOTATIONS, Notation, for_path, get
+from .workers import pool_map
 
 SOURCES = ("folk", "folk-test", "kjv", "kjv-test")
 CACHE_VERSION = "5"  # bump when parsing changes what a file yields
@@ -244,20 +244,21 @@ def build(
     unless `strict` says otherwise; what cannot be read is in `skipped`."""
     nt = get(notation)
     todo = [(str(f), notation, named if strict is None else strict) for f, named in expand(paths, nt)]
-    corpus = Corpus()
-    for i, part in enumerate(_run(todo, jobs or min(len(todo), os.cpu_count() or 1)), 1):
+    corpus, done = Corpus(), [0]
+
+    def add(part: Corpus) -> None:
         corpus.extend(part)
+        done[0] += 1
         if progress:
-            progress(i, len(todo))
-    return corpus
+            progress(done[0], len(todo))
 
-
-def _run(todo: list[tuple[str, str, bool]], jobs: int) -> Iterator[Corpus]:
+    jobs = jobs or min(len(todo), os.cpu_count() or 1)
     if jobs <= 1 or len(todo) < 4:
-        yield from map(_job, todo)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_job, todo)  # one file at a time: files differ a lot in size
+        for part in map(_job, todo):
+            add(part)
+    else:  # one file at a time: files differ a lot in size
+        pool_map(_job, todo, jobs, add)  # workers end with the command (a SIGTERM too)
+    return corpus
 
 
 def documents(paths: list[str], notation: str, skipped: list[str] | None = None) -> list[str]:

@@ -8,6 +8,11 @@ class NotegenError(Exception):
     """An error caused by user input (a file, an option); shown without a traceback."""
 
 
+class NotegenWarning(UserWarning):
+    """Something the user should know about a choice notegen made (which of two
+    things of the same name it used); the CLI prints it as one line."""
+
+
 class ParseError(NotegenError, ValueError):
     """Input text or bytes that a notation cannot read.
 

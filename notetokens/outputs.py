@@ -70,15 +70,16 @@ def _check(path: str | Path, force: bool) -> Target:
         return Target(text, "", "stdout")
     if not text or text.endswith(("/", os.sep)):
         raise NotegenError(f"{text or repr(text)}: an output needs a file name, not a folder")
-    real = os.path.realpath(text)  # write through a symlink, keep the link
     try:
-        st = os.stat(real)
+        st = os.stat(text)  # through any symlink, as opening it will go
     except (FileNotFoundError, NotADirectoryError):
         st = None
     except OSError as e:
         raise NotegenError(f"{text}: {e.strerror}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        return Target(text, real, _special(text, real, st.st_mode))
+        # opened by the name given: /dev/stdout's real path is /proc/.../fd/pipe:[n]
+        return Target(text, text, _special(text, text, st.st_mode))
+    real = os.path.realpath(text)  # write through a symlink, keep the link
     folder = os.path.dirname(real) or "."
     if not os.path.isdir(folder):
         what = "is not a folder" if os.path.exists(folder) else "does not exist"
@@ -307,7 +308,8 @@ def _read_only_fs(folder: str) -> bool:
 
 def _write_atomic(real: str, data: bytes) -> None:
     folder = os.path.dirname(real) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(os.path.basename(real), folder), suffix=".tmp",
+                               dir=folder)
     try:
         os.chmod(tmp, _mode(real))  # mkstemp makes 0600; a user expects an ordinary file
         with os.fdopen(fd, "wb") as f:
@@ -318,6 +320,21 @@ def _write_atomic(real: str, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+TEMP_EXTRA = 14  # a dot either side of the name, 8 random characters, ".tmp"
+
+
+def _temp_prefix(name: str, folder: str) -> str:
+    """`.name.`, cut short where the temporary name would pass the file system's
+    limit on a name (255 bytes): any name valid for the output works."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    while name and len(os.fsencode(name)) + TEMP_EXTRA > limit:
+        name = name[:-1]
+    return f".{name}."
 
 
 def _write_device(target: Target, data: bytes) -> None:

@@ -93,3 +93,146 @@ def test_the_largest_seed_samples():
     r = run_notegen("sample", "--seed", str(2**63 - 1), "--length", "8")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_sigterm_to_a_parallel_corpus_ends_its_workers_and_writes_nothing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tunes = tmp_path / "tunes"
+    tunes.mkdir()
+    for i in range(400):  # a few seconds of parsing in two workers
+        (tunes / f"t{i}.abc").write_text(f"X:{i}\nM:4/4\nL:1/8\nK:G\n" + "GABc d2B2|c2A2 G4|" * 8 + "\n")
+    out = tmp_path / "c.jsonl"
+    cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()",
+           "corpus", str(tunes), "-j", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(proc.pid)) < 2 and proc.poll() is None:
+            assert time.monotonic() < deadline, "no workers started"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)  # the workers held its pipes: this hung
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and not out.exists()
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)]
+    assert not list(tmp_path.glob(".c.jsonl*"))
+
+
+def test_a_folder_named_like_a_bundled_model_does_not_shadow_it(tmp_path):
+    (tmp_path / "folk").mkdir()  # a folder of tunes, say
+    (tmp_path / "folk" / "a.txt").write_text(TUNE)
+    r = run_notegen("sample", "--length", "4", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip()
+    assert r.stderr.splitlines() == [
+        "notegen: warning: using the bundled model folk, not the folder folk here (name it ./folk for that)"
+    ]
+    for written in ("./folk", "folk/", str(tmp_path / "folk")):  # a path as written is a path
+        r = run_notegen("sample", "--model", written, "--length", "4", cwd=tmp_path)
+        one_line(r, "no best.safetensors or last.safetensors in this directory")
+
+
+def test_a_run_named_like_a_bundled_model_is_reached_by_its_path(tmp_path, tiny_notes_model):
+    import shutil
+
+    shutil.copytree(tiny_notes_model, tmp_path / "folk", ignore=shutil.ignore_patterns(".lock"))
+    r = run_notegen("models", "--dir", ".", cwd=tmp_path)  # both are there to choose from
+    assert r.returncode == 0, r.stderr
+    r = run_notegen("sample", "--model", "./folk", "--length", "4", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = run_notegen("sample", "--model", "folk", "--length", "4", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 0 and "using the bundled model folk" in r.stderr
+
+
+@pytest.mark.parametrize("length", [242, 250, 255])
+def test_any_valid_output_name_is_written(tmp_path, length):
+    src = tmp_path / "x.txt"
+    src.write_text(TUNE)
+    name = "a" * (length - 4) + ".mid"
+    r = run_notegen("convert", str(src), name, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / name).read_bytes()[:4] == b"MThd"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "x.txt"])  # no temporary left
+    wide = "é" * 125 + ".txt"  # 254 bytes in UTF-8
+    r = run_notegen("convert", str(src), wide, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "G4 A4 B4" in (tmp_path / wide).read_text()
+
+
+@pytest.mark.parametrize("dst", ["/dev/stdout", "-"])
+def test_writing_to_standard_output_through_a_pipe(tmp_path, dst):
+    src = tmp_path / "x.txt"
+    src.write_text(TUNE)
+    r = run_notegen("convert", str(src), dst, "--to", "abc")  # its stdout is a pipe
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("X:1") and "K:G" in r.stdout
+
+
+def test_a_name_with_a_newline_is_shown_on_one_line(tmp_path):
+    bad = tmp_path / "a\nb.txt"
+    bad.write_text("C4 H4\n")
+    r = run_notegen("convert", str(bad), str(tmp_path / "o.mid"))
+    one_line(r, "a\\nb.txt:1:4: expected a note letter, got 'H'")
+    r = run_notegen("convert", str(tmp_path / "x.txt"), str(tmp_path / "n\x1bo" / "o.mid"))
+    one_line(r, "n\\x1bo/o.mid: folder")
+
+
+def test_train_resume_on_a_classifier_run_says_so(tmp_path, tiny_notes_model):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    run = tmp_path / "types"
+    run.mkdir()
+    last = tiny_notes_model / "last.safetensors"
+    with safe_open(str(last), framework="pt") as f:
+        meta = f.metadata()
+    meta["task"] = '"classify"'  # what classify fit writes, JSON in the header
+    save_file(load_file(str(last)), str(run / "last.safetensors"), metadata=meta)
+    corpus_dir = tmp_path / "tunes"
+    corpus_dir.mkdir()
+    (corpus_dir / "a.txt").write_text(TUNE)
+    for extra in ([], ["--notation", "notes"]):
+        r = run_notegen("train", str(corpus_dir), "--resume", "--out", str(run), "--steps", "2", *extra)
+        one_line(r, f"{run / 'last.safetensors'}: a classifier run (notegen classify fit)",
+                 "notegen classify fit --resume")
+
+
+def test_wav_slower_than_midi_can_play_is_refused_up_front(tmp_path):
+    out = tmp_path / "x.wav"
+    r = run_notegen("sample", "--bpm", "1", "--out", str(out))
+    if "FluidSynth" in r.stderr and "needs" in r.stderr:
+        pytest.skip("no fluidsynth here: the synthesizer is asked about first")
+    one_line(r, f"{out}: 1 BPM is slower than audio can be rendered", "3.58 BPM")
+    assert not out.exists()
