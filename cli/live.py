@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from notegen.models.ranges import BPM, PROGRAM
+
 from .options import FiniteFloat, melody_options, model_option, sampling_options
 
 API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
@@ -33,14 +35,15 @@ def ports(api: str) -> None:
 @click.option("--port", metavar="NAME",
               help="Play into this existing output port (or a unique part of its name).")
 @click.option("--api", type=API_CHOICE, default="auto", show_default=True, help="MIDI system.")
-@click.option("--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), default=120.0, show_default=True,
-              help="Tempo in quarter notes per minute (1-999).")
+@click.option("--bpm", type=FiniteFloat(BPM.low, BPM.high, rule=BPM.rule), default=120.0,
+              show_default=True, help=f"Tempo in quarter notes per minute ({BPM.rule}).")
 @sampling_options
 @melody_options
 @click.option("--prime", default="", help="Start of the melody as a note string, e.g. 'G4 G4 D5'.")
 @click.option("--channel", type=click.IntRange(0, 15), default=0, show_default=True,
               help="MIDI channel 0-15 (0 is what DAWs call channel 1).")
-@click.option("--program", type=click.IntRange(0, 127), help="General MIDI program to select first.")
+@click.option("--program", type=click.IntRange(PROGRAM.low, PROGRAM.high),
+              help="General MIDI program to select first.")
 @click.option("--velocity", type=click.IntRange(1, 127), help="Fixed velocity for every note.")
 @click.option("--length", type=FiniteFloat(0, min_open=True, rule="> 0"),
               help="Stop after this many beats (default: until Ctrl-C).")

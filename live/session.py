@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from notegen.models.ranges import BPM
 from notetokens.errors import NotegenError
 
 from .feed import Generator, Temperature, melody
@@ -29,7 +30,6 @@ from .player import Player, PlayStats, QueueSource
 from .respond import PhraseListener, responses
 from .timebase import ClockFollower
 
-BPM_RANGE = (1.0, 999.0)  # as `notegen sample --bpm`
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
@@ -69,9 +69,8 @@ class LiveOptions:
             raise NotegenError("give --virtual NAME or --port NAME, not both")
         if self.sync and self.clock_out:
             raise NotegenError("--sync follows another clock; it cannot also send --clock-out")
-        low, high = BPM_RANGE
-        if not (isinstance(self.bpm, int | float) and math.isfinite(self.bpm) and low <= self.bpm <= high):
-            raise NotegenError(f"--bpm must be a number from {low:g} to {high:g}, got {self.bpm}")
+        if not BPM.holds(self.bpm):  # the range of `notegen sample --bpm` too
+            raise NotegenError(f"--bpm must be {BPM.words}, got {self.bpm}")
         if self.length is not None and not (math.isfinite(self.length) and self.length > 0):
             raise NotegenError(f"--length must be a number of beats > 0, got {self.length}")
         if not (math.isfinite(self.temperature) and self.temperature > 0):

@@ -5,7 +5,9 @@ notegen.models.melody and .sampling, training in .training, files in notetokens)
 so the API and the command line cannot drift apart. A `model` argument is a
 bundled model's name, a run folder, a checkpoint file, or a model from `load`.
 Bad input raises `notetokens.NotegenError` (a `ParseError` names file, line and
-column), the same errors the command prints in one line.
+column), the same errors the command prints in one line; an argument out of the
+command's range (models/ranges.py, the same definitions) is named as the Python
+argument (`bars=0: must be a whole number >= 1`) before any work.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from notetokens import Score
 from notetokens.errors import NotegenError
 
+from . import apiargs as args
 from .tune import Tune
 
 if TYPE_CHECKING:
@@ -70,6 +73,9 @@ def sample(
     from notegen.models.echo import ECHO
     from notegen.models.melody import check_melody_model, draw, user_prime
 
+    args.prime(prime)
+    args.numbers(min_notes=min_notes, echo=echo, bars=bars, length=length, top_k=top_k,
+                 top_p=top_p, seed=seed, bpm=bpm, program=program)
     fields = _header(key=key, meter=meter, tune_type=tune_type)
     lm = load(model)
     check_melody_model(lm, model if isinstance(model, str | Path) else None, python=True)
@@ -90,6 +96,7 @@ def _header(**asked: str | None) -> dict[str, str]:
     from notegen.models.melody import header_prime
 
     names = {name: f"{name}={value!r}" for name, value in asked.items()}
+    args.strings(**asked)
     return header_prime(**asked, names=names)
 
 
@@ -110,6 +117,11 @@ def text(
     """
     from notegen.models.sampling import sample_text
 
+    args.text("prime", prime)
+    from notegen.models.ranges import CHARS
+
+    CHARS.check("length", length)
+    args.numbers(top_k=top_k, top_p=top_p, seed=seed)
     return sample_text(
         load(model), prime, max_chars=length, temperature=temperature, top_k=top_k,
         top_p=top_p, argmax=argmax, seed=seed,
@@ -127,6 +139,8 @@ def predict(model: str | Path | LoadedModel, text: str, k: int = 5) -> dict[str,
     from notegen.models.sampling import step_logits
     from notetokens.vocab import EOS, SPECIALS
 
+    args.text("text", text)
+    args.numbers(k=k)
     lm = load(model)
     probs = torch.softmax(step_logits(lm, text)[-1], dim=-1)
     top = torch.topk(probs, min(k, len(probs)))
@@ -151,24 +165,29 @@ def train(
 ) -> TrainResult:
     """Train on files and folders of `notation` (notes, tab, abc, midi, text) into
     the folder `out`, as `notegen train` does. `options` are TrainConfig fields
-    (seed, batch_size, seq_len, lr, schedule, eval_every, device). The result has
+    (seed, batch_size, seq_len, lr, schedule, eval_every, device) and `dropout`
+    (a new run's, instead of the preset's, as `--dropout`). The result has
     the metrics (`best_val_bpc`, `history`); `notegen.load(out)` samples from it.
     `preset` is "tiny" unless given. With `resume=True` every setting not given is
     the saved run's, as with `notegen train --resume`.
 
     >>> run = notegen.train("examples/notes", "runs/mine", notation="notes", steps=100)
     """
-    from notegen.models.config import TrainConfig
     from notegen.models.resume import resume_config
     from notegen.models.training import train as train_model
 
-    paths = [str(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
-    config = TrainConfig(preset=preset or "tiny", steps=steps, epochs=epochs, **options)
+    paths = args.paths("corpus", corpus)
+    dropout = options.pop("dropout", None)
+    args.numbers(dropout=dropout, seed=options.get("seed"))
+    if resume and dropout is not None:
+        raise NotegenError("dropout= shapes a new run; a resumed run keeps its own")
+    config = args.train_config(preset=preset or "tiny", steps=steps, epochs=epochs, **options)
     if resume:
         named = {"preset": preset, "steps": steps, "epochs": epochs}
         config = resume_config(out, config, {*options, *(k for k, v in named.items() if v is not None)})
     return train_model(
         _documents(paths, notation), notation, out, config,
+        model_config=args.model_config(config.preset, dropout),
         resume=resume, overwrite=overwrite, progress=progress,
     )  # fmt: skip
 
@@ -190,6 +209,7 @@ def read(path: str | Path, notation: str | None = None, **options: Any) -> Tune:
     """
     from notetokens.io import read as read_score
 
+    args.numbers(tune=options.get("tune"))
     return Tune(read_score(path, notation, **options), title=Path(path).name)
 
 
@@ -198,6 +218,7 @@ def write(tune: Tune | Score, path: str | Path, notation: str | None = None) -> 
 
     >>> notegen.write(tune, "song.mid")
     """
+    args.tune(tune, "write")
     return (tune if isinstance(tune, Tune) else Tune(tune)).save(path, notation)
 
 
@@ -228,8 +249,8 @@ def evaluate(
     """
     from notegen.models.evaluate import evaluate_model
 
+    paths = args.paths("files", files)
     lm = load(model)
-    paths = [str(p) for p in (files if isinstance(files, list) else [files])]
     docs = _documents(paths, lm.notation)
     return evaluate_model(lm, docs, n_samples=samples, seed=seed, max_chars=max_chars)
 

@@ -32,6 +32,12 @@ class Tune:
     text: str | None = None  # model text, prime included (None for a tune read from a file)
     title: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.score, Score):
+            text = isinstance(self.score, str)
+            hint = f"; for a note string use Tune.parse({self.score!r:.40})" if text else ""
+            raise NotegenError(f"Tune() holds a Score, not a {type(self.score).__name__}{hint}")
+
     @classmethod
     def parse(cls, notes: str, title: str = "") -> Tune:
         """A tune from a note string such as `G-G-D-D-E-E-D`."""
