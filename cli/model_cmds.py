@@ -15,12 +15,15 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     from notetokens.corpus import documents
     from notetokens.errors import NotegenError
 
+    from .main import echo
+
     skipped: list[str] = []
     docs = documents(list(paths), notation, skipped)
+    if not docs:  # one line: what was skipped is why
+        why = f": {len(skipped)} skipped (first: {skipped[0]})" if skipped else ""
+        raise NotegenError(f"no {notation} documents in {', '.join(paths)}{why}")
     if skipped:
-        click.echo(f"notegen: skipped {len(skipped)} unreadable item(s), first: {skipped[0]}", err=True)
-    if not docs:
-        raise NotegenError(f"no {notation} documents in {', '.join(paths)}")
+        echo(f"notegen: skipped {len(skipped)} unreadable item(s), first: {skipped[0]}")
     return docs
 
 
