@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .progress import progress_option, shown
+
 if TYPE_CHECKING:
     from notegen.models.classify import ClassifyResult
 
@@ -57,6 +59,7 @@ def classify() -> None:
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
 @click.option("--overwrite", is_flag=True, help="Start afresh even if --out holds a run.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@progress_option
 def fit(data: str, out_dir: str, notation: str | None, base: str, preset: str,
         epochs: int | None, patience: int, batch_size: int, lr: float, encoder_lr: float | None,
         freeze: bool | None, pool: str, val_fraction: float, max_chars: int | None, seed: int, resume: bool,
@@ -101,7 +104,7 @@ def fit(data: str, out_dir: str, notation: str | None, base: str, preset: str,
         click.echo(f"notegen: few documents ({labelled.few()}; 20 or more per label is safer): "
                    "the held-out accuracy is rough; fitting anyway", err=True)
     result = fit_model(labelled, notation, out_dir, config, base=base, resume=resume,
-                       overwrite=overwrite)
+                       overwrite=overwrite, progress=shown())
     _report(result)
     state = "stopped" if result.interrupted else "trained"
     where = (f"classifier in {result.best_path}" if result.best_path.is_file()

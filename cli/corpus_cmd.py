@@ -7,6 +7,7 @@ import click
 from notetokens.registry import NOTATIONS
 
 from .options import force_option
+from .progress import progress_option
 
 
 @click.command()
@@ -28,6 +29,7 @@ from .options import force_option
     "where it stays in the fiddle's range (note strings only).",
 )
 @force_option
+@progress_option
 def corpus(
     sources: tuple[str, ...], notation: str, out: str, jobs: int | None, transpose: bool, force: bool
 ) -> None:

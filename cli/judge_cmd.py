@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import echo_option, force_option, model_option, sampling_options
+from .progress import progress_option
 
 
 @click.command()
@@ -29,6 +30,7 @@ from .options import echo_option, force_option, model_option, sampling_options
 @force_option
 @sampling_options
 @echo_option
+@progress_option
 def judge(
     model: str,
     num: int,

@@ -9,6 +9,7 @@ import sys
 import click
 
 from .options import SEED, FiniteFloat, sampling_options
+from .progress import progress_option, shown
 
 
 def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
@@ -103,6 +104,7 @@ def _documents(paths: tuple[str, ...], notation: str) -> list[str]:
     help="Arithmetic of the training step: auto = bfloat16 where the CPU or GPU runs it fast "
     "and the model is wide enough to gain (small and up), else fp32; weights stay fp32.",
 )
+@progress_option
 def train(
     corpus: tuple[str, ...],
     notation: str | None,
@@ -162,7 +164,7 @@ def train(
         config = resume_config(out_dir, config, [f for f in config.to_dict() if _given(f)])
     result = train_model(
         _documents(corpus, notation), notation, out_dir, config, resume=resume, overwrite=overwrite,
-        progress=ProgressBar(),
+        progress=ProgressBar() if shown() else None,
         model_config=None if dropout is None else replace(preset_config(preset), dropout=dropout),
     )
     best = f"{result.best_val_bpc:.3f}" if result.best_val_bpc is not None else "-"

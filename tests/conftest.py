@@ -74,9 +74,9 @@ def ctrl_c_when_locked(args: list[str], out: Path) -> tuple[int, str]:
 
 def one_line(r: subprocess.CompletedProcess[str], *words: str) -> None:
     """`r` failed as bad input must: exit 2 and one line on stderr (no traceback)
-    holding each of `words`; progress bars ("parsing:" lines) are not messages."""
+    holding each of `words`, and nothing else (no progress bar: stderr is captured)."""
     assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = [x for x in r.stderr.splitlines() if x.strip() and not x.startswith("parsing:")]
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
     for w in words:
         assert w in lines[0], lines[0]

@@ -35,7 +35,7 @@ def test_train_on_a_text_file_then_write_text(tmp_path, capsys):
     book.write_text(BOOK)
     out = tmp_path / "run"
     code, _, err = run(["train", str(book), "--notation", "text", "--out", str(out),
-                        "--steps", "40", *FAST], capsys)
+                        "--steps", "40", "--progress", *FAST], capsys)
     assert code == 0, err
     assert "40/40" in err and "bpc=" in err and "trained at step 40/40" in err
     code, text, err = run(["text", "--model", str(out), "--prime", "In the", "--length", "60",
