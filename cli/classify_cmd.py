@@ -33,8 +33,8 @@ def classify() -> None:
                    "model's, or the resumed run's).")
 @click.option("--base", "-b", default="auto", show_default=True,
               help="Start the encoder from this language model (file, run folder or bundled name); "
-                   "auto: the bundled model of --notation if there is one (folk for notes, kjv for "
-                   "text); none: from scratch.")
+                   "auto: the bundled model of --notation if there is one (folk for notes, ABC and "
+                   "MIDI, kjv for text); none: from scratch.")
 @click.option("--preset", "-p", default="tiny", show_default=True,
               help="Encoder size without --base: tiny, small or base.")
 @click.option("--epochs", type=click.IntRange(1), help="Passes over the training files at most "

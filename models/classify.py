@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from notetokens.errors import NotegenError
+from notetokens.registry import NOTATIONS
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, ngram, runtime, trainstate
@@ -220,14 +221,16 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
 
 
 def resolve_base(base: str | Path | None, notation: str) -> str | Path | None:
-    """`base` as fit reads it: 'auto' is the bundled language model of `notation`
-    (None if no bundled model reads it), 'none' is None."""
+    """`base` as fit reads it: 'auto' is the bundled language model of `notation`'s
+    model text (folk for notes, ABC and MIDI; None if no bundled model reads it),
+    'none' is None."""
     if base is None or str(base) == "none":
         return None
     if str(base) != "auto":
         return base
+    form = NOTATIONS[notation].model_text  # ABC and MIDI read as note strings: the folk model's text
     for name in checkpoint.bundled_names():
-        if checkpoint.read_meta(checkpoint.resolve(name)).get("notation") == notation:
+        if checkpoint.read_meta(checkpoint.resolve(name)).get("notation") == form:
             return name
     return None
 
@@ -311,8 +314,9 @@ def _new_model(data: Labelled, notation: str, config: ClassifyConfig, base: str 
         mcfg = (model_config or preset(config.preset)).with_vocab(len(vocab))
         return SeqClassifier(mcfg, len(data.names), config.pool, config.dropout), vocab
     lm = checkpoint.load(base)
-    if lm.notation != notation:
-        raise NotegenError(f"{lm.path}: the base model reads {lm.notation!r} model text, not {notation!r}")
+    form = NOTATIONS[notation].model_text  # the documents are in this form (read_folders)
+    if lm.notation != form:
+        raise NotegenError(f"{lm.path}: the base model reads {lm.notation!r} model text, not {form!r}")
     model = SeqClassifier(lm.config, len(data.names), config.pool, config.dropout)
     model.load_encoder(lm.model)
     return model, lm.vocab

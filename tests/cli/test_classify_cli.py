@@ -162,3 +162,20 @@ def test_predict_counts_a_binary_file_in_a_folder_as_skipped(tmp_path, capsys):
     skipped = [x for x in err.splitlines() if "skipped" in x]
     assert len(skipped) == 1 and skipped[0].startswith("notegen: skipped 1 unreadable item(s), first: ")
     assert str(folder / "blob.txt") in skipped[0]
+
+
+def test_abc_files_start_from_the_folk_model_by_default(tmp_path, capsys):
+    """ABC is read as note strings, the folk model's text, so --base auto is folk."""
+    for label, meter, body in (("jig", "6/8", "DFA dfa|gfe dcB|"), ("reel", "4/4", "DFAd fdAF|GBdg bgdB|")):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(4):
+            (tmp_path / "data" / label / f"{i}.abc").write_text(
+                f"X:{i + 1}\nT:{label} {i}\nM:{meter}\nL:1/8\nK:D\n{body * (i + 1)}\n")
+    code, out, err = run(["classify", "fit", str(tmp_path / "data"), "--notation", "abc", "--out",
+                          str(tmp_path / "run"), "--epochs", "1", "--device", "cpu"], capsys)
+    assert code == 0, err
+    assert "model (from folk) " in out, out
+    code, out, err = run(["classify", "predict", "--model", str(tmp_path / "run"),
+                          str(tmp_path / "data" / "jig")], capsys)
+    assert code == 0, err
+    assert [line.split()[1] in ("jig", "reel") for line in out.splitlines()] == [True] * 4, out
