@@ -49,6 +49,17 @@ def run_notegen(
     )
 
 
+def as_at_a_terminal() -> None:
+    """Signals as at a terminal, for a child process (`preexec_fn`): a test run
+    started in the background (a non-interactive shell's `&`, nohup) hands its
+    children SIGINT and SIGHUP ignored, and notegen keeps an ignored signal
+    ignored, so a test that presses Ctrl-C must give the child the default."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def ctrl_c_when_locked(args: list[str], out: Path) -> tuple[int, str]:
     """Run `notegen args` (a training or fitting run into `out`), send it Ctrl-C two
     seconds after it locks its run folder (its signal handler is then in place),
@@ -58,7 +69,7 @@ def ctrl_c_when_locked(args: list[str], out: Path) -> tuple[int, str]:
 
     cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=as_at_a_terminal)
     try:
         deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
         while not (out / ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:

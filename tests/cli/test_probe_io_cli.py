@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import one_line, run_notegen
+from ..conftest import as_at_a_terminal, one_line, run_notegen
 
 TUNE = "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4\n"
 
@@ -131,7 +131,8 @@ def test_sigterm_to_a_parallel_corpus_ends_its_workers_and_writes_nothing(tmp_pa
     out = tmp_path / "c.jsonl"
     cmd = [sys.executable, "-c", "from notegen.cli.main import main; main()",
            "corpus", str(tunes), "-j", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_at_a_terminal)
     try:
         deadline = time.monotonic() + 60
         while len(workers := _children(proc.pid)) < 2 and proc.poll() is None:

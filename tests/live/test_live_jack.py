@@ -22,6 +22,7 @@ import pytest
 from notegen.live.feed import melody
 from notetokens.errors import NotegenError
 
+from ..conftest import as_at_a_terminal
 from .conftest import xruns
 
 pytestmark = pytest.mark.jack
@@ -35,14 +36,6 @@ def live(model: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}  # a crash shows where
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, preexec_fn=as_at_a_terminal)
-
-
-def as_at_a_terminal() -> None:
-    """Signals as at a terminal: a test run started in the background (without
-    job control, or under nohup) hands its children SIGINT or SIGHUP ignored,
-    and notegen keeps an ignored signal ignored."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
 
 
 def finish(proc: subprocess.Popen, timeout: float = 60) -> str:

@@ -10,6 +10,8 @@ import time
 from notegen.models import checkpoint
 from notegen.models.training import TrainConfig, train
 
+from ..conftest import as_at_a_terminal
+
 TEXT = "abcabdabcabd hello world, hello there. " * 30
 
 SCRIPT = textwrap.dedent("""
@@ -37,7 +39,7 @@ def test_ctrl_c_saves_and_the_run_resumes(tmp_path):
     out, marker = tmp_path / "run", tmp_path / "started"
     proc = subprocess.Popen([sys.executable, str(script), str(out), str(marker)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=as_at_a_terminal)
     try:
         deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:

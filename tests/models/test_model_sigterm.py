@@ -17,6 +17,8 @@ import pytest
 from notegen.models import checkpoint
 from notegen.models.training import TrainConfig, train
 
+from ..conftest import as_at_a_terminal
+
 TEXT = "abcabdabcabd hello world, hello there. " * 30
 
 
@@ -34,7 +36,7 @@ def _signalled_train(tmp_path: Path, *signals: tuple[int, float]) -> tuple[int, 
            "--notation", "text", "--out", str(out), "--steps", "1000000", "--batch-size", "4",
            "--seq-len", "16", "--eval-every", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=as_at_a_terminal)
     try:
         deadline = time.monotonic() + 600  # a loaded CI machine imports torch slowly
         last = out / checkpoint.LAST
