@@ -11,22 +11,21 @@ an error) every sounding note gets its note_off and all-notes-off (CC 123).
 from __future__ import annotations
 
 import contextlib
-import heapq
 import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 from notetokens.score import Note
 
+from .beats import NOTE_ON, BeatCore, BeatEvent, Voiced
 from .timebase import TICKS_PER_BEAT, ClockFollower
 
 END = object()  # a source's end marker in a queue
-
-Voiced = tuple[Note, int]  # a note and its MIDI channel
 
 
 class IterSource:
@@ -79,14 +78,6 @@ class PlayStats:
     stopped_by: str | None = None  # the signal that ended a live session (SIGINT, SIGTERM, SIGHUP)
 
 
-@dataclass(order=True)
-class _Off:
-    beat: float
-    seq: int
-    channel: int = field(compare=False)
-    pitch: int = field(compare=False)
-
-
 class Player:
     """Plays a note source into a mido-like output port (anything with `send`).
 
@@ -118,12 +109,10 @@ class Player:
         import mido
 
         self._mido = mido
-        if not 0 <= channel <= 15:
-            raise ValueError("channel must be in range 0..15")
+        self.core = BeatCore(channel=channel, velocity=velocity, length=length)  # checks the channel
         self.port = port
         self.bpm = float(bpm)
         self.channel = channel
-        self.velocity = velocity
         self.program = program
         self.clock = clock
         self.sleep = sleep
@@ -136,13 +125,9 @@ class Player:
         self.preroll = preroll
         self.realtime = realtime
         self.stats = PlayStats(log=[] if record else None)
-        self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> seq of its off
-        self._channels: set[int] = {channel}
-        self._offs: list[_Off] = []
-        self._seq = 0
         self._start = 0.0
-        self._shift = 0.0  # beats added to the source's onsets after underruns
-        self._base = 0.0  # stream beat of the follower's beat 0 (after a start)
+        self._shift = 0  # whole beats added to the source's onsets after underruns
+        self._base = 0  # stream beat of the follower's beat 0 (after a start)
         self._epoch = -1
         self._running = True
         self._tick = 0
@@ -178,39 +163,17 @@ class Player:
         if self.stats.log is not None:
             self.stats.log.append(SentEvent(due, now, msg))
 
-    def _note_on(self, note: Note, channel: int, beat: float, due: float) -> None:
-        key = (channel, note.pitch)
-        if key in self._sounding:  # same pitch again: end the old one first
-            del self._sounding[key]
-            self._send(self._mido.Message("note_off", channel=channel, note=note.pitch), due)
-        vel = self.velocity if self.velocity is not None else note.velocity
-        on = self._mido.Message("note_on", channel=channel, note=note.pitch, velocity=vel)
-        self._send(on, due)
-        self._seq += 1
-        end = beat + float(note.duration)
-        if self.length is not None:
-            end = min(end, self.length)  # --length ends the music, long notes too
-        off = _Off(end, self._seq, channel, note.pitch)
-        heapq.heappush(self._offs, off)
-        self._sounding[key] = off.seq
-        self._channels.add(channel)
-        self.stats.notes += 1
-
-    def _note_off(self, off: _Off, due: float) -> None:
-        key = (off.channel, off.pitch)
-        if self._sounding.get(key) != off.seq:
-            return  # this note was already cut by a repeat or a stop
-        del self._sounding[key]
-        self._send(self._mido.Message("note_off", channel=off.channel, note=off.pitch), due)
+    def _send_events(self, events: list[BeatEvent], due: float) -> None:
+        for event in events:
+            self._send(event.message(), due)
+            if event.kind == NOTE_ON:
+                self.stats.notes += 1
 
     def silence(self) -> None:
         """note_off for every sounding note, then all-notes-off on each channel used."""
         now = self.clock()
-        for channel, pitch in list(self._sounding):
-            self._send(self._mido.Message("note_off", channel=channel, note=pitch), now)
-        self._sounding.clear()
-        self._offs.clear()
-        for channel in sorted(self._channels):
+        self._send_events(self.core.stop(), now)
+        for channel in sorted(self.core.channels):
             self._send(self._mido.Message("control_change", channel=channel, control=123), now)
 
     # -- the loop ----------------------------------------------------------
@@ -243,82 +206,79 @@ class Player:
     def _run(self, src: IterSource | QueueSource) -> None:
         self._start = self.clock() + self.preroll
         if self.program is not None:
-            for ch in sorted(self._channels):
+            for ch in sorted(self.core.channels):
                 msg = self._mido.Message("program_change", channel=ch, program=self.program)
                 self._send(msg, self._start)
         if self.clock_out:
             self._wait_until(self._start)
             self._send(self._mido.Message("start"), self._start)
-        pending: tuple[Note, int] | None = None
-        taking = True
+        core = self.core
         while not self.stop.is_set():
-            if self.follow is not None and not self._sync_transport(pending):
+            if self.follow is not None and not self._sync_transport():
                 continue
-            if pending is None and taking and not src.done:
-                item = src.poll(0)
-                if item is not None:
-                    pending = item if isinstance(item, tuple) else (item, self.channel)
-                    pending = self._place(pending)
-            on_beat = float(pending[0].onset) + self._shift if pending else math.inf
-            if self.length is not None and on_beat >= self.length:
-                pending, taking, on_beat = None, False, math.inf
-            off_beat = self._offs[0].beat if self._offs else math.inf
-            tick_beat = self._tick / TICKS_PER_BEAT if self.clock_out else math.inf
-            if self.clock_out and self.length is not None and tick_beat >= self.length:
-                tick_beat = math.inf
-            beat = min(on_beat, off_beat, tick_beat)
-            if beat == math.inf:
-                if not taking or src.done:
+            if not core.buffered and not core.closed and not src.done:
+                self._take(src.poll(0))
+            nxt, tick = core.next_beat(), self._tick_beat()
+            beat = min((b for b in (nxt, tick) if b is not None), default=None)
+            if beat is None:
+                if core.closed or src.done:
                     return
                 self.sleep(0.002)  # the generator is behind: look again soon
-                item = src.poll(0)
-                if item is not None:
-                    pending = self._place(item if isinstance(item, tuple) else (item, self.channel))
+                self._take(src.poll(0))
                 continue
-            due = self.time_of(beat)
-            if due is None or not self._wait_until(due, interruptible=pending is None and taking):
+            due = self.time_of(float(beat))
+            waiting = not core.buffered and not core.closed  # a new note may come first
+            if due is None or not self._wait_until(due, interruptible=waiting):
                 continue
             with self._lock:
-                self._position = beat
-            if off_beat == beat:
-                self._note_off(heapq.heappop(self._offs), due)
-            elif tick_beat == beat:
+                self._position = float(beat)
+            events = core.through(beat) if nxt == beat else []
+            offs = next((i for i, e in enumerate(events) if e.kind == NOTE_ON), len(events))
+            self._send_events(events[:offs], due)  # at one beat: note-offs, the clock, note-ons
+            if tick == beat:
                 self._send(self._mido.Message("clock"), due)
                 self._tick += 1
-            else:
-                assert pending is not None
-                self._note_on(pending[0], pending[1], on_beat, due)
-                pending = None
+            self._send_events(events[offs:], due)
 
-    def _place(self, item: tuple[Note, int]) -> tuple[Note, int]:
-        """Count an underrun when a note arrives after its time; without an
-        external clock, later notes move back by whole beats to keep the groove."""
-        due = self.time_of(float(item[0].onset) + self._shift)
+    def _tick_beat(self) -> Fraction | None:
+        """The beat of the next MIDI clock tick to send, or None."""
+        if not self.clock_out:
+            return None
+        beat = Fraction(self._tick, TICKS_PER_BEAT)
+        return None if self.length is not None and beat >= self.length else beat
+
+    def _take(self, item: Note | Voiced | None) -> None:
+        """Give the core a note from the source. Count an underrun when it comes
+        after its time; without an external clock, it and later notes move back
+        by whole beats to keep the groove."""
+        if item is None:
+            return
+        note, channel = item if isinstance(item, tuple) else (item, self.channel)
+        due = self.time_of(float(note.onset) + self._shift)
         now = self.clock()
         if due is not None and now - due > 0.02:
             self.stats.underruns += 1
             if self.follow is None:
                 late_beats = (now - due) * self.bpm / 60.0
                 self._shift += math.ceil(late_beats)
-        return item
+        self.core.add((replace(note, onset=note.onset + self._shift), channel))
 
-    def _sync_transport(self, pending: tuple[Note, int] | None) -> bool:
+    def _sync_transport(self) -> bool:
         """Follow start/stop/continue; False while stopped (after waiting a bit)."""
         assert self.follow is not None
         running, epoch = self.follow.transport()
         if epoch != self._epoch:
             # a Start: the next stream beat becomes the DAW's beat 0
-            nxt = min(
-                float(pending[0].onset) + self._shift if pending else self._position,
-                self._offs[0].beat if self._offs else math.inf,
-            )
-            self._base = float(math.ceil(nxt - 1e-9)) if nxt != math.inf else 0.0
+            nxt = self.core.next_beat()
+            if not self.core.buffered:
+                nxt = min(Fraction(self._position), nxt if nxt is not None else math.inf)
+            self._base = math.ceil(nxt)
             self._epoch = epoch
-            if self._sounding:
+            if self.core.sounding:
                 self.silence()
         if running != self._running:
             self._running = running
-            if not running and self._sounding:
+            if not running and self.core.sounding:
                 self.silence()
         if not running or self.follow.time_of(0.0) is None:
             self.sleep(min(self.max_wait, 0.005))

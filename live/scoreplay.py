@@ -7,7 +7,8 @@ from typing import Any
 
 from notetokens.score import Note, Score
 
-from .player import Player, PlayStats, Voiced
+from .beats import Voiced
+from .player import Player, PlayStats
 
 
 def score_source(score: Score) -> list[Voiced]:
