@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .errors import ParseError
+
 # Characters a tab line's body may hold outside brackets: frets, filler, bar
 # lines and technique marks (hammer, pull, slide, bend, release, tap, vibrato,
 # mute, harmonics and the like).
@@ -119,6 +121,8 @@ def staves(number: int, text: str) -> list[TabLine] | None:
     out: list[TabLine] = []
     for i, (start, chunk) in enumerate(merged):
         line = tab_line(number, " " * start + chunk)
+        if line is not None and not _STAVE.fullmatch(chunk):
+            line = None  # 'e|--3-- --|': a gap inside one stave, not a second stave
         if line is None:
             if i == len(merged) - 1 and out and repeat_count(chunk) is not None:
                 last = out[-1]
@@ -130,6 +134,25 @@ def staves(number: int, text: str) -> list[TabLine] | None:
 
 
 _LABEL_ONLY = re.compile(r"[A-Ga-g][#b]?")
+# one of several staves side by side: a label or bar line first, a bar line last
+_STAVE = re.compile(r"(?:[A-Ga-g][#b]?\s*[|:]|\|).*\|", re.DOTALL)
+_BARRED = re.compile(r"\s*(?:[A-Ga-g][#b]?\s*)?\|")
+
+
+def inner_gap(number: int, text: str) -> int | None:
+    """The 0-based column of the first space or tab inside a line that would be
+    a tab line without its inner blanks ('e|--3--<TAB>--|'), else None."""
+    body = text.rstrip()
+    m = _BARRED.match(body)
+    if m is None:
+        return None
+    gaps = [i for i in range(m.end(), len(body)) if body[i].isspace()]
+    if not gaps:
+        return None
+    squeezed = tab_line(number, body[: m.end()] + re.sub(r"\s+", "", body[m.end() :]))
+    if squeezed is None or not (squeezed.label or any(c.isdigit() for c in squeezed.body)):
+        return None
+    return gaps[0]
 _LOOKS_LIKE_TAB = re.compile(r"\s*[A-Ga-g][#b]?\s*\|[-|0-9]*-[-|0-9]*\d")
 
 
@@ -139,9 +162,11 @@ def looks_like_tab(text: str) -> bool:
 
 
 def frets(line: TabLine) -> list[tuple[int, int]]:
-    """(column in the body, fret) for every fret on the line. A multi-digit fret
-    sits at its first digit's column; a run that cannot be one fret (over 24, a
-    leading zero, three or more digits) is read digit by digit."""
+    """(column in the body, fret) for every fret on the line. A run of digits is
+    one fret at its first digit's column (`12` is fret 12, not 1 then 2); a run
+    that cannot be one fret (over `MAX_FRET`, a leading zero, three digits or
+    more) is a ParseError at its first digit: reading it digit by digit would
+    be a guess."""
     plain = _outside_brackets(line.body)
     out: list[tuple[int, int]] = []
     i = 0
@@ -153,12 +178,17 @@ def frets(line: TabLine) -> list[tuple[int, int]]:
         while j < len(plain) and plain[j].isdigit():
             j += 1
         run = plain[i:j]
-        if len(run) == 2 and run[0] != "0" and int(run) <= MAX_FRET:
-            out.append((i, int(run)))
-        else:
-            out.extend((i + k, int(d)) for k, d in enumerate(run))
+        if len(run) > 1 and (run[0] == "0" or int(run) > MAX_FRET):
+            raise ParseError(_not_a_fret(run), line=line.number, col=line.start + i + 1)
+        out.append((i, int(run)))
         i = j
     return out
+
+
+def _not_a_fret(run: str) -> str:
+    why = "has a leading zero" if run[0] == "0" else f"is past fret {MAX_FRET}, the highest notegen reads"
+    split = "-".join(run)
+    return f"fret {run} {why}; separate frets need a '-' between them ({split})"
 
 
 def repeat_count(text: str) -> int | None:

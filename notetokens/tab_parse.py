@@ -21,9 +21,12 @@ system's line, or on the line right after it, plays the system that many times.
 Tuning: the `tuning` option, else a `tuning:` line, else the string labels,
 matched against the instruments with that many strings
 (`tab_tuning.instrument_for_labels`): 5 lines `e B G D A` are a guitar's top
-five strings, `G D A E B` a 5-string bass; labels that fit no instrument (a tab
-drawn upside down, low E on top) are an error at the system's first line.
-Unlabelled systems are a guitar (6 lines) or a bass (4 or 5).
+five strings, `G D A E B` a 5-string bass, 6 lines `C G D A E B` a 6-string
+bass; labels that fit no instrument (a tab drawn upside down, low E on top) are
+an error at the system's first line. Unlabelled systems are a guitar (6 lines)
+or a bass (4 or 5). A block of any other number of lines is an error, unless
+its labels repeat a 4-, 5- or 6-string system's (systems stacked with no blank
+line between); a space or tab inside a string line is an error at its column.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ MAX_REPEAT = 32
 GUITAR_PROGRAM = 25  # General MIDI acoustic guitar (steel), 0-based
 BASS_PROGRAM = 33  # General MIDI electric bass (finger), 0-based
 # General MIDI has no ukulele or mandolin: the nylon and steel guitars stand in
+BASS_BELOW = 30  # a 6-string system whose lowest string is below F#1 is a bass
 PROGRAMS = {"guitar": GUITAR_PROGRAM, "bass": BASS_PROGRAM, "ukulele": 24, "mandolin": GUITAR_PROGRAM}
 
 
@@ -64,16 +68,18 @@ class _Onset:
 
 
 def _split_block(rows: list[list[tl.TabLine]]) -> list[_System]:
-    """The systems of a block of consecutive tab lines, in time order: several
-    systems stacked in one block are split by string count, and staves side by
-    side on the same lines are read left to right."""
+    """The systems of a block of consecutive tab lines, in time order: staves
+    side by side on the same lines are read left to right, and several systems
+    stacked in one block are split only where every line's label repeats them
+    (`e B G D A E e B G D A E`); any other count of lines is an error."""
     n = len(rows)
-    width = len(rows[0])
+    counts = Counter(len(row) for row in rows)
+    width = max(counts, key=lambda k: (counts[k], -k))
     for row in rows:
         if len(row) != width:
             raise ParseError(
-                f"this line holds {len(row)} staves side by side, line {rows[0][0].number} "
-                f"holds {width}; the lines of one system must hold the same number",
+                f"this line holds {len(row)} staves side by side, the other lines of its "
+                f"system hold {width}; the lines of one system must hold the same number",
                 line=row[0].number,
                 col=1,
             )
@@ -84,15 +90,31 @@ def _split_block(rows: list[list[tl.TabLine]]) -> list[_System]:
     ):
         return []  # a ruler or underline of dashes, not a system
     else:
-        size = next((k for k in (6, 4, 5) if n > 6 and n % k == 0), None)
+        size = _stacked(rows)
         if size is None:
             raise ParseError(
-                f"a tab system needs 4, 5 or 6 string lines; found {n} lines in a row",
+                f"found {n} tab line{'s' if n > 1 else ''} together; notegen reads systems of "
+                f"4, 5 or 6 strings (it knows no {n}-string tuning): separate stacked systems "
+                "by a blank line",
                 line=rows[0][0].number,
                 col=1,
             )
         groups = [rows[i : i + size] for i in range(0, n, size)]
     return [_System([r[j] for r in g]) for g in groups for j in range(width)]
+
+
+def _stacked(rows: list[list[tl.TabLine]]) -> int | None:
+    """The string count of systems stacked in one block with nothing between,
+    when every line is labelled and the labels repeat with that period."""
+    labels = [row[0].label.lower() if row[0].label else None for row in rows]
+    if None in labels:
+        return None
+    for size in STANDARD:
+        if len(rows) > size and len(rows) % size == 0 and all(
+            lab == labels[i % size] for i, lab in enumerate(labels)
+        ):
+            return size
+    return None
 
 
 def _check_ragged(system: _System) -> None:
@@ -192,6 +214,14 @@ def _scan(text: str) -> tuple[list[_System], _Directives, int | None]:
         if row is not None:
             block.append(row)
             continue
+        if (gap := tl.inner_gap(number, raw)) is not None:
+            what = "tab character" if raw[gap] == "\t" else "space"
+            raise ParseError(
+                f"a {what} inside a tab line: a string line holds frets, '-' and '|' "
+                "(and technique marks) with no spaces or tabs between them",
+                line=number,
+                col=gap + 1,
+            )
         if tl.looks_like_tab(raw):
             raise ParseError(
                 "this looks like a tab line but cannot be read: a tab line holds frets, "
@@ -215,12 +245,11 @@ def _tuning_for(system: _System, d: _Directives, option: str | None) -> tuple[st
     """The instrument and open pitches of a system: the `tuning` option, else the
     `tuning:` line, else the string labels."""
     n = len(system.lines)
-    by_count = "bass" if n < 6 else "guitar"
-    if option is not None:
-        return by_count, resolve_or_raise(option, n, None, None)
-    if d.tuning is not None:
-        spec, line, col = d.tuning
-        return by_count, resolve_or_raise(spec, n, line, col)
+    if option is not None or d.tuning is not None:
+        spec, line, col = (option, None, None) if option is not None else d.tuning
+        strings = resolve_or_raise(spec, n, line, col)
+        # a 6-string bass (B0 up) goes lower than any guitar tuning
+        return ("bass" if n < 6 or strings[0] < BASS_BELOW else "guitar"), strings
     try:
         return instrument_for_labels([ln.label for ln in system.lines])
     except ValueError as e:

@@ -61,6 +61,8 @@ TUNINGS: dict[str, Tuning] = {
     "bass5": STANDARD[5],
     "5stringbass": STANDARD[5],
     "dropdbass": _pitches("D1 A1 D2 G2"),
+    "bass6": _pitches("B0 E1 A1 D2 G2 C3"),
+    "6stringbass": _pitches("B0 E1 A1 D2 G2 C3"),
 }
 _BY_COUNT: dict[tuple[str, int], Tuning] = {
     ("standard", 4): STANDARD[4],
@@ -161,9 +163,10 @@ def resolve_or_raise(spec: str, strings: int | None, line: int | None, col: int 
 # (name, open strings low first). The first of each count is what a system
 # without labels is read as. A 5-line `e B G D A` system is a guitar's top five
 # strings, not a bass two octaves lower; `A E C G` is a ukulele (its G string
-# re-entrant, above middle C), `E A D G` a mandolin, `e B G D` a guitar's top four.
+# re-entrant, above middle C), `E A D G` a mandolin, `e B G D` a guitar's top four;
+# 6 lines `C G D A E B` are a 6-string bass (B0 up to C3), not a guitar.
 INSTRUMENTS: dict[int, list[tuple[str, Tuning]]] = {
-    6: [("guitar", STANDARD[6])],
+    6: [("guitar", STANDARD[6]), ("bass", TUNINGS["bass6"])],
     5: [("bass", STANDARD[5]), ("guitar", STANDARD[6][1:])],
     4: [
         ("bass", STANDARD[4]),

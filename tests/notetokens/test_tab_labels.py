@@ -58,7 +58,7 @@ def test_guitar_retunings_by_label(labels, low_first):
 
 def test_labels_that_fit_no_instrument_name_the_line():
     # low E on the top line: a tab drawn upside down
-    with pytest.raises(ParseError, match="fit no tuning of a 6-string guitar") as e:
+    with pytest.raises(ParseError, match="fit no tuning of a 6-string bass or guitar") as e:
         tab.parse("title\n\n" + system("E A D G B e", 2))
     assert (e.value.line, e.value.col) == (3, 1)
     with pytest.raises(ParseError, match="fit no tuning of a 5-string bass or guitar"):

@@ -82,9 +82,11 @@ def test_multi_digit_frets_start_at_their_first_digit():
     }
 
 
-def test_digit_runs_that_cannot_be_one_fret_are_separate():
-    s = tab.parse(guitar(e="-020-35-"))
-    assert melody(s) == [64, 66, 64, 67, 69]
+def test_digit_runs_that_cannot_be_one_fret_are_refused_at_their_first_digit():
+    with pytest.raises(ParseError, match="fret 020 has a leading zero") as e:
+        tab.parse(guitar(e="-020-35-"))
+    assert (e.value.line, e.value.col) == (1, 4)
+    assert melody(tab.parse(guitar(e="-0-2-0-3-5-"))) == [64, 66, 64, 67, 69]
 
 
 def test_drop_d_label_retunes_only_the_lowest_string():

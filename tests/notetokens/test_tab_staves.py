@@ -54,8 +54,11 @@ def test_lines_with_different_numbers_of_staves_are_an_error():
 
 def test_a_tab_looking_line_that_cannot_be_read_is_not_skipped_in_silence():
     text = system(lambda s: f"{s}|{LEFT[s]}|") + "\ne|--3-- 5 7--|\n"
-    with pytest.raises(ParseError, match="looks like a tab line") as e:
+    with pytest.raises(ParseError, match="a space inside a tab line") as e:
         tab.parse(text)
+    assert (e.value.line, e.value.col) == (8, 8)
+    with pytest.raises(ParseError, match="looks like a tab line") as e:
+        tab.parse(system(lambda s: f"{s}|{LEFT[s]}|") + "\ne|--3--q--|\n")
     assert (e.value.line, e.value.col) == (8, 1)
 
 
