@@ -12,8 +12,8 @@ written pitch; a fiddle tune at D4..B5 is played in open position at D3..B4),
 and a `transposed: down N octaves` header line says so; `parse` reads that line
 and puts the notes back at the written pitch, so a round trip keeps them.
 `exact_pitch=True` (`notegen convert --exact-pitch`) keeps the pitch as it is. A chord
-with more notes than fit on distinct strings keeps its top and bottom notes and
-as many inner notes as fit.
+with more notes than strings, or notes that cannot all sit on different strings
+(E2 and F2 on a guitar), is an error naming the chord: no note is dropped.
 
 Spacing is proportional to time: a `rhythm:` line states the beats per column,
 each onset takes as many columns as the time to the next onset, so `parse` reads
@@ -103,6 +103,30 @@ def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:
     return out
 
 
+def _placed(
+    events: list[tuple[Fraction, list[int], Fraction]], strings: Tuning, capo: int, down: int
+) -> list[tuple[int, ...]]:
+    """Each onset's pitches (less the capo) when all of them fit on distinct
+    strings; a chord that does not is refused, naming it (never thinned)."""
+    out = []
+    for t, ps, _ in events:
+        fit = playable([p - capo for p in ps], strings)
+        if len(fit) < len(ps):
+            chord = " ".join(note_name(p + 12 * down) for p in ps)
+            why = (
+                f"more notes than the {len(strings)} strings"
+                if len(ps) > len(strings)
+                else "notes that cannot all sit on different strings"
+            )
+            raise NotegenError(
+                f"the chord [{chord}] at beat {float(t):g} has {why} of "
+                f"{' '.join(note_name(p + capo) for p in strings)}; a tab cannot hold it "
+                "(leave notes out, choose another tuning, or write another notation)"
+            )
+        out.append(fit)
+    return out
+
+
 def _gcd(values: list[Fraction]) -> Fraction:
     den = math.lcm(*(v.denominator for v in values))
     return Fraction(math.gcd(*(int(v * den) for v in values)), den)
@@ -189,7 +213,7 @@ def format(
     notes = [replace(n, pitch=n.pitch - 12 * down) for n in notes]
     events = _events(notes)
     strings = instrument([p for _, ps, _ in events for p in ps], capo, tuning)
-    chords = [playable([p - capo for p in ps], strings) for _, ps, _ in events]
+    chords = _placed(events, strings, capo, down)
     fingers = fingering(chords, strings)
     header = [f"tuning: {' '.join(note_name(p) for p in strings)}"]
     if capo:
