@@ -32,6 +32,7 @@ from .score import DRUM_CHANNEL, Part, Score
 
 DEFAULT_TICKS_PER_BEAT = 480
 MAX_TICKS_PER_BEAT = 0x7FFF  # the top bit of the division word means SMPTE time
+MAX_TEMPO_MICROS = 0xFFFFFF  # a set_tempo event holds microseconds a beat in 3 bytes
 
 
 def parse(data: bytes) -> Score:
@@ -56,7 +57,8 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     note shorter than one tick is an error (it would vanish or join the next note
     as a chord). A given `ticks_per_beat` rounds onsets and durations to its
     ticks; a note never shrinks below one tick. Meters past `limits` (7/7, 0/4)
-    are an error, not dropped.
+    are an error, not dropped; so is a tempo MIDI cannot hold (below 3.58 BPM),
+    not clamped.
     """
     import mido
 
@@ -82,7 +84,9 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     for t in score.tempos:
         if not t.bpm > 0:
             raise NotegenError(f"tempo {t.bpm} BPM at beat {t.onset} is not positive")
-        micros = min(max(round(60_000_000 / t.bpm), 1), 0xFFFFFF)
+        micros = round(60_000_000 / t.bpm)
+        if not 1 <= micros <= MAX_TEMPO_MICROS:
+            raise NotegenError(_tempo_problem(t.bpm, t.onset))
         conductor.append((tick(t.onset), 3, mido.MetaMessage("set_tempo", tempo=micros)))
     out = mido.MidiFile(type=1, ticks_per_beat=tpb)
     out.tracks.append(_track(conductor))
@@ -91,6 +95,14 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     buf = io.BytesIO()
     out.save(file=buf)
     return buf.getvalue()
+
+
+def _tempo_problem(bpm: float, onset: Fraction) -> str:
+    """Why MIDI cannot hold a tempo (it would otherwise be clamped in silence)."""
+    slowest = math.ceil(60_000_000 / MAX_TEMPO_MICROS * 100) / 100
+    limit = f"slower than MIDI's slowest, {slowest} BPM" if bpm < slowest else (
+        "faster than MIDI's fastest, 60,000,000 BPM")
+    return f"cannot write MIDI: the tempo of {bpm:g} BPM at beat {float(onset):g} is {limit}"
 
 
 def _check_ticks(score: Score, tpb: int) -> None:
