@@ -125,11 +125,11 @@ class BeatCore:
         return True
 
     def _read_until(self, beat: Fraction | None) -> None:
-        """Read the source until a note at or past `beat` is known (None: one
-        note not yet played), or the source ends."""
+        """Read the source until a note after `beat` is known (None: one note
+        not yet played), or the source ends."""
         while self._source is not None and not self.closed:
-            last = self._notes[-1].onset if len(self._notes) > self._next else None
-            if last is not None and (beat is None or last >= beat):
+            last = self._notes[-1].onset if self.buffered else None
+            if last is not None and (beat is None or last > beat):
                 return
             item = next(self._source, None)
             if item is None:
@@ -199,22 +199,31 @@ class BeatCore:
                 heapq.heappop(self._offs)
                 out += self._end(off[2], off[3], off[1], off[0])
             elif on is not None and due(on.onset):
-                self._next += 1
-                out += self._start(on)
+                out += self._start_all(on.onset)
                 self._read_until(limit)
             else:
                 return out
 
-    def _start(self, e: _Entry) -> list[BeatEvent]:
-        out = []
-        key = (e.channel, e.pitch)
-        if key in self._sounding:  # the same pitch again: end the old one first
-            out.append(BeatEvent(e.onset, NOTE_OFF, self._sounding.pop(key), e.channel, e.pitch, 0))
-        out.append(BeatEvent(e.onset, NOTE_ON, e.seq, e.channel, e.pitch, e.velocity))
-        self._sounding[key] = e.seq
-        self.channels.add(e.channel)
-        heapq.heappush(self._offs, (e.end, e.seq, e.channel, e.pitch))
+    def _start_all(self, onset: Fraction) -> list[BeatEvent]:
+        """Start every note at `onset`; a pitch struck again while it sounds ends
+        first, before any note starts at that beat."""
+        self._read_until(onset)
+        group = []
+        while self.buffered and self._notes[self._next].onset == onset:
+            group.append(self._notes[self._next])
+            self._next += 1
+        out = [e for entry in group for e in self._end_key(entry.channel, entry.pitch, onset)]
+        for entry in group:
+            out += self._end_key(entry.channel, entry.pitch, onset)  # the same pitch twice in a chord
+            out.append(BeatEvent(onset, NOTE_ON, entry.seq, entry.channel, entry.pitch, entry.velocity))
+            self._sounding[(entry.channel, entry.pitch)] = entry.seq
+            self.channels.add(entry.channel)
+            heapq.heappush(self._offs, (entry.end, entry.seq, entry.channel, entry.pitch))
         return out
+
+    def _end_key(self, channel: int, pitch: int, beat: Fraction) -> list[BeatEvent]:
+        seq = self._sounding.pop((channel, pitch), None)
+        return [] if seq is None else [BeatEvent(beat, NOTE_OFF, seq, channel, pitch, 0)]
 
     def _end(self, channel: int, pitch: int, seq: int, beat: Fraction) -> list[BeatEvent]:
         if self._sounding.get((channel, pitch)) != seq:

@@ -1,4 +1,5 @@
-"""Playing a whole Score into a port at its tempo map (`notegen sample --play`)."""
+"""A whole Score played into a port at its tempo map (`notegen sample --play`),
+or rendered to events in seconds (the file-render driver of the beat core)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from notetokens.score import Note, Score
 
-from .beats import Voiced
+from .beats import BeatCore, TimedEvent, Voiced, render
 from .player import Player, PlayStats
 
 
@@ -38,6 +39,13 @@ def tempo_scaled(score: Score, bpm: float) -> list[Voiced]:
         start, end = at(note.onset), at(note.end)
         items.append((Note(start, note.pitch, end - start, note.velocity), channel))
     return items
+
+
+def render_score(score: Score) -> list[TimedEvent]:
+    """The score's note events with their times in seconds, as its MIDI file
+    plays them: the tempo map folded into beats at the first tempo, rendered there."""
+    base = score.tempos[0].bpm if score.tempos else 120.0
+    return render(BeatCore(tempo_scaled(score, base)), base)
 
 
 def play_score(score: Score, port_name: str, api: str | None = None, bpm: float | None = None) -> PlayStats:
