@@ -18,7 +18,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from .abc_check import check_tune, without_beams
+from .abc_check import check_tune, with_measures, without_beams
+from .abc_prep import prepare
 from .abc_write import format
 from .bars import IrregularBars, bar_length, fit_measures
 from .errors import ParseError
@@ -77,9 +78,27 @@ def split_tunes(text: str) -> list[tuple[int, str]]:
     fields = "".join(ln + "\n" for ln in header.split("\n") if re.match(r"^[A-Za-z]:", ln))
     bounds = [*starts, len(text)]
     return [
-        (text.count("\n", 0, a) + 1, fields + text[a:b])
+        (text.count("\n", 0, a) + 1, fields + _tune_text(text[a:b]))
         for a, b in itertools.pairwise(bounds)
     ]
+
+
+def _tune_text(text: str) -> str:
+    """A tune without the text after it: a tune ends at the first empty line
+    after its `K:` line (or its first line of music); what follows up to the
+    next `X:` is free text, not music. Where a line after it holds a bar line,
+    the text is kept whole, and the reader refuses music after the empty line
+    (`abc_prep`) rather than drop it."""
+    in_body, at = False, 0
+    for ln in text.split("\n"):
+        if in_body and not ln.strip():
+            rest = text[at:].split("\n")
+            if any("|" in x and not re.match(r"^[A-Za-z]:|%", x) for x in rest):
+                return text
+            return text[:at]
+        in_body = in_body or ln.startswith("K:") or not (re.match(r"^[A-Za-z]:|%", ln) or not ln.strip())
+        at += len(ln) + 1
+    return text
 
 
 def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: bool = False) -> Score:
@@ -88,8 +107,9 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: 
     from .m21 import stream_to_score
 
     check_tune(tune, line)
+    prepared = prepare(tune, line)
     try:
-        s = _music21_tune(_default_unit(tune))
+        s = _music21_tune(_default_unit(prepared))
     except ParseError as e:
         raise ParseError(e.message, line=line) from None
     except RecursionError:
@@ -161,11 +181,22 @@ def _fit_meter(score: Score, s: Any, field: str | None, body_meters: list[str], 
         if strict:
             raise ParseError(f"no meter: M:{field or ' missing'} gives no bar length")
         return
+    spans = _measure_spans(s)
     if any(meter_field(v) != meter for v in body_meters):
         if strict:
             raise ParseError(f"the meter changes from M:{meter} to M:{body_meters[0]}")
-        return  # music21's meters, changes and all
-    spans = _measure_spans(s)
+        read = score.time_signatures
+        score.time_signatures = _meter_changes(meter, body_meters, read)
+        spurious = {ts.onset for ts in read} - {ts.onset for ts in score.time_signatures}
+        merged: list[tuple[Fraction, Fraction]] = []
+        for onset, length in spans:  # the bar music21 cut in two before a change
+            if merged and onset in spurious:
+                merged[-1] = (merged[-1][0], merged[-1][1] + length)
+            else:
+                merged.append((onset, length))
+        first = merged[0][1] if merged else bar_length(meter)
+        score.pickup = first if first < bar_length(meter) else Fraction(0)
+        return
     real = _meter_of_bars(spans, meter)
     try:
         if real is not None:  # a wrong M: field: most bars are of another length
@@ -179,6 +210,28 @@ def _fit_meter(score: Score, s: Any, field: str | None, body_meters: list[str], 
             first = spans[0][1] if spans else bar_length(meter)
             score.pickup = first if first < bar_length(meter) else Fraction(0)
     score.time_signatures = [meter]
+
+
+def _meter_changes(
+    meter: TimeSignature, body_meters: list[str], read: list[TimeSignature]
+) -> list[TimeSignature]:
+    """The tune's meters: `meter` from the start, then each meter the body sets
+    where music21 put it. music21 also puts a one-beat meter of its own in the
+    bar before a change; that one is no meter the tune names, so it is left out."""
+    out = [meter]
+    rest = iter(read)
+    for value in body_meters:
+        named = meter_field(value)
+        if named is None:
+            raise ParseError(f"M:{value}: notegen reads a meter change only to a meter like 3/4")
+        if (named.numerator, named.denominator) == (out[-1].numerator, out[-1].denominator):
+            continue
+        found = next((ts for ts in rest if (ts.numerator, ts.denominator) == (
+            named.numerator, named.denominator) and ts.onset > out[-1].onset), None)
+        if found is None:
+            raise ParseError(f"M:{value}: music21 did not read this meter change")
+        out.append(found)
+    return out
 
 
 def _meter_of_bars(
@@ -241,7 +294,7 @@ def _music21_tune(tune: str) -> Any:
     from music21.abcFormat import translate
 
     warnings = io.StringIO()
-    with contextlib.redirect_stderr(warnings), without_beams():
+    with contextlib.redirect_stderr(warnings), without_beams(), with_measures():
         handler = abcFormat.ABCFile().readstr(tune)
         s = translate.abcToStreamScore(handler)
         _tie_chords(handler, s)

@@ -33,27 +33,27 @@ def check_tune(tune: str, first_line: int) -> None:
     for m in _METER.finditer(tune):
         digits = [*re.findall(r"\d+", m.group(1)), m.group(2)]
         if max(len(d) for d in digits) > 9:
-            _fail(tune, first_line, m.start(1), "the meter has too many digits")
+            fail(tune, first_line, m.start(1), "the meter has too many digits")
         num = sum(int(d) for d in digits[:-1])
         if problem := meter_problem(num, int(m.group(2))):
-            _fail(tune, first_line, m.start(1), problem)
+            fail(tune, first_line, m.start(1), problem)
     voices: set[str] = set()
     for m in _VOICE.finditer(tune):
         voices.add(m.group(1))
         if len(voices) > MAX_PARTS:
-            _fail(tune, first_line, m.start(1), f"more than {MAX_PARTS} voices (the limit)")
+            fail(tune, first_line, m.start(1), f"more than {MAX_PARTS} voices (the limit)")
     body = _NOT_NOTES.sub(lambda m: " " * len(m.group(0)), _body(tune))
     if not _FIELD.search(tune):  # no header at all: it has to look like music
         for m in re.finditer(r"[A-Za-z]", body):
             if m.group(0) not in _BODY_LETTERS:
-                _fail(
+                fail(
                     tune, first_line, m.start(),
                     f"this is not ABC: {m.group(0)!r} is not a note "
                     "(an ABC tune starts with fields such as X:1 and K:G)",
                 )
     for count, m in enumerate(_NOTE.finditer(body), 1):
         if count > MAX_TUNE_NOTES:
-            _fail(tune, first_line, m.start(), f"the tune has more than {MAX_TUNE_NOTES} notes (the limit)")
+            fail(tune, first_line, m.start(), f"the tune has more than {MAX_TUNE_NOTES} notes (the limit)")
 
 
 def _body(tune: str) -> str:
@@ -64,14 +64,21 @@ def _body(tune: str) -> str:
 _FIELD_LINE = re.compile(r"^[A-Za-z]:.*$", re.MULTILINE)
 
 
-def _fail(tune: str, first_line: int, offset: int, message: str) -> None:
-    """Raise at `offset`; `first_line` is the file line of the tune's `X:`, after
-    which `split_tunes` may have put a copy of the file's header fields."""
+def fail(tune: str, first_line: int, offset: int, message: str) -> None:
+    """Raise at `offset` of `tune` (see `position`)."""
+    line, col = position(tune, first_line, offset)
+    raise ParseError(message, line=line, col=col)
+
+
+def position(tune: str, first_line: int, offset: int) -> tuple[int, int]:
+    """File line and column of `offset`; `first_line` is the file line of the
+    tune's `X:`, after which `split_tunes` may have put a copy of the file's
+    header fields."""
     x = re.search(r"^X:", tune, re.MULTILINE)
     copied = tune.count("\n", 0, x.start()) if x else 0
     line = tune.count("\n", 0, offset)
     col = offset - (tune.rfind("\n", 0, offset) + 1) + 1
-    raise ParseError(message, line=first_line + line - copied if line >= copied else line + 1, col=col)
+    return first_line + line - copied if line >= copied else line + 1, col
 
 
 @contextlib.contextmanager
@@ -86,3 +93,23 @@ def without_beams() -> Iterator[None]:
         yield
     finally:
         stream.Stream.makeBeams = saved  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def with_measures() -> Iterator[None]:
+    """music21 makes measures (and so reads repeats) only for a tune with two
+    plain bar lines; `|:E E E E:||:F F F F:|` has none, and its repeats were
+    never played out. Any two bar lines make measures while reading."""
+    from music21 import abcFormat
+
+    handler = abcFormat.ABCHandler
+    saved = handler.definesMeasures
+
+    def defines(self: abcFormat.ABCHandler) -> bool:
+        return sum(isinstance(t, abcFormat.ABCBar) for t in self.tokens) >= 2
+
+    handler.definesMeasures = defines  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        handler.definesMeasures = saved  # type: ignore[method-assign]

@@ -28,9 +28,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .abc_check import MAX_TUNE_NOTES, check_tune
+from .abc_prep import prepare
 from .errors import NotegenError, ParseError
 from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, PC_NAME, Key, parse_key, signature
-from .limits import M21_DENOMINATOR, MAX_TEXT_BYTES, check_write, meter_problem, size_text
+from .limits import M21_DENOMINATOR, MAX_TEXT_BYTES, check_write, meter_problem, size_text, tempo_problem
 from .score import Part, Score, TimeSignature, common_duration
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -84,6 +85,9 @@ def _check_readable(score: Score) -> None:
     for ts in score.time_signatures:
         if problem := meter_problem(ts.numerator, ts.denominator):
             raise NotegenError(f"cannot write ABC that notegen reads back: {problem}")
+    for t in score.tempos:  # written in whole beats per minute
+        if problem := tempo_problem(_bpm(t.bpm)):
+            raise NotegenError(f"cannot write ABC that notegen reads back: {problem}")
 
 
 def _check_written(text: str) -> None:
@@ -91,6 +95,7 @@ def _check_written(text: str) -> None:
     bar lines included; meters; voices) and its file size."""
     try:
         check_tune(text, 1)
+        prepare(text, 1)
     except ParseError as e:
         raise NotegenError(f"cannot write ABC that notegen reads back: {e.message}") from None
     size = len(text.encode("utf-8"))

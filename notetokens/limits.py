@@ -37,6 +37,10 @@ MAX_METER_NUMERATOR = 64  # beats in a bar
 METER_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)  # note values a meter may count in
 MAX_DIGITS = 9  # in one number of a note string (a duration, a meter)
 MAX_MIDI_EVENTS = 500_000  # events of a MIDI file, all tracks together (notes count two)
+# tempos an ABC tune may name (quarter notes per minute): a MIDI tempo is at most
+# 0xFFFFFF microseconds a beat, and a note string reads a tempo below 10,000
+MIN_BPM = 60_000_000 / 0xFFFFFF  # 3.58
+MAX_BPM = 9_999
 
 # music21 builds a part's measures, and lays notation out, in time that grows
 # faster than the music (about the square of the measures), so what goes
@@ -102,6 +106,14 @@ def meter_problem(numerator: int, denominator: int) -> str | None:
     if not 1 <= numerator <= MAX_METER_NUMERATOR:
         return f"meter {numerator}/{denominator}: the upper number must be 1..{MAX_METER_NUMERATOR}"
     return None
+
+
+def tempo_problem(bpm: float) -> str | None:
+    """Why a tempo of `bpm` quarter notes per minute is refused, or None."""
+    if MIN_BPM <= bpm <= MAX_BPM:
+        return None
+    return (f"a tempo of {bpm:.6g} quarter notes per minute is outside the "
+            f"{MIN_BPM:.2f} to {MAX_BPM} that notegen reads and writes")
 
 
 def duration_problem(beats: Fraction) -> str | None:
