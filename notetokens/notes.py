@@ -158,7 +158,15 @@ def _render(score: Score, bars_per_line: int | None) -> str:
 def format(
     score: Score, *, track: int | None = None, channel: int | None = None, melody: bool = False
 ) -> str:
-    """The canonical note string of one voice, four bars a line when there is a meter."""
+    """The canonical note string of one voice, four bars a line when there is a
+    meter. A note string holds one meter: a score that changes meter is refused,
+    not re-barred in its first meter."""
+    changes = [ts for ts in score.time_signatures if (ts.numerator, ts.denominator) != (
+        score.time_signatures[0].numerator, score.time_signatures[0].denominator)]
+    if changes:
+        raise NotegenError(
+            f"a note string holds one meter, and this music changes from {score.time_signatures[0]} "
+            f"to {changes[0]} at beat {changes[0].onset}; write ABC, MIDI or MusicXML")
     return _render(score.one_voice(track, channel, melody), bars_per_line=4) + "\n"
 
 
