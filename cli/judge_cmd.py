@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_option, force_option, model_option, sampling_options
+from notegen.models.options import JUDGE
+
+from .options import command_options, force_option, model_option, options_from
 from .progress import progress_option
 
 
@@ -28,8 +30,7 @@ from .progress import progress_option
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Sample in this many worker processes (the tunes are the same).")
 @force_option
-@sampling_options
-@echo_option
+@command_options(JUDGE)
 @progress_option
 def judge(
     model: str,
@@ -65,13 +66,15 @@ def judge(
         from notetokens.outputs import check
 
         check(save, force=force, inputs=held_out)  # before minutes of sampling
+    chosen = options_from({"seed": seed, **sampling}, JUDGE).but(seed=None)  # checked before loading
+    given = {k: getattr(chosen, k) for k in sampling}
     lm = load(model)
     if get(lm.notation).model_text != "notes":  # the judge reads note strings
         raise NotegenError(f"the judge reads note-string models; {model} is a {lm.notation} model")
     with bar("held-out tunes", unit="file") as progress:  # before minutes of sampling
         reference, skipped = j.held_out(list(held_out), progress)
     with bar("sampling", unit="tune") as progress:
-        texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **sampling)
+        texts, failures = j.sample_parallel(model, num, seed or 0, jobs, progress, **given)
     if save:
         from notetokens.corpus import Corpus, save_jsonl
 

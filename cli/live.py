@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import click
 
+from notegen.models.options import LIVE
 from notegen.models.ranges import BPM, PROGRAM
 
-from .options import FiniteFloat, melody_options, model_option, sampling_options
+from .options import FiniteFloat, command_options, model_option
 
 API_CHOICE = click.Choice(["auto", "alsa", "jack", "coremidi", "windows"], case_sensitive=False)
 
@@ -37,9 +38,7 @@ def ports(api: str) -> None:
 @click.option("--api", type=API_CHOICE, default="auto", show_default=True, help="MIDI system.")
 @click.option("--bpm", type=FiniteFloat(BPM.low, BPM.high, rule=BPM.rule), default=120.0,
               show_default=True, help=f"Tempo in quarter notes per minute ({BPM.rule}).")
-@sampling_options
-@melody_options
-@click.option("--prime", default="", help="Start of the melody as a note string, e.g. 'G4 G4 D5'.")
+@command_options(LIVE)
 @click.option("--channel", type=click.IntRange(0, 15), default=0, show_default=True,
               help="MIDI channel 0-15 (0 is what DAWs call channel 1).")
 @click.option("--program", type=click.IntRange(PROGRAM.low, PROGRAM.high),

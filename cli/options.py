@@ -1,5 +1,6 @@
-"""Sampling options shared by `sample`, `text` and `live`, declared once, and the
-validators they share."""
+"""Sampling options shared by `sample`, `text`, `live` and `judge`: each is built
+from its SampleOptions field (models/options.py: name, default, help, range),
+and the validators they share."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+
+from notegen.models.options import flag
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -70,35 +73,66 @@ def force_option(f: F) -> F:
     )(f)
 
 
-def sampling_options(f: F) -> F:
-    for option in reversed(
-        [
-            click.option(
-                "--temperature",
-                "-t",
-                type=FiniteFloat(0, min_open=True, rule="> 0", hint="--argmax is the T -> 0 limit"),
-                default=1.0,
-                show_default=True,
-                help="Randomness: below 1 safer and more repetitive, above 1 wilder (must be > 0).",
-            ),
-            click.option(
-                "--top-k", type=click.IntRange(1), help="Sample only among the k likeliest characters."
-            ),
-            click.option(
-                "--top-p",
-                type=FiniteFloat(0, 1, min_open=True, rule="in (0, 1]"),
-                help="Sample among the likeliest characters holding this much probability.",
-            ),
-            click.option(
-                "--argmax",
-                is_flag=True,
-                help="Always take the likeliest character (the temperature -> 0 limit).",
-            ),
-            click.option("--seed", type=SEED, help="Random seed: the same seed gives the same output."),
-        ]
-    ):
-        f = option(f)
-    return f
+def _click_option(f: Any) -> Callable[[F], F]:
+    """The click option of one SampleOptions field, from its metadata: flags for
+    booleans, the field's range as the type, its default and help."""
+    m, flag_name = f.metadata, flag(f.name)
+    decls = [f"{flag_name}/--no-{flag_name[2:]}" if m.get("negative") else flag_name, f.name]
+    decls += [m["short"]] if m.get("short") else []
+    kw: dict[str, Any] = {"help": m["help"], "default": f.default}
+    if f.type.startswith("bool"):
+        kw["is_flag"] = True
+    elif f.name == "seed":
+        kw["type"] = SEED
+    elif m.get("range") is not None:
+        r = m["range"]
+        if r.whole:
+            kw["type"] = click.IntRange(r.low, r.high)
+        else:
+            kw["type"] = FiniteFloat(r.low, r.high, min_open=r.low_open, max_open=r.high_open,
+                                     rule=r.rule, hint=m.get("hint", ""))
+    if m.get("metavar"):
+        kw["metavar"] = m["metavar"]
+    kw["show_default"] = f.default not in (None, False)
+    return click.option(*decls, **kw)
+
+
+def field_options(*names: str) -> Callable[[F], F]:
+    """Click options for these SampleOptions fields, in this order."""
+    from dataclasses import fields
+
+    from notegen.models.options import SampleOptions
+
+    by_name = {f.name: f for f in fields(SampleOptions)}
+
+    def add(fn: F) -> F:
+        for name in reversed(names):
+            fn = _click_option(by_name[name])(fn)
+        return fn
+
+    return add
+
+
+def command_options(command: str) -> Callable[[F], F]:
+    """Every SampleOptions field `command` takes, as options (models/options.py)."""
+    from notegen.models.options import for_command
+
+    return field_options(*(f.name for f in for_command(command)))
+
+
+SAMPLING = ("temperature", "top_k", "top_p", "argmax", "seed")
+sampling_options = field_options(*SAMPLING)  # `text` and every sampling command
+
+
+def options_from(values: dict[str, Any], command: str) -> Any:
+    """The SampleOptions of a command's parsed options (the fields it takes); a
+    bad value is one line naming the option (`--key: ...`)."""
+    from notegen.models.options import OptionError, SampleOptions, for_command
+
+    try:
+        return SampleOptions(**{f.name: values[f.name] for f in for_command(command) if f.name in values})
+    except OptionError as e:
+        raise e.for_command() from None
 
 
 MODEL_HELP = "A bundled model name, a run directory or a checkpoint file."
@@ -107,45 +141,3 @@ MODEL_HELP = "A bundled model name, a run directory or a checkpoint file."
 def model_option(help: str = MODEL_HELP) -> Callable[[F], F]:
     """--model / -m, the bundled `folk` by default."""
     return click.option("--model", "-m", default="folk", show_default=True, help=help)
-
-
-def echo_option(f: F) -> F:
-    """--echo: the chance that a tune replays its earlier bars where folk tunes repeat."""
-    from notegen.models.echo import ECHO
-
-    return click.option(
-        "--echo",
-        type=FiniteFloat(0, 1, rule="from 0 to 1"),
-        default=ECHO,
-        show_default=True,
-        help="Chance that a phrase comes back: bars 5-6 of a strain replay bars 1-2, "
-        "the second strain's last two bars replay the first's (0 = off).",
-    )(f)
-
-
-def melody_options(f: F) -> F:
-    """What a melody is asked to be, shared by `sample` and `live`: --key, --meter,
-    --type (through the tune header the model writes first) and --min-notes."""
-    for option in reversed(
-        [
-            click.option("--key", help="Ask for a key, e.g. D, Em, Bb (through the tune header)."),
-            click.option("--meter", help="Ask for a meter, e.g. 6/8 (through the tune header)."),
-            click.option(
-                "--type",
-                "tune_type",
-                metavar="TYPE",
-                help="Ask for a tune type: reel, jig, hornpipe, polka, waltz, slip-jig, ... "
-                "(a model trained with tune types).",
-            ),
-            click.option(
-                "--min-notes",
-                type=click.IntRange(0),
-                default=16,
-                show_default=True,
-                help="The tune may not end before this many notes.",
-            ),
-            echo_option,
-        ]
-    ):
-        f = option(f)
-    return f

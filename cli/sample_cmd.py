@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from notegen.models.options import SAMPLE
 from notetokens.errors import NotegenError
 from notetokens.score import Score
 
-from .options import FiniteFloat, force_option, melody_options, model_option, sampling_options
+from .options import command_options, force_option, model_option, options_from
 
 WRITES = (".mid", ".midi", ".txt", ".notes", ".tab", ".abc", ".musicxml", ".xml", ".wav")
 OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .musicxml .wav), '-' prints."
@@ -27,36 +28,12 @@ OUT_HELP = "Output file; the format follows the extension (.mid .txt .tab .abc .
     show_default=True,
     help="How many melodies (files get -1, -2, ... suffixes).",
 )
-@click.option("--length", type=click.IntRange(1), help="Stop after this many notes.")
-@click.option(
-    "--bars",
-    type=click.IntRange(1),
-    help="Stop at the end of this bar (counted by the meter, the prime's bars included).",
-)
-@sampling_options
-@click.option("--prime", help="Begin the melody with these notes, e.g. 'G-G-D-D'.")
+@command_options(SAMPLE)
 @click.option(
     "--prime-file", type=click.Path(dir_okay=False), help="Begin with this file's melody (any notation)."
 )
-@melody_options
-@click.option(
-    "--bpm", type=FiniteFloat(1, 999, rule="from 1 to 999"), help="Tempo in quarter notes per minute."
-)
 @click.option("--program", type=click.IntRange(0, 127), help="General MIDI program (0 = piano, 73 = flute).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a piano roll to this PNG.")
-@click.option(
-    "--dynamic",
-    is_flag=True,
-    help="Adapt as it reads: a copy of the model takes an SGD step on every 128 characters "
-    "of the prime and of its own tune (as `eval --dynamic` does).",
-)
-@click.option(
-    "--dynamic-lr",
-    type=FiniteFloat(0, 10, min_open=True, rule="in (0, 10]"),
-    default=0.01,
-    show_default=True,
-    help="Learning rate of --dynamic's SGD steps.",
-)
 @click.option("--play", is_flag=True, help="Also play the melody to a MIDI port (--port).")
 @click.option("--port", help="MIDI output port for --play (name or part of it).")
 @click.option("--api", help="MIDI API for --play: alsa, jack, coremidi, windows.")
@@ -80,28 +57,20 @@ def sample(**o: object) -> None:
     check_outputs(out, o["plot"], num, bool(o["force"]), prime_files, o["bpm"])  # type: ignore[arg-type]
     if o["play"] and not o["port"]:
         raise NotegenError("--play needs --port NAME; `notegen ports` lists them")
-    prime_score = io.read(str(o["prime_file"])) if o["prime_file"] else None
+    if o["prime"] and o["prime_file"]:
+        raise NotegenError("give --prime or --prime-file, not both")
+    if o["prime_file"]:
+        o["prime"] = io.read(str(o["prime_file"]))
+    options = options_from(o, SAMPLE)
     from notegen.models.checkpoint import load
-    from notegen.models.melody import check_melody_model, draw, header_prime, user_prime
+    from notegen.models.melody import check_melody_model, draw, prime_text
 
     lm = load(str(o["model"]))
     check_melody_model(lm, str(o["model"]))  # a text model, in words that name it
-    fields = header_prime(o["key"], o["meter"], o["tune_type"])  # type: ignore[arg-type]
-    prime = user_prime(o["prime"], prime_score)  # type: ignore[arg-type]
+    prime_text(options.prime)  # a --prime that does not parse: one line, before sampling
     for i in range(num):
-        melody = draw(
-            lm,
-            prime,
-            fields=fields,
-            min_notes=o["min_notes"],
-            echo=o["echo"],
-            length=o["length"],  # type: ignore[arg-type]
-            bars=o["bars"],  # type: ignore[arg-type]
-            program=o["program"],  # type: ignore[arg-type]
-            bpm=o["bpm"],  # type: ignore[arg-type]
-            seed=None if seed is None else int(seed) + i,  # type: ignore[call-overload]
-            **_sampling(o),
-        )
+        seeded = options if seed is None else options.but(seed=int(seed) + i)  # type: ignore[call-overload]
+        melody = draw(lm, "", seeded, program=o["program"])  # type: ignore[arg-type]
         target = numbered(out, i, num)
         write_melody(melody.score, target)
         if o["plot"]:
@@ -146,11 +115,6 @@ def _named(path: str, num: int) -> list[str]:
     if path.endswith(("/", os.sep)) or os.path.isdir(path):
         return [path]
     return [numbered(path, i, num) for i in range(num)]
-
-
-def _sampling(o: dict[str, object]) -> dict[str, object]:
-    chosen = {k: o[k] for k in ("temperature", "top_k", "top_p", "argmax")}
-    return {**chosen, "dynamic_lr": o["dynamic_lr"] if o["dynamic"] else None}
 
 
 def numbered(path: str, i: int, n: int) -> str:

@@ -2,7 +2,10 @@
 
     ports      MIDI ports and the MIDI system choice (JACK, ALSA, CoreMIDI, Windows)
     timebase   the followed MIDI beat clock (free-running time is the player's own)
-    player     sends notes at their absolute times; silences every note however it ends
+    beats      the playback core: the events in a window of beats, never a clock; the file render
+    blocks     the core driven by a plugin host's blocks of frames and transport positions
+    player     the real-time driver: sends the core's events at their clock times; silences
+               every note however it ends
     feed       the look-ahead: sampler -> note decoder -> bounded queue, in a thread
     respond    call and response: listen for a phrase, answer with its continuation
     scoreplay  play a whole Score (`notegen sample --play`)

@@ -98,6 +98,8 @@ class BlockDriver:
         if position.speed <= 0:
             self._anchor = None
             return [(frame, e) for e in self.core.stop()]
+        if not position.bpm > 0:
+            raise ValueError(f"the tempo must be > 0 BPM, got {position.bpm}")
         fpb = Fraction(self.rate) * 60 / (Fraction(position.bpm) * Fraction(position.speed))
         host = Fraction(position.beat)
         own = self.beat_of(frame) if self._anchor is not None else self.core.position

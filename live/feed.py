@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from notegen.models.options import SampleOptions
 from notetokens.errors import ParseError
 from notetokens.score import Note
 
@@ -78,42 +79,38 @@ def _tail_prime(text: str, bars: int = 4, max_chars: int = 200) -> str:
 def melody(
     lm: Any,
     prime: str = "",
+    options: SampleOptions | None = None,
     *,
-    temperature: float | Callable[[], float] = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    seed: int | None = None,
-    argmax: bool = False,
     stop: threading.Event | None = None,
     play_prime: bool = True,
     endless: bool = True,
     segment_chars: int | None = None,
-    fields: dict[str, Any] | None = None,
-    min_notes: int = 16,  # as `notegen sample` (models.melody.MIN_NOTES)
-    echo: float = 0.0,  # `notegen sample`'s phrase echoes (models.echo)
+    **changes: Any,
 ) -> Iterator[Note]:
     """Notes of an endless sampled melody, onsets in beats from its start.
 
     Each segment is one tune from `models.melody.note_stream`, the note stream
-    `notegen sample` reads too (same grammar, header fields and endings). When a
-    tune ends, the next segment is primed with its header and last bars and
-    continues in time (segment i uses seed + i, so a seed fixes it all). `stop`
-    ends it before the next note.
+    `notegen sample` reads too, with the same options (`SampleOptions()` unless
+    given, with `changes`): so the first segment is the tune `sample` draws for
+    the same seed. When a tune ends, the next segment is primed with its header
+    and last bars and continues in time (segment i uses seed + i, so a seed
+    fixes it all; the header fields and `min_notes` hold for the first only).
+    `segment_chars` caps each segment's characters. `stop` ends it before the
+    next note.
     """
-    from notegen.models.melody import note_stream
+    from notegen.models.melody import NoteStream, prime_text
 
+    opts = (options or SampleOptions()).but(**changes)
+    if segment_chars:
+        opts = opts.but(max_chars=segment_chars)
+    later = opts.but(key=None, meter=None, tune_type=None, min_notes=0, prime=None)
     offset = Fraction(0)
     segment = 0
-    text_prime = prime
+    text_prime = prime_text(prime or opts.prime)
     while True:
         first = segment == 0
-        s = note_stream(
-            lm, text_prime, fields=fields if first else None, include_prime=play_prime and first,
-            temperature=temperature, top_k=top_k, top_p=top_p,
-            seed=None if seed is None else seed + segment, argmax=argmax,
-            min_notes=min_notes if first else 0, echo=echo,
-            **({"max_chars": segment_chars} if segment_chars else {}),
-        )  # fmt: skip
+        seed = None if opts.seed is None else opts.seed + segment
+        s = NoteStream(lm, (opts if first else later).but(seed=seed), text_prime, play_prime and first)
         got = 0
         try:
             for event in s:

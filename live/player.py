@@ -1,5 +1,9 @@
-"""The player: sends notes to a MIDI port at their absolute times.
+"""The player: the real-time driver of the beat core, sending to a MIDI port.
 
+The notes of the source go into a `beats.BeatCore`, which decides which
+note-ons and note-offs are due at each beat (and owes the note-offs at a stop);
+the player maps beats to its clock, free-running at `bpm` or through the
+followed MIDI clock (timebase.py), waits for the next event and sends it.
 Every event's time is computed from one start time on a monotonic clock
 (`start + beat * seconds_per_beat`), never by adding up sleeps, so an hour of
 playing ends on time. Waiting sleeps coarsely, then spins the last ~1 ms.

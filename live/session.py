@@ -20,8 +20,9 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from notegen.models.options import SampleOptions
 from notegen.models.ranges import BPM
 from notetokens.errors import NotegenError
 
@@ -34,27 +35,21 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 @dataclass(frozen=True)
-class LiveOptions:
+class LiveOptions(SampleOptions):
+    """A live session: every sampling choice of `SampleOptions` (the same defaults
+    as `notegen sample`, so one seed draws the same first tune), and playback."""
+
+    SPELLING: ClassVar[str] = "command"  # errors name the option (`--temperature`)
+
     model: str = "folk"
     virtual: str | None = None  # a new virtual output port with this name
     port: str | None = None  # or an existing output port
     api: str | None = None
-    bpm: float = 120.0
-    temperature: float = 1.0
-    top_k: int | None = None
-    top_p: float | None = None
-    argmax: bool = False
-    seed: int | None = None
-    prime: str = ""
-    key: str | None = None  # header fields asked for, as `notegen sample --key/--meter/--type`
-    meter: str | None = None
-    tune_type: str | None = None
-    min_notes: int = 16  # the first tune may not end before this many notes
-    echo: float = 0.0  # chance of a phrase echo (`notegen live` passes models.echo.ECHO)
+    bpm: float = 120.0  # playback tempo (redefines the written tune's tempo)
     channel: int = 0
     program: int | None = None
     velocity: int | None = None
-    length: float | None = None  # beats; None plays until stopped
+    length: float | None = None  # beats; None plays until stopped (redefines `length` in notes)
     clock_out: bool = False
     sync: bool = False
     input: str | None = None  # input port for --sync, --cc-temperature, --respond
@@ -73,8 +68,6 @@ class LiveOptions:
             raise NotegenError(f"--bpm must be {BPM.words}, got {self.bpm}")
         if self.length is not None and not (math.isfinite(self.length) and self.length > 0):
             raise NotegenError(f"--length must be a number of beats > 0, got {self.length}")
-        if not (math.isfinite(self.temperature) and self.temperature > 0):
-            raise NotegenError(f"--temperature must be a number > 0, got {self.temperature}")
         if not 0 <= self.channel <= 15:
             raise NotegenError(f"--channel must be 0-15, got {self.channel}")
         if self.lookahead < 1:
@@ -83,10 +76,6 @@ class LiveOptions:
             from notetokens.outputs import check
 
             check(self.log_events)  # a folder, a missing folder, a write-protected file: now
-        if self.key or self.meter or self.tune_type:
-            from notegen.models.melody import header_prime
-
-            header_prime(self.key, self.meter, self.tune_type)  # raises on an unknown key, meter or type
 
     @property
     def needs_input(self) -> bool:
@@ -236,25 +225,22 @@ def _notes(
     player: Player,
     stop: threading.Event,
 ) -> Iterator[Any]:
-    sampling: dict[str, Any] = {
-        "temperature": temperature, "top_k": opts.top_k, "top_p": opts.top_p, "seed": opts.seed,
-        "argmax": opts.argmax,
-    }
+    options = opts.sampling().but(temperature=temperature)
     if listener is None:
-        from notegen.models.melody import header_prime
-
-        fields = header_prime(opts.key, opts.meter, opts.tune_type)
-        return melody(
-            lm, opts.prime, stop=stop, fields=fields, min_notes=opts.min_notes, echo=opts.echo, **sampling
-        )
+        return melody(lm, "", options, stop=stop)
 
     def spb() -> float:
         return player.follow.seconds_per_beat if player.follow else 60.0 / player.bpm
 
     return responses(
         lm, listener, bar_seconds=lambda: 4 * spb(), spb=spb, now_beat=player.now_beat,
-        clock=player.clock, stop=stop, **sampling,
+        clock=player.clock, stop=stop, **_respond_sampling(options),
     )
+
+
+def _respond_sampling(options: SampleOptions) -> dict[str, Any]:
+    """The choices call and response samples with (live/respond.py takes these)."""
+    return {k: getattr(options, k) for k in ("temperature", "top_k", "top_p", "seed", "argmax")}
 
 
 def _wait_filled(gen: Generator, respond: bool, stop: threading.Event, timeout: float = 10.0) -> None:

@@ -21,10 +21,10 @@ from notetokens.registry import NOTATIONS
 from notetokens.score import Note
 
 from .checkpoint import LoadedModel
+from .options import MAX_CHARS, SampleOptions
 from .sampling import stream
 
-DEFAULT_MAX_CHARS = 3000
-MIN_NOTES = 16  # the end token is masked until a tune has this many notes
+DEFAULT_MAX_CHARS = MAX_CHARS
 
 
 @dataclass
@@ -78,33 +78,24 @@ def header_prime(
     *,
     names: Mapping[str, str] = OPTION_NAMES,
 ) -> dict[str, str]:
-    """Header fields a user asks for (`T`, `M`, `K`, with `L:1/8` as the unit when
-    any is asked for), checked and normalised. The sampler's grammar writes them
-    into the header the model begins with; the model chooses the fields left open.
-    An error starts with the name `names` gives the field that fails (`--key`)."""
-    fields: dict[str, str] = {}
-    if key or meter or tune_type:
-        fields["L"] = "1/8"  # the unit most folk tunes are written in, as before
-    if tune_type:
-        from notetokens.tunetype import TUNE_TYPES, normalize_tune_type
+    """Header fields a user asks for (`SampleOptions.header`), checked and
+    normalised; an error starts with the name `names` gives the field (`--key`)."""
+    from .options import OptionError, header_fields
 
-        name = normalize_tune_type(tune_type)
-        if name is None:
-            raise NotegenError(
-                f"{names['tune_type']}: unknown tune type {tune_type!r}; known: {', '.join(TUNE_TYPES)}"
-            )
-        fields["T"] = name
-    if meter:
-        fields["M"] = meter
-    if key:
-        fields["K"] = notes.normalize_key(key) or key
-    for field, asked in (("M", "meter"), ("K", "key")):
-        if field in fields:
-            try:
-                parse_header(f"{field}:{fields[field]}")
-            except ParseError as e:
-                raise NotegenError(f"{names[asked]}: {e.message.removeprefix(f'{field}: ')}") from None
-    return fields
+    try:
+        return header_fields(key, meter, tune_type)
+    except OptionError as e:
+        raise NotegenError(f"{names[e.name]}: {e.reason}") from None
+
+
+def prime_text(prime: str | Score | None) -> str:
+    """The model text a user's prime begins with: a note string with its own
+    header line as written, any other prime as `user_prime` writes it."""
+    if isinstance(prime, Score):
+        return user_prime(None, prime)
+    if prime and _is_header(prime.partition("\n")[0]) and "\n" in prime:
+        return prime
+    return user_prime(prime or None)
 
 
 def user_prime(prime: str | None = None, prime_score: Score | None = None) -> str:
@@ -147,7 +138,8 @@ class NoteStream:
     complete (a note when the token after it starts). Onsets are in beats from
     the start of the text; the new material starts at `start`.
 
-    `prime` is note-string text: with a header line it is used as written;
+    `prime` (the options' prime as model text by default, see `prime_text`) is
+    note-string text: with a header line it is used as written;
     without one, the model first writes a header (holding the `fields` asked
     for), and the prime melody is then rewritten under it. Stops at the tune's
     end, after `length` notes of new material, or at the end of bar `bars`
@@ -155,24 +147,16 @@ class NoteStream:
     """
 
     def __init__(
-        self,
-        lm: LoadedModel,
-        prime: str = "",
-        *,
-        fields: Mapping[str, Field] | None = None,
-        length: int | None = None,
-        bars: int | None = None,
-        include_prime: bool = True,
-        **sampling: Any,
+        self, lm: LoadedModel, options: SampleOptions, prime: str | None = None, include_prime: bool = True
     ) -> None:
         self.lm = lm
         self.streams_notes = check_melody_model(lm)
-        if (length or bars) and not self.streams_notes:
+        self.options = options
+        self.length, self.bars, self.include_prime = options.length, options.bars, include_prime
+        if (self.length or self.bars) and not self.streams_notes:
             raise NotegenError(f"--length/--bars need a note-string model, not {lm.notation}")
-        self.length, self.bars, self.include_prime = length, bars, include_prime
-        self.sampling = sampling
-        self.fields: dict[str, Field] = dict(fields or {})
-        self.prime = prime
+        self.fields: dict[str, Field] = dict(options.header())
+        self.prime = prime_text(options.prime) if prime is None else prime
         self.text = ""  # the model text so far, prime included
         self.start = Fraction(0)
         self.notes_made = 0  # onsets of new material
@@ -200,7 +184,7 @@ class NoteStream:
         meter = decoder.header.meter
         bar_len = Fraction(4 * meter.numerator, meter.denominator) if meter else None
         pickup = self._pickup(prime, bar_len)
-        for ch in stream(self.lm, prime, fields=None, min_bars=self.bars or 0, **self.sampling):
+        for ch in stream(self.lm, prime, self.options, fields={}):
             got = decoder.feed(ch)
             if got:
                 self.notes_made += 1
@@ -237,9 +221,8 @@ class NoteStream:
 
     def _sample_header(self) -> str:
         """The header line the model writes first (with the requested fields)."""
-        options = {k: v for k, v in self.sampling.items() if k != "max_chars"}
         line = ""
-        for ch in stream(self.lm, "", fields=self.fields, max_chars=200, **options):
+        for ch in stream(self.lm, "", self.options.but(max_chars=200), fields=self.fields):
             if ch == "\n":
                 break
             line += ch
@@ -267,7 +250,7 @@ class NoteStream:
 
     def _whole(self) -> Iterator[Event]:
         """A notation without a streaming decoder (tab): its notes at the end."""
-        self.text = self.prime + "".join(stream(self.lm, self.prime, **self.sampling))
+        self.text = self.prime + "".join(stream(self.lm, self.prime, self.options))
         score = get(self.lm.notation).from_model_text(self.text.rstrip())
         yield from sorted(score.notes, key=lambda n: (n.onset, n.pitch))
 
@@ -282,23 +265,23 @@ def _is_header(token_line: str) -> bool:
     return len(token_line) > 1 and token_line[0] in "TLMKQ" and token_line[1] == ":"
 
 
-def note_stream(lm: LoadedModel, prime: str = "", **options: Any) -> NoteStream:
-    """The notes of one sampled tune as they complete (see `NoteStream`). Raises
-    at once when `lm` is not a melody model ("a text model can't play melodies")."""
-    return NoteStream(lm, prime, **options)
+def note_stream(
+    lm: LoadedModel, prime: str = "", options: SampleOptions | None = None, **changes: Any
+) -> NoteStream:
+    """The notes of one sampled tune as they complete (see `NoteStream`): `options`
+    (`SampleOptions()`, `notegen sample`'s defaults, when None) with `changes`,
+    and `prime` (a note string) as its prime where given. Raises at once when
+    `lm` is not a melody model ("a text model can't play melodies")."""
+    opts = (options or SampleOptions()).but(**changes)
+    return NoteStream(lm, opts.but(prime=prime) if prime else opts)
 
 
 def draw(
-    lm: LoadedModel,
-    prime: str = "",
-    *,
-    max_chars: int = DEFAULT_MAX_CHARS,
-    program: int | None = None,
-    bpm: float | None = None,
-    **options: Any,
+    lm: LoadedModel, prime: str = "", options: SampleOptions | None = None, program: int | None = None,
+    **changes: Any,
 ) -> Melody:
-    """One melody after `prime` (see `NoteStream` for the options)."""
-    s = note_stream(lm, prime, max_chars=max_chars, **options)
+    """One melody (see `note_stream`), its instrument `program` and the options' tempo."""
+    s = note_stream(lm, prime, options, **changes)
     try:
         for _ in s:
             pass
@@ -307,16 +290,11 @@ def draw(
         raise NotegenError(
             f"the model wrote text that does not parse ({e}); sample with the grammar"
         ) from None
-    return Melody(s.text.rstrip(), dress(score, program, bpm))
+    return Melody(s.text.rstrip(), dress(score, program, s.options.bpm))
 
 
 def sample_melody(lm: LoadedModel, prime: str = "", **options: Any) -> Melody:
-    """A melody with `notegen sample`'s defaults (`min_notes` = MIN_NOTES, `echo` =
-    echo.ECHO); see `draw`."""
-    from .echo import ECHO
-
-    options.setdefault("min_notes", MIN_NOTES)
-    options.setdefault("echo", ECHO)
+    """A melody with `notegen sample`'s defaults (`SampleOptions()`); see `draw`."""
     return draw(lm, prime, **options)
 
 

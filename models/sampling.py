@@ -14,18 +14,18 @@ from typing import Any
 import torch
 from torch import Tensor
 
-import notetokens
 from notetokens.errors import NotegenError, ParseError
-from notetokens.grammar import Restricted
-from notetokens.notes_grammar import Field, NotesGrammar
+from notetokens.grammar import Restricted, grammar_for
+from notetokens.notes_grammar import Field
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
 from .gru import Hidden
-from .loopguard import LoopGuard
+from .options import BARE, SampleOptions, finite_temperature
+from .rules import GRACE, rules_for
 
 Temperature = float | Callable[[], float]
-GRACE = 400  # characters a grammar may add past max_chars to reach its nearest end
+__all__ = ["BARE", "GRACE", "SampleOptions", "grammar_for", "sample_text", "step_logits", "stream"]
 BLOCKED = frozenset((PAD, BOS, UNK))  # specials never sampled (the end token may be)
 
 
@@ -60,124 +60,178 @@ def step_logits(lm: LoadedModel, text: str) -> Tensor:
         out += [s.feed(lm.vocab.id(ch)).clone() for ch in text]
         return torch.stack(out)
 
-
-def grammar_for(
-    notation: str,
-    fields: Mapping[str, Field] | None = None,
-    min_notes: int = 0,
-    min_bars: int = 0,
-    vocab: Any | None = None,
-    form: bool = True,
-) -> Any | None:
-    """The notation's incremental grammar, or None (plain text has none). For the
-    note string, `fields` fixes header values; `min_notes` and `min_bars` delay the end;
-    a meter and a key are required unless `vocab` (the model's) cannot write
-    them; with `form`, a tune ends on the tonic after a multiple of four bars."""
-    nt = notetokens.get(notation)
-    if not nt.music:
-        return None
-    grammar = nt.grammar()
-    if isinstance(grammar, NotesGrammar):
-        grammar.fields, grammar.min_notes, grammar.min_bars = dict(fields or {}), min_notes, min_bars
-        known = set(vocab.chars) if vocab is not None else set("MK:/")
-        grammar.required = ("M" if set("M:/") <= known else "") + ("K" if set("K:") <= known else "")
-        grammar.form = form
-    elif fields:
-        raise NotegenError(
-            f"a {notation} model has no tune header: --key, --meter and --type need a melody model"
-        )
-    return grammar
-
-
 def stream(
     lm: LoadedModel,
     prime: str = "",
-    *,
-    temperature: Temperature = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    seed: int | None = None,
-    constrain: bool = True,
-    max_chars: int | None = None,
-    argmax: bool = False,
+    options: SampleOptions | None = None,
     fields: Mapping[str, Field] | None = None,
-    min_notes: int = 0,
-    min_bars: int = 0,
-    loop_guard: bool = True,
-    form: bool = True,
-    cache: bool = False,
-    echo: float = 0.0,
-    dynamic_lr: float | None = None,
+    **changes: Any,
 ) -> Iterator[str]:
-    """Characters sampled after `prime`, one by one, until the end token or `max_chars`.
+    """Characters sampled after `prime`, one by one, until the end token or the cap.
 
-    `temperature` (> 0; a callable is read before each character) divides the
-    logits; `argmax` takes the likeliest character instead (the T -> 0 limit).
-    `top_k` keeps the k likeliest, `top_p` the smallest set holding that much
-    probability. The same `seed` gives the same characters. With `constrain`, a
-    music notation's grammar masks every character that would make the text
-    unparseable, and the end token is allowed only where the text is complete.
-    From `max_chars` on, the grammar steers to its nearest end (for melodies: the
-    end of the bar) and the end token is taken as soon as it is allowed; at most
-    `GRACE` characters more are written. For a melody model, `fields` fixes
-    header values (`{"T": "reel", "K": "D"}`); `min_notes` and `min_bars` keep
-    the end token away until the tune has that many notes and bars. `loop_guard`
-    breaks loops (see `LoopGuard`; they come at low temperature and argmax).
-    With `form`, a melody ends only on its key's tonic after a multiple of four
-    bars: where the model would end before that, it winds down (its notes until
-    the bar that completes four, then the tonic to the bar's end); near the cap,
-    the tonic to the end of the bar. `cache` mixes the tune's own earlier
-    continuations into the model's distribution (`cache.TuneCache`). `echo`
-    (0..1) is the chance that a melody replays its own earlier bars where folk
-    tunes repeat themselves (`echo.PhraseEcho`; with the grammar only). With
-    `dynamic_lr`, a copy of the model adapts as it reads, one SGD step per 128
-    characters of the prime and then of its own text (`dynamic.Follower`).
-    The prime is read leniently (any bar lines and lengths); the rules hold
-    after it. Options are checked here, before the first character is asked for.
+    `options` (a `SampleOptions`; `BARE` by default: no minimum, no echo, no
+    cap) holds every choice; `changes` are field names that replace its values
+    (`stream(lm, seed=1, max_chars=50)`). `temperature` (> 0; a callable is read
+    before each character) divides the logits; `argmax` takes the likeliest
+    character instead (the T -> 0 limit); `top_k` keeps the k likeliest, `top_p`
+    the smallest set holding that much probability. The same `seed` gives the
+    same characters. With `constrain`, a music notation's grammar masks every
+    character that would make the text unparseable, and the end token is
+    allowed only where the text is complete. For a melody model, `fields`
+    fixes header values (`{"T": "reel", "K": "D"}`; the options' key, meter and
+    type when None); `min_notes` and `bars` keep the end token away until the
+    tune has that many notes and bars. The form rules (models/rules.py: the
+    nearest end at `max_chars`, the echo, the loop guard, the wind-down) are
+    composed here. `cache` mixes the tune's own earlier continuations into the
+    model's distribution (`cache.TuneCache`); with `dynamic`, a copy of the
+    model adapts as it reads (`dynamic.Follower`). The prime is read leniently
+    (any bar lines and lengths); the rules hold after it. Options are checked
+    before the first character is asked for.
     """
+    opts = (options or BARE).but(**changes)
     lm.vocab.check(prime)
-    if not callable(temperature):
-        _check_temperature(temperature)
-    if top_k is not None and (isinstance(top_k, bool) or top_k < 1):
-        raise NotegenError(f"top_k must be >= 1, got {top_k}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise NotegenError(f"top_p must be in (0, 1], got {top_p}")
-    if max_chars is not None and max_chars < 0:
-        raise NotegenError(f"max_chars must be >= 0, got {max_chars}")
-    if dynamic_lr is not None and not (isinstance(dynamic_lr, (int, float)) and dynamic_lr > 0):
-        raise NotegenError(f"the dynamic learning rate must be > 0, got {dynamic_lr}")
-    if not 0.0 <= echo <= 1.0:
-        raise NotegenError(f"echo must be in [0, 1], got {echo}")
-    if min_notes < 0 or min_bars < 0:
-        raise NotegenError(f"min_notes and min_bars must be >= 0, got {min_notes}, {min_bars}")
-    fields = _writable(lm, fields)
-    grammar = grammar_for(lm.notation, fields, min_notes, min_bars, lm.vocab, form) if constrain else None
+    fields = _writable(lm, opts.header() if fields is None else fields)
+    grammar = None
+    if opts.constrain:
+        grammar = grammar_for(lm.notation, fields, min_notes=opts.min_notes, min_bars=opts.bars or 0,
+                              alphabet=frozenset(lm.vocab.chars), form=opts.form)
     if grammar is not None:
-        # only characters this model knows, and only those after which it can finish
-        if hasattr(grammar, "relaxed"):
-            grammar.relaxed = True
-        grammar = Restricted(grammar, lm.vocab.chars)
         _feed_prime(grammar, prime, lm.notation)
-        if hasattr(grammar.inner, "begin"):
-            grammar.inner.begin()
-    guard = LoopGuard() if loop_guard else None
-    tune_cache = None
-    if cache:
-        from .cache import TuneCache
+        grammar.begin()
+    return _Sampler(lm, prime, opts, grammar).run()
 
-        tune_cache = TuneCache()
-        tune_cache.extend(lm.vocab.encode(prime))
-    echoes = None
-    if echo > 0 and grammar is not None and isinstance(grammar.inner, NotesGrammar):
-        from .echo import PhraseEcho
 
-        echoes = PhraseEcho(echo, seed)
-        for ch in prime:
-            echoes.push(ch, grammar.inner)
-    return _generate(
-        lm, prime, grammar, temperature, top_k, top_p, seed, max_chars, argmax, guard, tune_cache,
-        echoes, dynamic_lr,
-    )
+class _Sampler:
+    """One stream: the model's stepper, the grammar, the rules and the draw;
+    `run()` yields the characters. Rules see it as their `rules.Context`."""
+
+    def __init__(
+        self, lm: LoadedModel, prime: str, options: SampleOptions, grammar: Restricted | None
+    ) -> None:
+        self.lm, self.options, self.grammar = lm, options, grammar
+        self.text, self.n = list(prime), 0
+        self.vocab, self.size = lm.vocab, len(lm.vocab)
+        self.gen = torch.Generator(device=lm.device)
+        if options.seed is None:
+            self.gen.seed()  # fresh entropy for this stream only; the global RNG is untouched
+        else:
+            self.gen.manual_seed(options.seed)
+        self.block = torch.zeros(self.size, device=lm.device)  # specials other than the end token
+        self.block[list(BLOCKED)] = -math.inf
+        self.masks: dict[tuple[frozenset[str], bool], Tensor] = {}
+        self.stepper = _Stepper(lm)
+        self.ids = [BOS, *lm.vocab.encode(prime)]
+        self.rules = rules_for(options, grammar, prime)
+        self.strict = [r for r in self.rules if not r.soft]
+        self.soft = [r for r in self.rules if r.soft]
+        self.cache: Any = None
+        self.follower: Any = None
+        self.mask: Tensor | None = None
+        self.logits: Tensor | None = None
+        self._adapters(prime)
+
+    def _adapters(self, prime: str) -> None:
+        if self.options.cache:
+            from .cache import TuneCache
+
+            self.cache = TuneCache()
+            self.cache.extend(self.vocab.encode(prime))
+        if self.options.dynamic_rate is not None:
+            from .dynamic import Follower
+
+            self.follower = Follower(self.lm.model, self.options.dynamic_rate, self.lm.device)
+            self.stepper.model = self.follower.model
+            for i in self.ids:
+                self.follower.push(i)
+
+    def run(self) -> Iterator[str]:
+        last: int | None = None
+        while not any(r.stop(self) for r in self.rules):
+            self.logits = None
+            self.refresh()
+            with torch.inference_mode():
+                self.logits = self.stepper.prime(self.ids) if last is None else self.stepper.feed(last)
+                i = self._forced()
+                if i is None:
+                    i = self._drawn()
+            if i == EOS:
+                return
+            ch = self.vocab.char(i)
+            self._push(i, ch)
+            yield ch
+            self.n += 1
+            last = i
+
+    # -- what the rules see (rules.Context) ---------------------------------
+    def refresh(self) -> None:
+        """The mask of the grammar's state, with every strict rule's bans."""
+        if self.grammar is None:
+            self.mask = None
+            return
+        key = (self.grammar.allowed(), self.grammar.can_end())
+        mask = self.masks.get(key)
+        if mask is None:
+            mask = self.masks[key] = _mask(key, self.vocab, self.size, self.lm.device)
+        self.mask = self._ban(mask, self.strict, strict=True)
+
+    def permits(self, ch: str) -> bool:
+        i = self.vocab.id(ch) if ch in self.vocab else None
+        return i is not None and (self.mask is None or bool(torch.isfinite(self.mask[i])))
+
+    def chooses_end(self) -> bool:
+        """A draw with the end token allowed too: whether the model would end here."""
+        assert self.mask is not None and self.logits is not None
+        with_end = self.mask.clone()
+        with_end[EOS] = 0.0
+        return self._choose(self.logits + with_end) == EOS
+
+    # -- one character -------------------------------------------------------
+    def _forced(self) -> int | None:
+        for rule in self.rules:
+            ch = rule.forced(self)
+            if ch is not None:
+                return self.vocab.id(ch)
+        return None
+
+    def _drawn(self) -> int:
+        assert self.logits is not None
+        if self.cache is not None:
+            self.logits = torch.log(self.cache.mix(torch.softmax(self.logits, dim=-1)))
+        if self.soft:
+            self.mask = self._ban(self.mask, self.soft, strict=False)
+        for rule in self.rules:
+            rule.before_choice(self)
+        if self.mask is not None:
+            return self._choose(self.logits + self.mask)
+        i = self._choose(self.logits)
+        if i in BLOCKED:  # rare: draw again without them (exact rejection sampling)
+            i = self._choose(self.logits + self.block)
+        return i
+
+    def _ban(self, mask: Tensor | None, rules: list[Any], strict: bool) -> Tensor | None:
+        ids = [self.vocab.id(c) for r in rules for c in r.banned(self) if c in self.vocab]
+        if not ids:
+            return mask
+        extra = (mask if mask is not None else torch.zeros(self.size, device=self.lm.device)).clone()
+        extra[ids] = -math.inf
+        if strict or bool(torch.isfinite(self.logits + extra).any()):  # type: ignore[operator]
+            return extra  # a soft rule never blocks the only way on
+        return mask
+
+    def _choose(self, scores: Tensor) -> int:
+        o = self.options
+        return _choose(scores, o.temperature, o.top_k, o.top_p, o.argmax, self.gen)
+
+    def _push(self, i: int, ch: str) -> None:
+        if self.grammar is not None:
+            self.grammar.feed(ch)
+        self.text.append(ch)
+        if self.cache is not None:
+            self.cache.push(i)
+        for rule in self.rules:
+            rule.pushed(ch, self)
+        if self.follower is not None:
+            self.follower.push(i)
 
 
 def _writable(lm: LoadedModel, fields: Mapping[str, Field] | None) -> dict[str, Field]:
@@ -204,14 +258,6 @@ def sample_text(lm: LoadedModel, prime: str = "", **options: Any) -> str:
     return prime + "".join(stream(lm, prime, **options))
 
 
-def _check_temperature(t: float) -> float:
-    if not isinstance(t, (int, float)) or isinstance(t, bool) or math.isnan(t) or t <= 0:
-        raise NotegenError(
-            f"temperature must be a number > 0, got {t!r} (use argmax for the T -> 0 limit)"
-        )
-    return float(t)
-
-
 def _feed_prime(grammar: Any, prime: str, notation: str) -> None:
     for pos, ch in enumerate(prime):
         if ch not in grammar.allowed():
@@ -223,122 +269,6 @@ def _feed_prime(grammar: Any, prime: str, notation: str) -> None:
         except ParseError as e:
             raise NotegenError(f"the prime is not valid {notation} text: {e}") from None
 
-
-def _generate(
-    lm: LoadedModel,
-    prime: str,
-    grammar: Any | None,
-    temperature: Temperature,
-    top_k: int | None,
-    top_p: float | None,
-    seed: int | None,
-    max_chars: int | None,
-    argmax: bool,
-    guard: LoopGuard | None,
-    tune_cache: Any = None,
-    echoes: Any = None,
-    dynamic_lr: float | None = None,
-) -> Iterator[str]:
-    vocab, device = lm.vocab, lm.device
-    size = len(vocab)
-    chars = [vocab.char(i) for i in range(size)]
-    gen = torch.Generator(device=device)
-    if seed is None:
-        gen.seed()  # fresh entropy for this stream only; the global RNG is untouched
-    else:
-        gen.manual_seed(seed)
-    # specials other than the end token are never sampled: (V,) of 0 or -inf
-    block = torch.zeros(size, device=device)
-    block[list(BLOCKED)] = -math.inf
-    masks: dict[tuple[frozenset[str], bool], Tensor] = {}
-    stepper = _Stepper(lm)
-    ids = [BOS, *vocab.encode(prime)]
-    follower = None
-    if dynamic_lr is not None:
-        from .dynamic import Follower
-
-        follower = Follower(lm.model, dynamic_lr, device)
-        stepper.model = follower.model
-        for i in ids:
-            follower.push(i)
-    last: int | None = None
-    limit = None if max_chars is None else max_chars + (GRACE if grammar is not None else 0)
-    n = 0
-    closed = False
-    text = list(prime)
-    while True:
-        closing = limit is not None and n >= max_chars  # type: ignore[operator]
-        if closing and (grammar is None or (n >= limit and _settled(grammar))):  # type: ignore[operator]
-            return
-        mask = None
-        if grammar is not None:
-            if closing and not closed:
-                closed = True
-                if hasattr(grammar.inner, "close"):
-                    grammar.inner.close()
-            key = (grammar.allowed(), grammar.can_end())
-            if key[1] and (closing or getattr(grammar.inner, "closing", False)):
-                return  # closing (at the cap, or winding down): take the nearest end
-            mask = masks.get(key)
-            if mask is None:
-                mask = masks[key] = _mask(key, vocab, size, device)
-        with torch.inference_mode():
-            logits = stepper.prime(ids) if last is None else stepper.feed(last)
-            i = _echoed(echoes, mask, vocab)
-            if i is None:
-                if tune_cache is not None:
-                    logits = torch.log(tune_cache.mix(torch.softmax(logits, dim=-1)))
-                banned = [vocab.id(c) for c in guard.banned(text) if c in vocab] if guard else []
-                if banned:
-                    extra = (mask if mask is not None else torch.zeros_like(logits)).clone()
-                    extra[banned] = -math.inf
-                    if bool(torch.isfinite(logits + extra).any()):  # never block the only way on
-                        mask = extra
-                if grammar is not None and mask is not None and _may_wind_down(grammar, key[1]):
-                    # where the model would end but the form may not, it winds down instead
-                    with_end = mask.clone()
-                    with_end[EOS] = 0.0
-                    if _choose(logits + with_end, temperature, top_k, top_p, argmax, gen) == EOS:
-                        grammar.inner.wind_down()
-                        key = (grammar.allowed(), grammar.can_end())
-                        mask = masks.get(key)
-                        if mask is None:
-                            mask = masks[key] = _mask(key, vocab, size, device)
-                if mask is not None:
-                    i = _choose(logits + mask, temperature, top_k, top_p, argmax, gen)
-                else:
-                    i = _choose(logits, temperature, top_k, top_p, argmax, gen)
-                    if i in BLOCKED:  # rare: draw again without them (exact rejection sampling)
-                        i = _choose(logits + block, temperature, top_k, top_p, argmax, gen)
-        if i == EOS:
-            return
-        ch = chars[i]
-        if grammar is not None:
-            grammar.feed(ch)
-        text.append(ch)
-        if tune_cache is not None:
-            tune_cache.push(i)
-        if echoes is not None:
-            echoes.push(ch, grammar.inner)  # type: ignore[union-attr]
-        if follower is not None:
-            follower.push(i)
-        yield ch
-        n += 1
-        last = i
-
-
-def _echoed(echoes: Any, mask: Tensor | None, vocab: Any) -> int | None:
-    """The id of the echo's next character where the grammar allows it; a
-    character it does not allow ends the echo (sampling takes over)."""
-    ch = echoes.forced() if echoes is not None else None
-    if ch is None:
-        return None
-    i = vocab.id(ch) if ch in vocab else None
-    if i is None or (mask is not None and not bool(torch.isfinite(mask[i]))):
-        echoes.drop()
-        return None
-    echoes.took()
-    return i
 
 
 def _mask(key: tuple[frozenset[str], bool], vocab: Any, size: int, device: torch.device) -> Tensor:
@@ -364,7 +294,7 @@ def _choose(
     """One id from scores (V,): greedy, or sampled after temperature, top-k, top-p."""
     if argmax:
         return int(scores.argmax())
-    t = _check_temperature(temperature()) if callable(temperature) else temperature
+    t = finite_temperature(temperature()) if callable(temperature) else temperature
     if top_k is None and top_p is None:
         probs = torch.softmax(scores if t == 1.0 else scores / t, dim=-1)
         return int(torch.multinomial(probs, 1, generator=gen))
@@ -382,16 +312,3 @@ def _choose(
     return j if ids is None else int(ids[j])
 
 
-def _may_wind_down(grammar: Any, can_end: bool) -> bool:
-    """A melody the model would end that may not end yet, with notes enough."""
-    g = grammar.inner
-    return (
-        not can_end and getattr(g, "form", False) and not g.winding and not g.closing
-        and g.state in ("sep", "note", "rest", "chord_end", "dur") and g.events >= max(1, g.min_notes)
-    )
-
-
-def _settled(grammar: Any) -> bool:
-    """Complete, or between tokens (a cut there still parses)."""
-    resting = getattr(grammar.inner, "resting", None)
-    return bool(grammar.can_end() or (resting is not None and resting()))

@@ -41,63 +41,35 @@ def load(model: str | Path = "folk", device: str = "cpu") -> LoadedModel:
     return model if isinstance(model, LoadedModel) else load(model, device=device)
 
 
-def sample(
-    model: str | Path | LoadedModel = "folk",
-    *,
-    prime: str | Tune | Score | None = None,
-    key: str | None = None,
-    meter: str | None = None,
-    tune_type: str | None = None,
-    min_notes: int = 16,
-    echo: float | None = None,
-    dynamic_lr: float | None = None,
-    bars: int | None = None,
-    length: int | None = None,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    argmax: bool = False,
-    seed: int | None = None,
-    bpm: float | None = None,
-    program: int | None = None,
-) -> Tune:
-    """A melody from a music model, as `notegen sample` draws it: the header asks
-    for `key`, `meter` and `tune_type` (reel, jig, ...), `prime` (a note string or
-    a tune) begins it, and it stops at the tune's end (not before `min_notes`
-    notes), at the end of bar `bars`, or after `length` notes. `echo` (0..1,
-    default `notegen sample`'s) is the chance that a phrase comes back; with
-    `dynamic_lr` the model adapts as it reads, as `notegen sample --dynamic`.
+def sample(model: str | Path | LoadedModel = "folk", *, program: int | None = None, **options: Any) -> Tune:
+    """A melody from a music model, as `notegen sample` draws it. The keyword
+    arguments are `SampleOptions`' fields (notegen.models.options), with the
+    command's defaults: the header asks for `key`, `meter` and `tune_type`
+    (reel, jig, ...), `prime` (a note string or a tune) begins it, and it stops
+    at the tune's end (not before `min_notes` notes), at the end of bar `bars`,
+    or after `length` notes; `echo` (0..1) is the chance that a phrase comes
+    back; with `dynamic_lr` (or `dynamic=True`) the model adapts as it reads;
+    `bpm` and `program` set the tempo and the instrument.
 
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
-    from notegen.models.echo import ECHO
-    from notegen.models.melody import check_melody_model, draw, user_prime
+    from notegen.models.melody import check_melody_model, draw
+    from notegen.models.options import SampleOptions
 
-    args.prime(prime)
-    args.numbers(min_notes=min_notes, echo=echo, bars=bars, length=length, top_k=top_k,
-                 top_p=top_p, seed=seed, bpm=bpm, program=program)
-    fields = _header(key=key, meter=meter, tune_type=tune_type)
+    args.prime(options.get("prime"))
+    args.numbers(program=program)
+    if isinstance(options.get("prime"), Tune):
+        options["prime"] = options["prime"].score
+    defaults = {f.name: f.default for f in args.api_fields()}
+    given = {k: v for k, v in options.items() if not (v is None and defaults.get(k) is not None)}
+    opts = SampleOptions().but(**args.api_only(given))
     lm = load(model)
     check_melody_model(lm, model if isinstance(model, str | Path) else None, python=True)
-    prime_text = prime if isinstance(prime, str) else None
-    prime_score = prime.score if isinstance(prime, Tune) else prime if isinstance(prime, Score) else None
-    melody = draw(
-        lm, user_prime(prime_text, prime_score), fields=fields,
-        min_notes=min_notes, echo=ECHO if echo is None else echo, length=length, bars=bars,
-        program=program, bpm=bpm, seed=seed,
-        temperature=temperature, top_k=top_k, top_p=top_p, argmax=argmax, dynamic_lr=dynamic_lr,
-    )  # fmt: skip
+    melody = draw(lm, "", opts, program=program)
     return Tune(melody.score, melody.text)
 
 
-def _header(**asked: str | None) -> dict[str, str]:
-    """The header fields `sample` asks for, checked as `notegen sample` checks them;
-    an error names the Python argument (`key='H'`), not the command's flag."""
-    from notegen.models.melody import header_prime
-
-    names = {name: f"{name}={value!r}" for name, value in asked.items()}
-    args.strings(**asked)
-    return header_prime(**asked, names=names)
+sample.__signature__ = args.sample_signature(sample)  # type: ignore[attr-defined]
 
 
 def text(

@@ -6,6 +6,7 @@ AttributeError from the score code) or a bad number was silently ignored."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,3 +92,32 @@ def model_config(preset_name: str, dropout: float | None) -> ModelConfig | None:
 def what(value: object) -> str:
     """A wrong argument in words: `None`, `a str ('G-G-D')`."""
     return "None" if value is None else f"a {type(value).__name__} ({value!r:.40})"
+
+
+def api_fields() -> list[Any]:
+    """The SampleOptions fields `notegen.sample` takes (all the user's choices)."""
+    from notegen.models.options import API, for_command
+
+    return for_command(API)
+
+
+def api_only(given: dict[str, Any]) -> dict[str, Any]:
+    """`given`, refusing a sampler-internal field or an unknown name in one line."""
+    from notegen.models.options import OptionError
+
+    takes = [f.name for f in api_fields()]
+    for name, value in given.items():
+        if name not in takes:
+            why = f"sample() takes no such option; it takes program, {', '.join(takes)}"
+            raise OptionError(name, value, why)
+    return given
+
+
+def sample_signature(fn: Any) -> inspect.Signature:
+    """`fn`'s signature with each SampleOptions field as a keyword argument, so
+    help() and a notebook's completion show them with their defaults."""
+    sig = inspect.signature(fn)
+    fixed = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    kw = inspect.Parameter.KEYWORD_ONLY
+    derived = [inspect.Parameter(f.name, kw, default=f.default, annotation=f.type) for f in api_fields()]
+    return sig.replace(parameters=[*fixed, *derived])

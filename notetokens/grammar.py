@@ -1,17 +1,25 @@
 """Incremental grammars: which next characters keep a model text valid.
 
-Each music notation provides `grammar() -> Grammar`. The sampler asks `allowed()`
-before every character, masks everything else, then calls `feed(ch)`. `can_end()`
-says whether the text so far is a complete, parseable document, so the sampler
-knows when the end token is allowed.
+Each music notation provides `grammar() -> Grammar`; `grammar_for` builds the
+one the sampler uses, complete (header fields, minimum length, form), limited
+to a model's characters. Its lifecycle, in the order the sampler calls it:
+the prime is read leniently (`feed` after `allowed`), `begin()` holds the rest
+to every rule, then before each character `allowed()` and `can_end()` (the end
+token is allowed only where the text is a complete document), `feed(ch)` after
+it; at the character cap `close()` steers to the nearest end, and where the
+model would end too early (`may_wind_down()`) `wind_down()` finishes the
+phrase instead. `closing` says it is steering to an end (take the first one).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 
 class Grammar(Protocol):
+    closing: bool  # steering to the nearest end: the sampler takes the first one
+
     def allowed(self) -> frozenset[str]:
         """Characters that may come next."""
         ...
@@ -23,6 +31,62 @@ class Grammar(Protocol):
     def can_end(self) -> bool:
         """True when the text so far is a complete document."""
         ...
+
+    def copy(self) -> Grammar:
+        """An independent copy (for look-ahead)."""
+        ...
+
+    def begin(self) -> None:
+        """The prime is read: what follows is held to every rule."""
+        ...
+
+    def close(self) -> None:
+        """Steer to the nearest end (the sampler's character cap)."""
+        ...
+
+    def wind_down(self) -> None:
+        """The model would end here but may not yet: end at the next place the form allows."""
+        ...
+
+    def may_wind_down(self) -> bool:
+        """Whether `wind_down` applies here (the end token is not allowed yet)."""
+        ...
+
+    def resting(self) -> bool:
+        """Between tokens of the body, where a cut still parses."""
+        ...
+
+    def pitch_after(self, ch: str) -> int | None:
+        """The MIDI pitch `ch` would complete, or None (for pitch rules)."""
+        ...
+
+
+def grammar_for(
+    notation: str, fields: Mapping[str, Any] | None = None, *, min_notes: int = 0, min_bars: int = 0,
+    alphabet: frozenset[str] | None = None, form: bool = True,
+) -> Restricted | None:
+    """The grammar the sampler uses for `notation`, complete, or None (plain text
+    has none): `fields` fixes header values, `min_notes` and `min_bars` delay
+    the end, a meter and a key are required unless `alphabet` (the model's
+    characters) cannot write them, and with `form` a tune ends on the tonic
+    after a multiple of four bars. It reads the prime leniently until `begin()`."""
+    from .errors import NotegenError
+    from .notes_grammar import NotesGrammar
+    from .registry import get
+
+    nt = get(notation)
+    if not nt.music:
+        return None
+    known = alphabet if alphabet is not None else frozenset("MK:/")
+    if nt.model_text != "notes":
+        if fields:
+            raise NotegenError(
+                f"a {notation} model has no tune header: --key, --meter and --type need a melody model"
+            )
+        return Restricted(nt.grammar(), known)
+    required = ("M" if set("M:/") <= known else "") + ("K" if set("K:") <= known else "")
+    inner = NotesGrammar(fields, min_notes, min_bars, required=required, form=form, relaxed=True)
+    return Restricted(inner, known)
 
 
 def accepts(grammar: Grammar, text: str, complete: bool = True) -> bool:
@@ -83,6 +147,33 @@ class Restricted:
 
     def can_end(self) -> bool:
         return self.inner.can_end()
+
+    @property
+    def closing(self) -> bool:
+        return self.inner.closing
+
+    def begin(self) -> None:
+        self.inner.begin()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def wind_down(self) -> None:
+        self.inner.wind_down()
+
+    def may_wind_down(self) -> bool:
+        return self.inner.may_wind_down()
+
+    def resting(self) -> bool:
+        return self.inner.resting()
+
+    def pitch_after(self, ch: str) -> int | None:
+        return self.inner.pitch_after(ch)
+
+    def facts(self) -> Grammar:
+        """The inner grammar, read-only by convention: bar and phrase facts
+        (`pickup`, `winding`) that form rules such as the echo read."""
+        return self.inner
 
     def _after(self, g: Grammar, ch: str, depth: int = 0) -> bool:
         nxt = g.copy()  # type: ignore[attr-defined]

@@ -53,6 +53,7 @@ EVENT_START = LETTERS | {"R", "["}
 Field = str | tuple[str, ...]  # a fixed header value, or the values to choose from
 MAX_CHORD = 4
 EVENT_END = ("note", "rest", "chord_end", "dur")
+WIND_STATES = ("sep", *EVENT_END)  # where a tune may begin to wind down
 _RELAXED_DUR = re.compile(r"\d*(/\d*)?")
 
 
@@ -71,15 +72,16 @@ class NotesGrammar:
     """`allowed()` / `feed(ch)` / `can_end()` over note-string model text."""
 
     def __init__(
-        self, fields: Mapping[str, Field] | None = None, min_notes: int = 0, min_bars: int = 0
+        self, fields: Mapping[str, Field] | None = None, min_notes: int = 0, min_bars: int = 0,
+        *, required: str = "M", form: bool = False, relaxed: bool = False,
     ) -> None:
         self.fields = dict(fields or {})
         self.min_notes = min_notes
         self.min_bars = min_bars
-        self.required = "M"  # header fields that must be written ("" for a headerless model)
-        self.form = False  # end only on the tonic, after a multiple of PHRASE_BARS bars
+        self.required = required  # header fields that must be written ("" for a headerless model)
+        self.form = form  # end only on the tonic, after a multiple of PHRASE_BARS bars
         self.tonic: tuple[str, str] | None = None  # the key's tonic: letter, accidental
-        self.relaxed = False
+        self.relaxed = relaxed
         self.closing = False
         self._close_at_next_token = False
         self.winding = False  # see wind_down()
@@ -102,9 +104,7 @@ class NotesGrammar:
     def reading(cls) -> NotesGrammar:
         """A grammar that reads any canonical note string (relaxed): how the
         sampler reads a prime before the rules hold."""
-        g = cls()
-        g.relaxed = True
-        return g
+        return cls(relaxed=True)
 
     def copy(self) -> NotesGrammar:
         g = NotesGrammar.__new__(NotesGrammar)
@@ -133,6 +133,22 @@ class NotesGrammar:
         self.winding = True
         if self._last_of_phrase():
             self.close()
+
+    def may_wind_down(self) -> bool:
+        """Where the model would end but the form may not yet: between tokens
+        or after a complete event, with `min_notes` notes (and one) written."""
+        return (
+            self.form and not self.winding and not self.closing and self.state in WIND_STATES
+            and self.events >= max(1, self.min_notes)
+        )
+
+    def pitch_after(self, ch: str) -> int | None:
+        """The MIDI pitch of the note being written if `ch` (its octave digit)
+        comes next; None where `ch` completes no pitch."""
+        if self.state != "letter" or ch not in DIGITS:
+            return None
+        shift = self.count if self.acc == "#" else -self.count
+        return 12 * (int(ch) + 1) + LETTER_PC[self.letter] + shift
 
     def _last_of_phrase(self) -> bool:
         """The bar being written completes a multiple of PHRASE_BARS bars."""

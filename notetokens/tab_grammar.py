@@ -133,6 +133,29 @@ class TabGrammar:
         if self.width == self.strings:
             self.slices += 1
 
+    # the sampler's lifecycle (notetokens.grammar.Grammar): a tab has no form
+    # rules, so it reads a prime strictly, closes by ending where it may, and
+    # never winds down
+    closing = False
+
+    def begin(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def wind_down(self) -> None:
+        pass
+
+    def may_wind_down(self) -> bool:
+        return False
+
+    def resting(self) -> bool:
+        return False
+
+    def pitch_after(self, ch: str) -> int | None:
+        return None
+
     def can_end(self) -> bool:
         if self.slices == 0:
             return False

@@ -86,11 +86,11 @@ def test_bars_counts_by_the_meter_even_for_a_prime_without_bar_lines(notes_lm):
 
 
 def test_fields_are_written_into_the_header_the_model_begins_with(notes_lm):
-    m = draw(notes_lm, fields={"M": "6/8", "K": "Bb"}, seed=5, max_chars=150)
+    m = draw(notes_lm, meter="6/8", key="Bb", seed=5, max_chars=150)
     score = notes.parse(m.text)
     assert str(score.meter) == "6/8" and score.key == "Bb"
     with pytest.raises(NotegenError, match="never saw 't'"):
-        draw(notes_lm, fields={"T": "waltz"}, seed=1)
+        draw(notes_lm, tune_type="waltz", seed=1)
 
 
 def test_no_end_before_min_notes(notes_lm):
