@@ -20,7 +20,7 @@ A few fields belong to the sampler and to no command (`max_chars`, `constrain`,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
@@ -178,8 +178,6 @@ class SampleOptions:
         return [f for f in fields(SampleOptions) if mine[f.name] is f]
 
 
-
-
 def header_fields(key: str | None, meter: str | None, tune_type: str | None) -> dict[str, str]:
     """`SampleOptions.header` for these values; an OptionError names the field."""
     from notetokens import notes
@@ -230,10 +228,6 @@ def pitch_range(name: str, text: object) -> tuple[int, int]:
 PARSERS: dict[str, Callable[[str, Any], Any]] = {"pitch_range": pitch_range}
 
 
-def option_fields() -> Iterator[Field[Any]]:
-    yield from fields(SampleOptions)
-
-
 def names() -> str:
     return ", ".join(f.name for f in fields(SampleOptions))
 
@@ -241,15 +235,6 @@ def names() -> str:
 def for_command(command: str) -> list[Field[Any]]:
     """The fields a command takes as options, in declaration order."""
     return [f for f in fields(SampleOptions) if command in f.metadata["commands"]]
-
-
-def number_check(name: str, value: Any) -> None:
-    """`value` within field `name`'s range, else an OptionError (for callers
-    that check one argument before building the options)."""
-    f = {f.name: f for f in fields(SampleOptions)}[name]
-    limits = f.metadata.get("range")
-    if value is not None and limits is not None and not limits.holds(value):
-        raise OptionError(name, value, f"must be {limits.words}")
 
 
 def finite_temperature(t: Any) -> float:
