@@ -16,7 +16,7 @@ import torch
 
 from notegen.models.checkpoint import LoadedModel
 from notegen.models.config import preset
-from notegen.models.gru import CharGRU
+from notegen.models.rnn import CharRNN
 from notegen.models.sampling import stream
 from notetokens.vocab import BOS, EOS, CharVocab
 
@@ -27,7 +27,7 @@ def model(name: str) -> LoadedModel:
     vocab = CharVocab.build([ALPHABET])
     config = preset(name).with_vocab(len(vocab))
     torch.manual_seed(0)
-    m = CharGRU(config).eval().requires_grad_(False)
+    m = CharRNN(config).eval().requires_grad_(False)
     with torch.no_grad():
         m.head.bias[EOS] = -1e4  # never end: every method writes the full length
     return LoadedModel(m, vocab, "text", config)

@@ -14,7 +14,7 @@ from typing import Any
 _EXPORTS = {
     "ModelConfig": "config",
     "PRESETS": "config",
-    "CharGRU": "gru",
+    "CharRNN": "gru",
     "TrainConfig": "config",
     "TrainResult": "trainreport",
     "TrainProgress": "trainreport",

@@ -25,7 +25,7 @@ from notetokens.vocab import CharVocab
 
 from . import ckpt_meta
 from .config import ModelConfig
-from .gru import CharGRU
+from .rnn import CharRNN
 
 FORMAT = "notegen-checkpoint/1"
 TRAIN_PREFIX = "_train."
@@ -38,7 +38,7 @@ LAST = "last.safetensors"
 class LoadedModel:
     """A model ready to sample: in eval mode, on `device`, with its vocabulary."""
 
-    model: CharGRU
+    model: CharRNN
     vocab: CharVocab
     notation: str
     config: ModelConfig
@@ -238,8 +238,8 @@ def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> Loaded
         raise NotegenError(f"{path}: a {meta['task']} model, not a language model")
     config, vocab, notation = ckpt_meta.checked(path, meta)
     weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
-    ckpt_meta.weights(path, config, weights)  # before CharGRU allocates anything
-    model = CharGRU(config)
+    ckpt_meta.weights(path, config, weights)  # before CharRNN allocates anything
+    model = CharRNN(config)
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:

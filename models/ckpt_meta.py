@@ -114,7 +114,7 @@ def checked(path: Path, meta: dict[str, Any]) -> tuple[ModelConfig, CharVocab, s
 
 
 def parameters(cfg: ModelConfig) -> int:
-    """How many weights `CharGRU(cfg)` has, computed without building it."""
+    """How many weights `CharRNN(cfg)` has, computed without building it."""
     g, e, h, v = _GATES[cfg.cell], cfg.embed_dim, cfg.hidden_size, cfg.vocab_size
     rnn = sum(g * h * ((e if layer == 0 else h) + h) + 2 * g * h for layer in range(cfg.num_layers))
     return v * e + rnn + h * v + v

@@ -2,7 +2,7 @@
 a linear head over the labels, with its checkpoint format and prediction.
 
 The encoder has the language model's shape and weight names (`embed.*`,
-`rnn.*`), so it can start from a trained `CharGRU` (transfer) and its embedding
+`rnn.*`), so it can start from a trained `CharRNN` (transfer) and its embedding
 table reads like any model's. The head sees the top layer's final state and the
 mean of its outputs over the document. A checkpoint is a notegen safetensors file
 like a language model's, with `task: classify`, the labels and the head's settings
@@ -25,7 +25,7 @@ from notetokens.vocab import CharVocab
 from . import checkpoint
 from .classify_data import encode_documents, length_batches, pad
 from .config import ModelConfig
-from .gru import _CELLS, CharGRU
+from .rnn import _CELLS, CharRNN
 
 TASK = "classify"
 POOLS = ("last", "mean", "last+mean", "layers+mean")
@@ -117,7 +117,7 @@ class SeqClassifier(nn.Module):
     def encoder_parameters(self) -> list[nn.Parameter]:
         return [*self.embed.parameters(), *self.rnn.parameters()]
 
-    def load_encoder(self, lm: CharGRU) -> None:
+    def load_encoder(self, lm: CharRNN) -> None:
         """Start from a language model's embedding and recurrent weights."""
         self.embed.load_state_dict(lm.embed.state_dict())
         self.rnn.load_state_dict(lm.rnn.state_dict())

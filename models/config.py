@@ -2,7 +2,7 @@
 JSON-native fields, and named model presets.
 
 A checkpoint stores `ModelConfig.to_dict()`; loading rebuilds the model with
-`CharGRU(ModelConfig.from_dict(d))`, so a checkpoint never needs code beyond this.
+`CharRNN(ModelConfig.from_dict(d))`, so a checkpoint never needs code beyond this.
 """
 
 from __future__ import annotations

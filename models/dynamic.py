@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .data import IGNORE
-from .gru import Hidden, detach_hidden, mask_hidden
+from .rnn import Hidden, detach_hidden, mask_hidden
 
 DYNAMIC_LR = 0.01  # kjv validation text: 1.664 -> 1.643 bits/char (benchmarks/models.md)
 CHUNK = 128  # characters between two steps

@@ -20,7 +20,7 @@ from .cache import cached_bits, format_weights
 from .checkpoint import LoadedModel
 from .data import IGNORE, Streams, encode_documents, encode_stream, make_documents, make_streams
 from .dynamic import CHUNK, DYNAMIC_LR, Reader
-from .gru import mask_hidden
+from .rnn import mask_hidden
 
 
 def stream_nll(model: torch.nn.Module, data: Streams) -> tuple[float, int]:

@@ -20,7 +20,7 @@ from notetokens.notes_grammar import Field
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
-from .gru import Hidden
+from .rnn import Hidden
 from .options import BARE, SampleOptions, finite_temperature
 from .rules import GRACE, rules_for
 

@@ -1,4 +1,4 @@
-"""Training a `CharGRU` on model-text documents.
+"""Training a `CharRNN` on model-text documents.
 
 Truncated back-propagation through time (see data.py): text as contiguous
 streams, music as rows of whole tunes, each tune starting from the zero state
@@ -32,7 +32,7 @@ from . import checkpoint, ckpt_meta, precision, runtime, trainstate
 from .config import ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
-from .gru import CharGRU, Hidden, detach_hidden, hidden_tensors, mask_hidden
+from .rnn import CharRNN, Hidden, detach_hidden, hidden_tensors, mask_hidden
 from .resume import check_kept, saved_train_config
 from .runlock import RunLock
 from .schedule import lr_at
@@ -98,7 +98,7 @@ def _group_initialized() -> bool:
 class _Session:
     """Everything a run holds between steps."""
 
-    model: CharGRU
+    model: CharRNN
     net: torch.nn.Module  # the model, or its DistributedDataParallel wrapper
     optimizer: torch.optim.Optimizer
     vocab: CharVocab
@@ -214,7 +214,7 @@ class _Run:
             mcfg = self.model_config.with_vocab(len(vocab))
             state = {"step": 0, "best_val_loss": None, "history": []}
         torch.manual_seed(c.seed)  # same initial weights on every rank
-        model = CharGRU(mcfg).to(device)
+        model = CharRNN(mcfg).to(device)
         optimizer = _optimizer(model, c)
         hidden: Hidden | None = None
         if saved:
@@ -363,7 +363,7 @@ class _Run:
         raise NotegenError(f"the {what} became {became} at step {step}: lower --lr; {kept}")
 
 
-def _optimizer(model: CharGRU, c: TrainConfig) -> torch.optim.Optimizer:
+def _optimizer(model: CharRNN, c: TrainConfig) -> torch.optim.Optimizer:
     options = dict(lr=c.lr, betas=(0.9, 0.99), weight_decay=c.weight_decay)
     try:
         # the fused kernel updates all weights in one pass: ~7x faster than the

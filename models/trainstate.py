@@ -11,7 +11,7 @@ from torch import Tensor
 
 from notetokens.errors import NotegenError
 
-from .gru import Hidden, hidden_from, hidden_tensors
+from .rnn import Hidden, hidden_from, hidden_tensors
 
 
 def pack(

@@ -27,14 +27,14 @@ def test_a_diverged_checkpoint_is_listed_as_unreadable(tmp_path, capsys):
 
     from notegen.models.checkpoint import save
     from notegen.models.config import PRESETS
-    from notegen.models.gru import CharGRU
+    from notegen.models.rnn import CharRNN
     from notetokens.vocab import CharVocab
 
     from ..conftest import run_main
 
     vocab = CharVocab.build(["abc"])
     config = PRESETS["tiny"].with_vocab(len(vocab))
-    model = CharGRU(config)
+    model = CharRNN(config)
     runs = tmp_path / "runs"
     runs.mkdir()
     save(runs / "good.safetensors", model, vocab, "text", config, {"val_bpc": 2.5})

@@ -7,7 +7,7 @@ import torch
 
 from notegen.models.checkpoint import LoadedModel
 from notegen.models.config import PRESETS
-from notegen.models.gru import CharGRU
+from notegen.models.rnn import CharRNN
 from notetokens.vocab import CharVocab
 
 TEXT = (
@@ -41,7 +41,7 @@ def untrained(notation: str, texts: list[str], cell: str = "gru", seed: int = 0)
 
         config = replace(config, cell=cell)
     torch.manual_seed(seed)
-    model = CharGRU(config).eval().requires_grad_(False)
+    model = CharRNN(config).eval().requires_grad_(False)
     return LoadedModel(model, vocab, notation, config)
 
 

@@ -117,13 +117,13 @@ def test_what_is_not_a_checkpoint_says_what_it_is(tmp_path):
 def test_parameter_count_matches_the_model(make_untrained):
     from dataclasses import replace
 
-    from notegen.models.gru import CharGRU
+    from notegen.models.rnn import CharRNN
 
     base = make_untrained("text", [TEXT]).config
     for cell in ("gru", "lstm", "rnn"):
         for layers in (1, 3):
             cfg = replace(base, cell=cell, num_layers=layers)
-            assert ckpt_meta.parameters(cfg) == CharGRU(cfg).num_parameters()
+            assert ckpt_meta.parameters(cfg) == CharRNN(cfg).num_parameters()
 
 
 def test_models_lists_bad_files_as_unreadable_and_goes_on(good, tmp_path):

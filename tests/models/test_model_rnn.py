@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from notegen.models.config import PRESETS, ModelConfig, preset
-from notegen.models.gru import CharGRU, detach_hidden
+from notegen.models.rnn import CharRNN, detach_hidden
 from notetokens.errors import NotegenError
 
 
@@ -12,7 +12,7 @@ from notetokens.errors import NotegenError
 def test_forward_shapes_and_state_carry(cell):
     torch.manual_seed(0)
     config = replace(PRESETS["tiny"], cell=cell, num_layers=2).with_vocab(11)
-    model = CharGRU(config).eval()
+    model = CharRNN(config).eval()
     ids = torch.randint(0, 11, (3, 20))
     logits, hidden = model(ids, model.init_hidden(3))
     assert logits.shape == (3, 20, 11)
@@ -25,7 +25,7 @@ def test_forward_shapes_and_state_carry(cell):
 
 
 def test_presets_sizes():
-    sizes = {name: CharGRU(c.with_vocab(90)).num_parameters() for name, c in PRESETS.items()}
+    sizes = {name: CharRNN(c.with_vocab(90)).num_parameters() for name, c in PRESETS.items()}
     assert sizes["tiny"] < 50_000
     assert 1_000_000 <= sizes["small"] <= 2_000_000 < sizes["medium"] <= 3_000_000
     assert 4_000_000 <= sizes["base"] <= 6_000_000

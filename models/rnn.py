@@ -1,4 +1,4 @@
-"""`CharGRU`: Embedding -> GRU (or LSTM, or tanh RNN) -> dropout -> Linear.
+"""`CharRNN`: Embedding -> GRU (or LSTM, or tanh RNN) -> dropout -> Linear.
 
 The recurrent state is explicit (`init_hidden`, `forward(ids, hidden)`), so the
 trainer carries it across batches and the sampler carries it across characters.
@@ -19,7 +19,7 @@ Hidden = Union[Tensor, tuple[Tensor, Tensor]]  # noqa: UP007 (a runtime alias)
 _CELLS: dict[str, type[nn.RNNBase]] = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
 
-class CharGRU(nn.Module):
+class CharRNN(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         if config.vocab_size < 1:
