@@ -20,8 +20,8 @@ from notetokens.notes_grammar import Field
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
-from .rnn import Hidden
 from .options import BARE, SampleOptions, finite_temperature
+from .rnn import Hidden
 from .rules import GRACE, rules_for
 
 Temperature = float | Callable[[], float]

@@ -32,8 +32,8 @@ from . import checkpoint, ckpt_meta, precision, runtime, trainstate
 from .config import ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
-from .rnn import CharRNN, Hidden, detach_hidden, hidden_tensors, mask_hidden
 from .resume import check_kept, saved_train_config
+from .rnn import CharRNN, Hidden, detach_hidden, hidden_tensors, mask_hidden
 from .runlock import RunLock
 from .schedule import lr_at
 from .stopsignal import StopOnSigint
