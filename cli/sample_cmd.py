@@ -63,16 +63,16 @@ def sample(**o: object) -> None:
         o["prime"] = io.read(str(o["prime_file"]))
     options = options_from(o, SAMPLE)
     from notegen.models.checkpoint import load
-    from notegen.models.melody import check_melody_model, draw, prime_text
+    from notegen.models.tunes import check_music_model, draw, prime_text
 
     lm = load(str(o["model"]))
-    check_melody_model(lm, str(o["model"]))  # a text model, in words that name it
+    check_music_model(lm, str(o["model"]))  # a text model, in words that name it
     prime_text(options.prime)  # a --prime that does not parse: one line, before sampling
     for i in range(num):
         seeded = options if seed is None else options.but(seed=int(seed) + i)  # type: ignore[call-overload]
         melody = draw(lm, "", seeded, program=o["program"])  # type: ignore[arg-type]
         target = numbered(out, i, num)
-        write_melody(melody.score, target)
+        write_tune(melody.score, target)
         if o["plot"]:
             from notegen.pianoroll import plot
 
@@ -124,7 +124,7 @@ def numbered(path: str, i: int, n: int) -> str:
     return str(p.with_name(f"{p.stem}-{i + 1}{p.suffix}"))
 
 
-def write_melody(score: Score, out: str) -> None:
+def write_tune(score: Score, out: str) -> None:
     from notetokens import io, notes
     from notetokens.outputs import write_stdout
 

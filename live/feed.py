@@ -76,7 +76,7 @@ def _tail_prime(text: str, bars: int = 4, max_chars: int = 200) -> str:
     return (header.split("\n")[0] + "\n" if header else "") + body
 
 
-def melody(
+def endless_notes(
     lm: Any,
     prime: str = "",
     options: SampleOptions | None = None,
@@ -89,7 +89,7 @@ def melody(
 ) -> Iterator[Note]:
     """Notes of an endless sampled melody, onsets in beats from its start.
 
-    Each segment is one tune from `models.melody.note_stream`, the note stream
+    Each segment is one tune from `models.tunes.note_stream`, the note stream
     `notegen sample` reads too, with the same options (`SampleOptions()` unless
     given, with `changes`): so the first segment is the tune `sample` draws for
     the same seed. When a tune ends, the next segment is primed with its header
@@ -98,7 +98,7 @@ def melody(
     `segment_chars` caps each segment's characters. `stop` ends it before the
     next note.
     """
-    from notegen.models.melody import NoteStream, prime_text
+    from notegen.models.tunes import NoteStream, prime_text
 
     opts = (options or SampleOptions()).but(**changes)
     if segment_chars:

@@ -15,7 +15,7 @@ from typing import Any
 
 from notetokens.score import Note, Score
 
-from .feed import melody
+from .feed import endless_notes
 
 
 class PhraseListener:
@@ -69,7 +69,7 @@ def phrase_score(phrase: list[tuple[float, float, int, int]], spb: float, grid: 
     for on, off, pitch, vel in sorted(phrase):
         dur = max(q(off - on), Fraction(1, grid))
         notes.append(Note(q(on - t0), pitch, dur, vel))
-    return Score.melody(notes)
+    return Score.from_notes(notes)
 
 
 def call_prime(phrase: list[tuple[float, float, int, int]], spb: float) -> tuple[str, Fraction]:
@@ -109,7 +109,7 @@ def responses(
         listener.enabled = False  # do not answer our own echo through a thru port
         try:
             answer = []
-            for note in melody(lm, prime, play_prime=False, endless=False, stop=stop, **sampling):
+            for note in endless_notes(lm, prime, play_prime=False, endless=False, stop=stop, **sampling):
                 if note.onset >= length:
                     break
                 answer.append(note)

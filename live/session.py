@@ -26,7 +26,7 @@ from notegen.models.options import SampleOptions
 from notegen.models.ranges import BPM
 from notetokens.errors import NotegenError
 
-from .feed import Generator, Temperature, melody
+from .feed import Generator, Temperature, endless_notes
 from .player import Player, PlayStats, QueueSource
 from .respond import PhraseListener, responses
 from .timebase import ClockFollower
@@ -118,10 +118,10 @@ def run_live(opts: LiveOptions, stop: threading.Event | None = None) -> PlayStat
     stop = stop or threading.Event()
     with StopSignals(stop) as signals:
         from notegen.models.checkpoint import load
-        from notegen.models.melody import check_melody_model
+        from notegen.models.tunes import check_music_model
 
         lm = load(opts.model)
-        check_melody_model(lm, opts.model, require_notes=True)  # before a port opens
+        check_music_model(lm, opts.model, require_notes=True)  # before a port opens
         stats = _play(opts, lm, stop) if not stop.is_set() else PlayStats()
     stats.stopped_by = signals.caught
     return stats
@@ -227,7 +227,7 @@ def _notes(
 ) -> Iterator[Any]:
     options = opts.sampling().but(temperature=temperature)
     if listener is None:
-        return melody(lm, "", options, stop=stop)
+        return endless_notes(lm, "", options, stop=stop)
 
     def spb() -> float:
         return player.follow.seconds_per_beat if player.follow else 60.0 / player.bpm

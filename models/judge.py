@@ -187,14 +187,14 @@ def held_out(
 
 
 def sample_tunes(lm: Any, num: int, seed: int = 0, prime: str = "", **options: Any) -> tuple[list[str], int]:
-    """`num` tunes through `sample_melody` (what `notegen sample` calls), seeds
+    """`num` tunes through `sample_tune` (what `notegen sample` calls), seeds
     seed, seed + 1, ...; a tune whose sampling raises is a failure, not the end."""
-    from .melody import sample_melody
+    from .tunes import sample_tune
 
     texts, failures = [], 0
     for i in range(num):
         try:
-            texts.append(sample_melody(lm, prime, seed=seed + i, **options).text)
+            texts.append(sample_tune(lm, prime, seed=seed + i, **options).text)
         except Exception:  # the judge counts every failure, whatever raised it
             failures += 1
     return texts, failures

@@ -148,7 +148,7 @@ class SampleOptions:
 
     def header(self) -> dict[str, str]:
         """The header fields asked for (`T`, `M`, `K`, with `L:1/8` as the unit
-        when any is asked for), checked and normalised (see melody.header_prime)."""
+        when any is asked for), checked and normalised (see melody.checked_header)."""
         return header_fields(self.key, self.meter, self.tune_type)
 
     @property

@@ -1,7 +1,7 @@
 """The Python API: the `notegen` commands as functions, for notebooks and scripts.
 
 Each verb is a thin call into the library function the command calls (sampling in
-notegen.models.melody and .sampling, training in .training, files in notetokens),
+notegen.models.tunes and .sampling, training in .training, files in notetokens),
 so the API and the command line cannot drift apart. A `model` argument is a
 bundled model's name, a run folder, a checkpoint file, or a model from `load`.
 Bad input raises `notetokens.NotegenError` (a `ParseError` names file, line and
@@ -53,8 +53,8 @@ def sample(model: str | Path | LoadedModel = "folk", *, program: int | None = No
 
     >>> tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8)
     """
-    from notegen.models.melody import check_melody_model, draw
     from notegen.models.options import SampleOptions
+    from notegen.models.tunes import check_music_model, draw
 
     args.prime(options.get("prime"))
     args.numbers(program=program)
@@ -64,7 +64,7 @@ def sample(model: str | Path | LoadedModel = "folk", *, program: int | None = No
     given = {k: v for k, v in options.items() if not (v is None and defaults.get(k) is not None)}
     opts = SampleOptions().but(**args.api_only(given))
     lm = load(model)
-    check_melody_model(lm, model if isinstance(model, str | Path) else None, python=True)
+    check_music_model(lm, model if isinstance(model, str | Path) else None, python=True)
     melody = draw(lm, "", opts, program=program)
     return Tune(melody.score, melody.text)
 

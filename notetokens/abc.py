@@ -340,4 +340,4 @@ def to_model_text(score: Score) -> str:
     """ABC reads as the note-string model text of its melody."""
     from . import notes
 
-    return notes.to_model_text(score.one_voice(melody=True))
+    return notes.to_model_text(score.one_voice(top_line=True))

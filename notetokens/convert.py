@@ -27,11 +27,12 @@ def notation_for(path: str | Path, name: str | None, role: str) -> Notation:
     return for_path(path)
 
 
-def reduce(score: Score, track: int | None, channel: int | None, melody: bool) -> Score:
-    """The chosen part(s): everything unless a track, channel or melody is asked for."""
-    if track is None and channel is None and not melody:
+def reduce(score: Score, track: int | None, channel: int | None, top_line: bool) -> Score:
+    """The chosen part(s): everything unless a track, a channel or the top line
+    (the highest note at each moment: `--melody`) is asked for."""
+    if track is None and channel is None and not top_line:
         return score
-    return score.one_voice(track, channel, melody)
+    return score.one_voice(track, channel, top_line)
 
 
 PITCHED_ONLY = ("notes", "tab", "abc")  # notations that would play drum sounds as pitches

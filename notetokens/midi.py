@@ -210,7 +210,7 @@ def to_model_text(score: Score) -> str:
     make noisy text (and that the note-string grammar does not accept)."""
     from . import notes
 
-    return notes.to_model_text(quantize(score.one_voice(melody=True)))
+    return notes.to_model_text(quantize(score.one_voice(top_line=True)))
 
 
 def quantize(score: Score, grid: Fraction = MODEL_GRID) -> Score:

@@ -1,4 +1,4 @@
-"""The note-string notation (NOTATION.md): `G-G-D-D-E-E-D`, `F#4 A4:2 | [D4 F#4]:4`.
+"""The note-string notation (README, "Notations"): `G-G-D-D-E-E-D`, `F#4 A4:2 | [D4 F#4]:4`.
 
 The model text is the canonical form on two lines at most: an optional header
 line, then every event of the tune on one line, bars included. Durations are
@@ -31,7 +31,7 @@ def parse(text: str) -> Score:
     if decoder.events == 0:
         raise ParseError("no notes: expected note letters like G-G-D-D-E-E-D", line=1, col=1)
     h = decoder.header
-    return Score.melody(
+    return Score.from_notes(
         notes,
         tempos=[Tempo(Fraction(0), h.bpm)] if h.bpm else [],
         time_signatures=[h.meter] if h.meter else [],
@@ -156,7 +156,7 @@ def _render(score: Score, bars_per_line: int | None) -> str:
 
 
 def format(
-    score: Score, *, track: int | None = None, channel: int | None = None, melody: bool = False
+    score: Score, *, track: int | None = None, channel: int | None = None, top_line: bool = False
 ) -> str:
     """The canonical note string of one voice, four bars a line when there is a
     meter. A note string holds one meter: a score that changes meter is refused,
@@ -167,7 +167,7 @@ def format(
         raise NotegenError(
             f"a note string holds one meter, and this music changes from {score.time_signatures[0]} "
             f"to {changes[0]} at beat {changes[0].onset}; write ABC, MIDI or MusicXML")
-    return _render(score.one_voice(track, channel, melody), bars_per_line=4) + "\n"
+    return _render(score.one_voice(track, channel, top_line), bars_per_line=4) + "\n"
 
 
 def to_model_text(score: Score) -> str:

@@ -84,7 +84,7 @@ class Score:
         return out
 
     @classmethod
-    def melody(cls, notes: list[Note], **kwargs: object) -> Score:
+    def from_notes(cls, notes: list[Note], **kwargs: object) -> Score:
         """A one-part score."""
         return cls(parts=[Part(notes=list(notes))], **kwargs)  # type: ignore[arg-type]
 
@@ -124,11 +124,13 @@ class Score:
         pitched = [p for p in self.parts if not p.is_drum and p.notes] or self.parts
         return max(pitched, key=lambda p: len(p.notes))
 
-    def one_voice(self, track: int | None = None, channel: int | None = None, melody: bool = False) -> Score:
-        """This score reduced to one part; `melody` keeps only the highest note of
+    def one_voice(
+        self, track: int | None = None, channel: int | None = None, top_line: bool = False
+    ) -> Score:
+        """This score reduced to one part; `top_line` keeps only the highest note of
         each chord and cuts overlaps (a skyline)."""
         part = self.voice(track, channel)
-        notes = skyline(part.notes) if melody else sorted(part.notes)
+        notes = skyline(part.notes) if top_line else sorted(part.notes)
         return replace(self, parts=[replace(part, notes=notes)])
 
 

@@ -89,7 +89,7 @@ def test_the_source_folders_are_found() -> None:
 
 def test_every_module_has_a_layer_and_the_root_modules_sit_below_the_commands() -> None:
     layer = layers()
-    order = ["notegen", "notetokens", "notegen.models.melody", "notegen.live.session", "notegen.api",
+    order = ["notegen", "notetokens", "notegen.models.tunes", "notegen.live.session", "notegen.api",
              "notegen.cli.main"]
     assert [layer[m] for m in order] == [-1, 0, 1, 2, 3, 4]
     assert layer["notegen.tune"] == layer["notegen.synth"] == layer["notegen.api"]
@@ -104,11 +104,11 @@ def test_an_import_against_the_layers_is_found() -> None:
     layer = layers()
     edges = {
         "notegen.tune": {"notetokens.notes", "notegen.cli.main"},  # the API may not use the commands
-        "notegen.models.melody": {"notegen.api"},  # nor the library the API
-        "notegen.cli.sample_cmd": {"notegen.synth", "notegen.models.melody", "notegen"},
+        "notegen.models.tunes": {"notegen.api"},  # nor the library the API
+        "notegen.cli.sample_cmd": {"notegen.synth", "notegen.models.tunes", "notegen"},
     }
     assert against_the_layers(edges, layer) == [
-        "notegen.models.melody imports notegen.api",
+        "notegen.models.tunes imports notegen.api",
         "notegen.tune imports notegen.cli.main",
     ]
 

@@ -12,7 +12,7 @@ import pytest
 
 from notegen.live.beats import BeatCore, render
 from notegen.live.blocks import BlockDriver, Transport
-from notegen.live.feed import melody
+from notegen.live.feed import endless_notes
 from notegen.live.scoreplay import render_score
 from notegen.models import load
 from notetokens.score import Note
@@ -25,7 +25,7 @@ BPM, RATE = 133.7, 44100
 
 def seeded(model: Path, n: int = 40) -> list[Note]:
     """The first notes of the live melody of seed 5, drawn anew for each driver."""
-    return list(itertools.islice(melody(load(model), seed=5, min_notes=8), n))
+    return list(itertools.islice(endless_notes(load(model), seed=5, min_notes=8), n))
 
 
 def by_blocks(notes: list[Note], sizes: list[int]) -> list[tuple[int, mido.Message]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notegen.live.feed import melody
+from notegen.live.feed import endless_notes
 from notegen.models import load
-from notegen.models.melody import draw
+from notegen.models.tunes import draw
 from notetokens.errors import NotegenError
 
 
@@ -19,7 +19,8 @@ def test_live_plays_the_tune_sample_draws_then_goes_on(notes_model: Path) -> Non
     tune = draw(lm, "", seed=3, min_notes=8, max_chars=2000)
     first = sorted((n.onset, n.pitch) for n in tune.score.notes)
     assert len(first) >= 8
-    live = list(itertools.islice(melody(lm, "", seed=3, min_notes=8, segment_chars=2000), len(first) + 24))
+    notes = endless_notes(lm, "", seed=3, min_notes=8, segment_chars=2000)
+    live = list(itertools.islice(notes, len(first) + 24))
     assert sorted((n.onset, n.pitch) for n in live[: len(first)]) == first
     onsets = [n.onset for n in live]
     assert onsets == sorted(onsets)  # the next segment starts where the first ended
@@ -28,4 +29,4 @@ def test_live_plays_the_tune_sample_draws_then_goes_on(notes_model: Path) -> Non
 
 def test_a_text_model_is_refused_in_words(tiny_text_model: Path) -> None:
     with pytest.raises(NotegenError, match="can't play melodies"):
-        next(melody(load(tiny_text_model), ""))
+        next(endless_notes(load(tiny_text_model), ""))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from notegen.live.feed import melody
+from notegen.live.feed import endless_notes
 from notetokens.errors import NotegenError
 
 from ..conftest import as_at_a_terminal
@@ -68,7 +68,7 @@ def reference(model: Path, n: int, **sampling) -> list[int]:
     """The pitches the same seeded sampler + decoder give offline."""
     from notegen.models.checkpoint import load
 
-    return [note.pitch for note in itertools.islice(melody(load(model), **sampling), n)]
+    return [note.pitch for note in itertools.islice(endless_notes(load(model), **sampling), n)]
 
 
 def settle(receiver, seconds: float = 0.3) -> list:
@@ -109,7 +109,7 @@ def seeded_melody_and_clock(notes_model: Path, receiver) -> None:
     assert pitches == reference(notes_model, len(pitches), seed=7, temperature=1.0)
     from notegen.models.checkpoint import load
 
-    beats = [float(n.onset) for n in itertools.islice(melody(load(notes_model), seed=7), len(ons))]
+    beats = [float(n.onset) for n in itertools.islice(endless_notes(load(notes_model), seed=7), len(ons))]
     assert beats[-1] < 64
     slope = statistics.linear_regression(beats, [t for t, _ in ons]).slope
     assert slope == pytest.approx(60 / 480, rel=0.03)
@@ -245,7 +245,7 @@ def test_follows_external_clock(notes_model: Path, receiver) -> None:
     ons = notes_of(got)
     from notegen.models.checkpoint import load
 
-    beats = [float(n.onset) for n in itertools.islice(melody(load(notes_model), seed=5), len(ons))]
+    beats = [float(n.onset) for n in itertools.islice(endless_notes(load(notes_model), seed=5), len(ons))]
     assert len(ons) >= 4
     # Each note against the clock tick of its beat, as the DAW sent it: a loaded
     # 2-core machine may send a run of ticks late and then catch up, and notegen
@@ -289,7 +289,7 @@ def test_play_score_plays_a_score_or_lists_the_ports(receiver, jack_log) -> None
     from notegen.live.scoreplay import play_score
     from notetokens.score import Note, Score
 
-    score = Score.melody([Note(Fraction(i, 4), 60 + i, Fraction(1, 4)) for i in range(6)])
+    score = Score.from_notes([Note(Fraction(i, 4), 60 + i, Fraction(1, 4)) for i in range(6)])
     with pytest.raises(NotegenError, match=r"unknown output port 'no-such-port-xyz'; "
                                            r"output ports are: .*'receiver:recv'"):
         play_score(score, "no-such-port-xyz", api="jack")
@@ -326,7 +326,7 @@ def expected_answer(lm, call: list[tuple[float, int, float]], spb: float) -> lis
     prime, end = call_prime(phrase, spb)
     assert re.search(r"(^| )K:D\n", prime), prime  # the key is read from the phrase
     notes = itertools.takewhile(lambda n: n.onset < max(end, 4),
-                                melody(lm, prime, play_prime=False, endless=False, argmax=True))
+                                endless_notes(lm, prime, play_prime=False, endless=False, argmax=True))
     return list(notes)
 
 

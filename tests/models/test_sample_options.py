@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 import notegen
-from notegen.live.feed import melody
+from notegen.live.feed import endless_notes
 from notegen.models import load
 from notegen.models.options import API, JUDGE, LIVE, SAMPLE, OptionError, SampleOptions, flag, for_command
 from notetokens import notes
@@ -69,7 +69,7 @@ def test_sample_live_and_the_api_draw_the_same_tune(tiny_notes_model, notegen):
     tune = notegen_sample(tiny_notes_model)
     from_api = sorted((n.onset, n.pitch) for n in tune.score.notes)
     options = SampleOptions(seed=3, min_notes=8, echo=1.0)
-    live = list(itertools.islice(melody(load(tiny_notes_model), "", options), len(from_api)))
+    live = list(itertools.islice(endless_notes(load(tiny_notes_model), "", options), len(from_api)))
     assert from_cli == from_api == sorted((n.onset, n.pitch) for n in live)
     assert len(from_api) >= 8
 

@@ -46,7 +46,7 @@ def melodies(draw: st.DrawFn) -> Score:
     if not notes:
         notes.append(Note(t, draw(st.integers(40, 96)), F(1)))
     num, den = draw(st.sampled_from(METERS))
-    return Score.melody(
+    return Score.from_notes(
         notes,
         key=draw(st.sampled_from(KEYS)),
         time_signatures=[TimeSignature(F(0), num, den)],
@@ -71,7 +71,7 @@ def test_generated_melodies_round_trip(score: Score):
 def test_meter_and_tempo_changes_and_overlaps():
     notes = [Note(F(i), 60 + i, F(1)) for i in range(12)]
     notes.append(Note(F(2), 76, F(3)))  # held over the next onsets: cut at 3
-    score = Score.melody(
+    score = Score.from_notes(
         notes,
         time_signatures=[TimeSignature(F(0), 4, 4), TimeSignature(F(4), 3, 4)],
         tempos=[Tempo(F(0), 90.0), Tempo(F(7), 120.0)],

@@ -111,17 +111,17 @@ def test_a_plain_midi_time_signature_is_read():
 
 
 def test_a_meter_midi_cannot_hold_is_an_error_not_dropped():
-    score = Score.melody([Note(F(0), 60, F(1))], time_signatures=[TimeSignature(F(0), 7, 7)])
+    score = Score.from_notes([Note(F(0), 60, F(1))], time_signatures=[TimeSignature(F(0), 7, 7)])
     with pytest.raises(NotegenError, match="7/7"):
         midi.format(score)
 
 
 def test_a_note_shorter_than_a_tick_is_an_error_not_a_chord():
-    score = Score.melody([Note(F(0), 60, F(1, 99999999)), Note(F(1, 99999999), 62, F(1))])
+    score = Score.from_notes([Note(F(0), 60, F(1, 99999999)), Note(F(1, 99999999), 62, F(1))])
     with pytest.raises(NotegenError, match="less than one tick"):
         midi.format(score)
     # with an exact resolution short notes are kept as they are
-    short = Score.melody([Note(F(0), 60, F(1, 1000)), Note(F(1, 1000), 62, F(1))])
+    short = Score.from_notes([Note(F(0), 60, F(1, 1000)), Note(F(1, 1000), 62, F(1))])
     assert midi.parse(midi.format(short)).notes == short.notes
 
 
@@ -177,9 +177,9 @@ def test_a_collection_header_does_not_shift_the_line_numbers():
 
 @pytest.mark.parametrize("fmt", [abc.format, musicxml.format, midi.format])
 def test_writers_refuse_music_past_the_limits(fmt):
-    long_note = Score.melody([Note(F(0), 60, F(99999999))])
+    long_note = Score.from_notes([Note(F(0), 60, F(99999999))])
     with pytest.raises(NotegenError, match="cannot write this music"):
         fmt(long_note)
-    many = Score.melody([Note(F(i, 4), 60, F(1, 4)) for i in range(limits.MAX_NOTES + 1)])
+    many = Score.from_notes([Note(F(i, 4), 60, F(1, 4)) for i in range(limits.MAX_NOTES + 1)])
     with pytest.raises(NotegenError, match="notes: more than the limit"):
         fmt(many)

@@ -68,7 +68,7 @@ def test_a_score_with_a_tempo_past_the_length_limit_is_not_written():
 
     from notetokens import Tempo, musicxml
 
-    score = Score.melody([Note(F(0), 60, F(1))], tempos=[Tempo(F(10**6), 90.0)])
+    score = Score.from_notes([Note(F(0), 60, F(1))], tempos=[Tempo(F(10**6), 90.0)])
     for fmt in (midi.format, musicxml.format):
         with pytest.raises(NotegenError, match="past beat 16384"):
             fmt(score)

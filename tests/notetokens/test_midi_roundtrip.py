@@ -160,7 +160,7 @@ def test_overlapping_same_pitch_notes_pair_first_in_first_out():
     notes = midi.parse(raw_file(1, [body])).notes
     assert notes == [Note(Fraction(0), 64, Fraction(1, 2), 64),
                      Note(Fraction(1, 4), 64, Fraction(5, 4), 65)]
-    assert midi.parse(midi.format(Score.melody(notes))).notes == notes
+    assert midi.parse(midi.format(Score.from_notes(notes))).notes == notes
 
 
 def test_unclosed_note_ends_with_track_and_zero_length_note_lasts_a_tick():
@@ -215,7 +215,7 @@ def test_model_text_is_the_quantized_melody():
     text = midi.to_model_text(score)
     assert accepts(NotesGrammar.reading(), text)  # any model text can prime the sampler
     back = get("midi").from_model_text(text)  # the registry: the note string's reader
-    want = midi.quantize(score.one_voice(melody=True)).parts[0].notes
+    want = midi.quantize(score.one_voice(top_line=True)).parts[0].notes
     assert [(n.onset, n.pitch, n.duration) for n in back.notes] == [
         (n.onset, n.pitch, n.duration) for n in want
     ]

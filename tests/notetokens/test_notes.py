@@ -116,7 +116,7 @@ def test_any_melody_round_trips_through_model_text_and_grammar(events):
         time += gap
         melody.append(Note(time, pitch, dur))
         time += dur
-    score = Score.melody(melody)
+    score = Score.from_notes(melody)
     text = notes.to_model_text(score)
     g = NotesGrammar.reading()  # what the sampler reads a prime with
     for ch in text:

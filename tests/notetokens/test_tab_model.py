@@ -32,7 +32,7 @@ def sample_score():
         *(Note(F(5, 2), p, F(3, 2)) for p in (45, 52, 57, 61, 64)),
         Note(F(4), 88, F(1)),  # fret 24 on the high string
     ]
-    return Score.melody(notes, tempos=[Tempo(F(0), 96.0)],
+    return Score.from_notes(notes, tempos=[Tempo(F(0), 96.0)],
                         time_signatures=[TimeSignature(F(0), 4, 4)])
 
 
@@ -52,7 +52,7 @@ def test_examples_round_trip_through_model_text():
 
 
 def test_time_runs_along_the_string_one_slice_per_onset():
-    s = Score.melody([Note(F(0), p, F(1)) for p in (43, 47, 50, 55, 59, 67)]
+    s = Score.from_notes([Note(F(0), p, F(1)) for p in (43, 47, 50, 55, 59, 67)]
                      + [Note(F(1), 45, F(1, 2))])
     text = tab.to_model_text(s)
     head, body = text.split("\n", 1)
@@ -61,7 +61,7 @@ def test_time_runs_along_the_string_one_slice_per_onset():
 
 
 def test_bass_header_and_doc_example_parse():
-    s = Score.melody([Note(F(0), 28, F(1)), Note(F(1), 33, F(1, 2))])
+    s = Score.from_notes([Note(F(0), 28, F(1)), Note(F(1), 33, F(1, 2))])
     text = tab.to_model_text(s)
     assert text.startswith("T:E1A1D2G2\n")
     doc = "T:E2A2D3G3B3E4 Q:96\n3-0003:2 -2---- | --0--- --2---:/2 ------:3/2"

@@ -20,7 +20,7 @@ def run(n: int, step: F = F(1, 2), meter: tuple[int, int] | None = (4, 4)) -> Sc
     """`n` notes of length `step` one after another."""
     notes = [Note(step * i, 60 + i % 12, step) for i in range(n)]
     meters = [TimeSignature(F(0), *meter)] if meter else []
-    return Score.melody(notes, time_signatures=meters)
+    return Score.from_notes(notes, time_signatures=meters)
 
 
 # -- counting bars -------------------------------------------------------------------
@@ -30,7 +30,7 @@ def test_bars_follow_the_meters():
     assert limits.bars(run(8, F(1), None)) == 2  # 4/4 where no meter is set
     assert limits.bars(run(9, F(1))) == 3  # a short last bar counts
     assert limits.bars(run(6, F(1, 2), (6, 8))) == 1
-    changes = Score.melody(
+    changes = Score.from_notes(
         [Note(F(0), 60, F(20))],
         time_signatures=[TimeSignature(F(0), 4, 4), TimeSignature(F(8), 2, 4)],
     )
@@ -56,7 +56,7 @@ def test_musicxml_past_the_note_cap_is_refused_before_music21_starts(fmt):
 
 def test_musicxml_past_the_measure_cap_is_refused():
     # two notes, but a 1/64 meter makes 16 bars a beat: music21 took a minute on this
-    tiny_bars = Score.melody([Note(F(0), 60, F(1000)), Note(F(1000), 62, F(1))],
+    tiny_bars = Score.from_notes([Note(F(0), 60, F(1000)), Note(F(1000), 62, F(1))],
                              time_signatures=[TimeSignature(F(0), 1, 64)])
     with pytest.raises(NotegenError, match=r"16016 measures \(bars times parts\) is more than"):
         musicxml.format(tiny_bars)
@@ -73,7 +73,7 @@ def test_note_values_count_tied_values(length, values):
 
 def test_notated_counts_pieces_at_bar_lines_rests_and_overlaps():
     ts = [TimeSignature(F(0), 4, 4)]
-    assert limits.notated(Score.melody([Note(F(2), 60, F(4))], time_signatures=ts)) == 3  # rest, 2 + 2
+    assert limits.notated(Score.from_notes([Note(F(2), 60, F(4))], time_signatures=ts)) == 3  # rest, 2 + 2
     overlap = Score(parts=[Part([Note(F(0), 60, F(2)), Note(F(1), 64, F(2))])], time_signatures=ts)
     assert limits.notated(overlap) == 3  # chords over 0-1, 1-2, 2-3
 
@@ -83,7 +83,7 @@ def test_musicxml_whose_notation_is_past_the_cap_is_refused():
     odd = [Note(F(1023, 256) * i, 60, F(1023, 256)) for i in range(500)]
     start = time.perf_counter()
     with pytest.raises(NotegenError, match=r"notes and rests as notated .* is more than notegen writes"):
-        musicxml.format(Score.melody(odd, time_signatures=[TimeSignature(F(0), 4, 4)]))
+        musicxml.format(Score.from_notes(odd, time_signatures=[TimeSignature(F(0), 4, 4)]))
     assert time.perf_counter() - start < 1
 
 
@@ -159,7 +159,7 @@ def test_abc_whose_ties_across_bar_lines_pass_the_readers_cap_is_refused():
     # 1,500 notes, each across a bar line: 3,000 note letters
     notes = [Note(F(4 * i + 2), 60, F(4)) for i in range(1500)]
     with pytest.raises(NotegenError, match="that notegen reads back: the tune has more than 2000 notes"):
-        abc.format(Score.melody(notes, time_signatures=[TimeSignature(F(0), 4, 4)]))
+        abc.format(Score.from_notes(notes, time_signatures=[TimeSignature(F(0), 4, 4)]))
 
 
 def test_abc_at_the_readers_note_cap_reads_back():
@@ -169,13 +169,13 @@ def test_abc_at_the_readers_note_cap_reads_back():
 
 
 def test_abc_refuses_a_meter_its_reader_refuses():
-    score = Score.melody([Note(F(0), 60, F(1))], time_signatures=[TimeSignature(F(0), 100, 4)])
+    score = Score.from_notes([Note(F(0), 60, F(1))], time_signatures=[TimeSignature(F(0), 100, 4)])
     with pytest.raises(NotegenError, match=r"meter 100/4: the upper number must be 1\.\.64"):
         abc.format(score)
 
 
 def test_odd_tuplets_music21_would_round_are_refused_naming_the_note():
-    score = Score.melody([Note(F(0), 60, F(1, 1021)), Note(F(1, 1021), 62, F(1, 1019)),
+    score = Score.from_notes([Note(F(0), 60, F(1, 1021)), Note(F(1, 1021), 62, F(1, 1019)),
                           Note(F(1, 1021) + F(1, 1019), 64, F(1, 1013))])
     with pytest.raises(NotegenError) as e:
         abc.format(score)
@@ -190,7 +190,7 @@ def test_odd_tuplets_music21_holds_round_trip_exactly():
     for d in [3, 3, 3, 5, 5, 5, 5, 5, 7, 1021, 1021]:
         notes.append(Note(t, 60 + len(notes), F(1, d)))
         t += F(1, d)
-    score = Score.melody(notes)
+    score = Score.from_notes(notes)
     back = abc.parse(abc.format(score))
     assert [(n.onset, n.pitch, n.duration) for n in back.notes] == [
         (n.onset, n.pitch, n.duration) for n in score.notes
@@ -207,7 +207,7 @@ def test_abc_is_written_exactly_or_not_at_all(denominators, numerators):
     for d, n in zip(denominators, numerators, strict=False):
         notes.append(Note(t, 60 + len(notes), F(n, d)))
         t += F(n, d)
-    score = Score.melody(notes)
+    score = Score.from_notes(notes)
     try:
         text = abc.format(score)
     except NotegenError as e:

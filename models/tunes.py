@@ -2,7 +2,7 @@
 
 `note_stream(lm, prime, **options)` checks the model's notation once, runs the
 streaming sampler and decodes its characters into notes (and bar lines) the
-moment each one is complete. `draw` collects one stream into a `Melody` for
+moment each one is complete. `draw` collects one stream into a `DrawnTune` for
 `notegen sample`; the live engine plays the same stream as it comes.
 """
 
@@ -28,7 +28,7 @@ DEFAULT_MAX_CHARS = MAX_CHARS
 
 
 @dataclass
-class Melody:
+class DrawnTune:
     text: str  # the model text, prime included
     score: Score
 
@@ -44,7 +44,7 @@ class BarLine:
 Event = Note | BarLine
 
 
-def check_melody_model(
+def check_music_model(
     lm: LoadedModel, name: str | None = None, *, require_notes: bool = False, python: bool = False
 ) -> bool:
     """Raise a clear error unless `lm` writes melodies; True when its model text is
@@ -71,7 +71,7 @@ def check_melody_model(
 OPTION_NAMES = {"key": "--key", "meter": "--meter", "tune_type": "--type"}
 
 
-def header_prime(
+def checked_header(
     key: str | None = None,
     meter: str | None = None,
     tune_type: str | None = None,
@@ -117,7 +117,7 @@ def prime_body(prime: str | None = None, prime_score: Score | None = None) -> Sc
             raise NotegenError(f"--prime: {e}") from None
     if prime_score is None or not prime_score.notes:
         return None
-    return prime_score.one_voice(melody=False)
+    return prime_score.one_voice(top_line=False)
 
 
 def body_under(header_line: str, body: Score | None) -> str:
@@ -150,7 +150,7 @@ class NoteStream:
         self, lm: LoadedModel, options: SampleOptions, prime: str | None = None, include_prime: bool = True
     ) -> None:
         self.lm = lm
-        self.streams_notes = check_melody_model(lm)
+        self.streams_notes = check_music_model(lm)
         self.options = options
         self.length, self.bars, self.include_prime = options.length, options.bars, include_prime
         if (self.length or self.bars) and not self.streams_notes:
@@ -279,7 +279,7 @@ def note_stream(
 def draw(
     lm: LoadedModel, prime: str = "", options: SampleOptions | None = None, program: int | None = None,
     **changes: Any,
-) -> Melody:
+) -> DrawnTune:
     """One melody (see `note_stream`), its instrument `program` and the options' tempo."""
     s = note_stream(lm, prime, options, **changes)
     try:
@@ -290,10 +290,10 @@ def draw(
         raise NotegenError(
             f"the model wrote text that does not parse ({e}); sample with the grammar"
         ) from None
-    return Melody(s.text.rstrip(), dress(score, program, s.options.bpm))
+    return DrawnTune(s.text.rstrip(), dress(score, program, s.options.bpm))
 
 
-def sample_melody(lm: LoadedModel, prime: str = "", **options: Any) -> Melody:
+def sample_tune(lm: LoadedModel, prime: str = "", **options: Any) -> DrawnTune:
     """A melody with `notegen sample`'s defaults (`SampleOptions()`); see `draw`."""
     return draw(lm, prime, **options)
 

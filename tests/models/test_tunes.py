@@ -7,8 +7,8 @@ from itertools import pairwise
 import pytest
 
 from notegen.models.loopguard import LoopGuard
-from notegen.models.melody import BarLine, check_melody_model, draw, note_stream
 from notegen.models.sampling import GRACE, stream
+from notegen.models.tunes import BarLine, check_music_model, draw, note_stream
 from notetokens import notes
 from notetokens.errors import NotegenError
 from notetokens.notes_reader import NoteDecoder
@@ -46,17 +46,17 @@ def test_one_check_for_sample_and_live(make_untrained):
     """The words `notegen sample` and `notegen live` both give; live also refuses tab."""
     text_lm = make_untrained("text", ["plain words only"])
     with pytest.raises(NotegenError) as e:
-        check_melody_model(text_lm, "kjv")
+        check_music_model(text_lm, "kjv")
     assert str(e.value) == (
         "kjv is a text model, and a text model can't play melodies: "
         "use a melody model (--model folk), or `notegen text` for this one"
     )
     tab_lm = make_untrained("tab", ["T:E2A2D3G3B3E4\n0----- -0----"])
-    assert check_melody_model(tab_lm, "mine") is False  # sample writes a tab model's tunes whole
+    assert check_music_model(tab_lm, "mine") is False  # sample writes a tab model's tunes whole
     with pytest.raises(NotegenError, match=r"mine is a tab model: live plays .* \(notes, abc, midi\)"):
-        check_melody_model(tab_lm, "mine", require_notes=True)
+        check_music_model(tab_lm, "mine", require_notes=True)
     notes_lm = make_untrained("notes", [NOTE_CHARS])
-    assert check_melody_model(notes_lm, require_notes=True) is True
+    assert check_music_model(notes_lm, require_notes=True) is True
 
 
 def test_streamed_notes_are_the_notes_of_the_text(notes_lm):
