@@ -1,17 +1,18 @@
 """Checkpoints: one self-describing safetensors file.
 
 Weights are safetensors tensors; the model config, vocabulary, notation, metrics
-and notegen version are JSON strings in the safetensors metadata header. Loading
-reads only that format, so a checkpoint can never run code (no pickle, ever).
-A training checkpoint (`last.safetensors`) also holds the optimizer state and the
-trainer's position under the `_train.` prefix, in the same atomic write.
+and notegen version are fields of the safetensors metadata header, written and
+read by `CheckpointMeta` (ckpt_format.py: the format's version and migrations).
+Loading reads only that format, so a checkpoint can never run code (no pickle,
+ever). A training checkpoint (`last.safetensors`) also holds the optimizer state
+and the trainer's position under the `_train.` prefix, in the same atomic write.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,12 @@ from notetokens.io import not_a_file, write_bytes
 from notetokens.vocab import CharVocab
 
 from . import ckpt_meta
+from .ckpt_format import FORMAT, TRAIN_PREFIX, CheckpointMeta, join_train_state, split_train_state
 from .config import ModelConfig
 from .rnn import CharRNN
 
-FORMAT = "notegen-checkpoint/1"
-TRAIN_PREFIX = "_train."
+__all__ = ["FORMAT", "TRAIN_PREFIX", "CheckpointMeta", "LoadedModel", "load", "read",
+           "read_meta", "save", "split_train_state"]
 BUNDLED = Path(__file__).parent / "bundled"
 BEST = "best.safetensors"
 LAST = "last.safetensors"
@@ -43,7 +45,7 @@ class LoadedModel:
     notation: str
     config: ModelConfig
     metrics: dict[str, Any] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)  # every metadata field, parsed
+    meta: Mapping[str, Any] = field(default_factory=dict)  # every metadata field, decoded
     path: Path | None = None
 
     @property
@@ -74,20 +76,18 @@ def encode(
     from safetensors.torch import save as st_save
 
     # CPU copies: a checkpoint written on a GPU loads anywhere
-    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    for k, v in (extra_tensors or {}).items():
-        tensors[TRAIN_PREFIX + k] = v.detach().cpu().contiguous()
-    meta = {
-        "format": FORMAT,
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()}
+    meta = CheckpointMeta({
         "notegen_version": _version(),
         "notation": notation,
         "config": config.to_dict(),
         "vocab": vocab.to_dict(),
         "metrics": metrics or {},
         **(extra_meta or {}),
-    }
-    header = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()}
-    return st_save(tensors, metadata=header)
+    })
+    header = meta.encode()
+    return st_save(join_train_state(weights, state), metadata=header)
 
 
 def save(
@@ -160,8 +160,9 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in BUNDLED.glob("*.safetensors")) if BUNDLED.is_dir() else []
 
 
-def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, Tensor], dict[str, Any]]:
-    """Tensors and parsed metadata of a checkpoint file, refusing anything else.
+def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, Tensor], CheckpointMeta]:
+    """Tensors and decoded metadata of a checkpoint file, refusing anything else;
+    both brought to the current format version.
 
     safetensors parses a fixed binary header and raw tensor bytes; a pickle (or any
     other file) fails that parse before a byte of it is interpreted as code.
@@ -178,7 +179,7 @@ def read(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str
                 tensors[k] = _own(f.get_tensor(k))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise NotegenError(_not_safetensors(path, e)) from None
-    return tensors, parse_meta(path, header)
+    return tensors, CheckpointMeta.decode(path, header, tensors)
 
 
 def _own(t: Tensor) -> Tensor:
@@ -201,8 +202,8 @@ def _not_safetensors(path: str | Path, e: Exception) -> str:
     return f"{path}: not a notegen checkpoint (not a valid safetensors file: {text})"
 
 
-def read_meta(path: str | Path) -> dict[str, Any]:
-    """A checkpoint's parsed and checked metadata from its header alone (no
+def read_meta(path: str | Path) -> CheckpointMeta:
+    """A checkpoint's decoded and checked metadata from its header alone (no
     weights read)."""
     from safetensors import SafetensorError, safe_open
 
@@ -212,20 +213,8 @@ def read_meta(path: str | Path) -> dict[str, Any]:
             header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
         raise NotegenError(_not_safetensors(path, e)) from None
-    meta = parse_meta(Path(path), header)
+    meta = CheckpointMeta.decode(Path(path), header)
     ckpt_meta.checked(Path(path), meta)
-    return meta
-
-
-def parse_meta(path: Path, header: dict[str, str]) -> dict[str, Any]:
-    if header.get("format") != FORMAT:
-        raise NotegenError(f"{path}: a safetensors file but not a notegen checkpoint")
-    meta: dict[str, Any] = {}
-    for k, v in header.items():
-        try:
-            meta[k] = json.loads(v) if k not in ("format", "notegen_version", "notation") else v
-        except json.JSONDecodeError:
-            raise NotegenError(f"{path}: metadata field {k!r} is not valid JSON") from None
     return meta
 
 
@@ -237,7 +226,7 @@ def load(path_or_name: str | Path, device: str | torch.device = "cpu") -> Loaded
     if meta.get("task", "lm") != "lm":  # a classifier (notegen classify) has no LM head
         raise NotegenError(f"{path}: a {meta['task']} model, not a language model")
     config, vocab, notation = ckpt_meta.checked(path, meta)
-    weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
+    weights, _ = split_train_state(tensors)
     ckpt_meta.weights(path, config, weights)  # before CharRNN allocates anything
     model = CharRNN(config)
     try:

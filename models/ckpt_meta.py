@@ -10,8 +10,11 @@ below bound a model whatever its file says (README, "Limits").
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from notetokens.errors import NotegenError
 from notetokens.vocab import SPECIALS, CharVocab
@@ -30,7 +33,6 @@ _INT_CAPS = {
     "hidden_size": MAX_HIDDEN,
     "num_layers": MAX_LAYERS,
 }
-_GATES = {"gru": 3, "lstm": 4, "rnn": 1}
 
 
 def kind(value: object) -> str:
@@ -49,6 +51,8 @@ def config(path: Path, d: object) -> ModelConfig:
     unknown = sorted(set(d) - known)
     if unknown:
         raise NotegenError(f"{path}: metadata 'config' has unknown fields {unknown}")
+    if "vocab_size" not in d:
+        raise NotegenError(f"{path}: metadata 'config' has no vocab_size")
     for name, cap in _INT_CAPS.items():
         if name not in d:
             continue
@@ -64,9 +68,10 @@ def config(path: Path, d: object) -> ModelConfig:
     if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0 <= dropout < 1:
         raise NotegenError(f"{path}: config dropout must be a number in [0, 1), not {dropout!r:.40}")
     cfg = ModelConfig(**d)
-    if parameters(cfg) > MAX_PARAMETERS:
+    described = parameters(cfg)
+    if described > MAX_PARAMETERS:
         raise NotegenError(
-            f"{path}: the config describes {parameters(cfg):,} weights; notegen loads at most "
+            f"{path}: the config describes {described:,} weights; notegen loads at most "
             f"{MAX_PARAMETERS:,}"
         )
     return cfg
@@ -101,7 +106,7 @@ def metrics(path: Path, v: object) -> dict[str, Any]:
     return v
 
 
-def checked(path: Path, meta: dict[str, Any]) -> tuple[ModelConfig, CharVocab, str]:
+def checked(path: Path, meta: Mapping[str, Any]) -> tuple[ModelConfig, CharVocab, str]:
     """The config, vocabulary and notation of parsed metadata, each checked."""
     for name in ("config", "vocab", "notation"):
         if name not in meta:
@@ -114,20 +119,29 @@ def checked(path: Path, meta: dict[str, Any]) -> tuple[ModelConfig, CharVocab, s
 
 
 def parameters(cfg: ModelConfig) -> int:
-    """How many weights `CharRNN(cfg)` has, computed without building it."""
-    g, e, h, v = _GATES[cfg.cell], cfg.embed_dim, cfg.hidden_size, cfg.vocab_size
-    rnn = sum(g * h * ((e if layer == 0 else h) + h) + 2 * g * h for layer in range(cfg.num_layers))
-    return v * e + rnn + h * v + v
+    """How many weights `CharRNN(cfg)` has, counted on the model itself built on
+    torch's meta device, which allocates nothing (so a config is checked before
+    any memory is taken, whatever its cell)."""
+    from .rnn import CharRNN
+
+    return count(lambda: CharRNN(cfg))
 
 
-def weights(path: Path, cfg: ModelConfig, tensors: dict[str, Any]) -> None:
-    """The weights fit the config in number and hold no NaN or infinity."""
-    import torch
+def count(build: Callable[[], torch.nn.Module]) -> int:
+    """The number of weights of the module `build` makes, made without memory."""
+    with torch.device("meta"):
+        module = build()
+    return sum(t.numel() for t in module.state_dict().values())
 
-    count = sum(t.numel() for t in tensors.values())
-    if count != parameters(cfg):
+
+def weights(path: Path, cfg: ModelConfig | int, tensors: dict[str, Any]) -> None:
+    """The weights fit the config (or a model of `cfg` weights) in number and
+    hold no NaN or infinity."""
+    expected = cfg if isinstance(cfg, int) else parameters(cfg)
+    held = sum(t.numel() for t in tensors.values())
+    if held != expected:
         raise NotegenError(
-            f"{path}: the file holds {count:,} weights but its config describes {parameters(cfg):,}"
+            f"{path}: the file holds {held:,} weights but its config describes {expected:,}"
         )
     for name, t in tensors.items():
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):

@@ -11,7 +11,6 @@ in its metadata.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -163,8 +162,6 @@ def save(path: str | Path, model: SeqClassifier, vocab: CharVocab, notation: str
          extra_tensors: dict[str, Tensor] | None = None,
          extra_meta: dict[str, Any] | None = None) -> Path:
     meta = {"task": TASK, "labels": labels, "classify_config": config.to_dict(), **(extra_meta or {})}
-    # checkpoint.encode stores strings as they are and parses every other field as JSON
-    meta = {k: json.dumps(v) if isinstance(v, str) else v for k, v in meta.items()}
     return checkpoint.save(path, model, vocab, notation, model.config, metrics,
                            extra_tensors=extra_tensors, extra_meta=meta)
 
@@ -194,7 +191,7 @@ def load(path_or_dir: str | Path, device: str | torch.device = "cpu") -> LoadedC
     path = checkpoint.resolve(path_or_dir)
     tensors, meta = checkpoint.read(path, device)
     model, vocab, config, labels = build(meta, path)
-    weights = {k: v for k, v in tensors.items() if not k.startswith(checkpoint.TRAIN_PREFIX)}
+    weights, _ = checkpoint.split_train_state(tensors)
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:

@@ -153,10 +153,8 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
             p.requires_grad_(False)
     optimizer = _optimizer(model, config)
     if saved:
-        weights = {k: v for k, v in tensors.items() if not k.startswith(checkpoint.TRAIN_PREFIX)}
+        weights, extra = checkpoint.split_train_state(tensors)
         model.load_state_dict(weights)
-        extra = {k[len(checkpoint.TRAIN_PREFIX):]: v for k, v in tensors.items()
-                 if k.startswith(checkpoint.TRAIN_PREFIX)}
         trainstate.unpack(optimizer, extra, meta, device, model.config.cell)
     seqs = encode_documents(train.documents, vocab, config.max_chars)
     lengths = [len(s) for s in seqs]

@@ -206,8 +206,7 @@ class _Run:
             tensors, meta = saved
             mcfg, vocab, _ = ckpt_meta.checked(last, meta)
             # a diverged model is no start: load() refuses it too
-            ckpt_meta.weights(last, mcfg, {k: v for k, v in tensors.items()
-                                           if not k.startswith(checkpoint.TRAIN_PREFIX)})
+            ckpt_meta.weights(last, mcfg, checkpoint.split_train_state(tensors)[0])
             state = dict(meta.get("train_state", {}))
         else:
             vocab = CharVocab.build(self.documents)
@@ -219,10 +218,8 @@ class _Run:
         hidden: Hidden | None = None
         if saved:
             tensors, meta = saved
-            model.load_state_dict({k: v for k, v in tensors.items()
-                                   if not k.startswith(checkpoint.TRAIN_PREFIX)})
-            extra = {k[len(checkpoint.TRAIN_PREFIX):]: v for k, v in tensors.items()
-                     if k.startswith(checkpoint.TRAIN_PREFIX)}
+            weights, extra = checkpoint.split_train_state(tensors)
+            model.load_state_dict(weights)
             hidden = trainstate.unpack(optimizer, extra, meta, device, mcfg.cell)
             for g in optimizer.param_groups:
                 g["weight_decay"] = c.weight_decay  # the saved run's, unless changed

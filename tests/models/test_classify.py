@@ -39,7 +39,7 @@ FAST = ClassifyConfig(epochs=4, batch_size=8, lr=1e-2, val_fraction=0.25, dropou
 
 def weights(path):
     tensors, _ = checkpoint.read(path)
-    return {k: v for k, v in tensors.items() if not k.startswith(checkpoint.TRAIN_PREFIX)}
+    return checkpoint.split_train_state(tensors)[0]
 
 
 def test_read_folders_labels_by_subfolder(tmp_path):
