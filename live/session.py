@@ -165,8 +165,10 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
         gen = Generator(_notes(opts, lm, temperature, listener, player, stop), opts.lookahead, stop=stop)
         gen.start()
         _wait_filled(gen, opts.respond, stop)
+        watch = _watch(opts.api, stop)
         try:
-            stats = played(player, QueueSource(gen.queue))
+            with watch:
+                stats = played(player, QueueSource(gen.queue))
         finally:
             stop.set()
             _join(gen)
@@ -174,6 +176,9 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
                 _write_log(opts.log_events, player.stats, temperature.history)
         if gen.error is not None:
             raise gen.error
+        if watch.gone.is_set():
+            raise NotegenError("the JACK server stopped while notegen played; playback ended "
+                               "(start the server again, then notegen live)")
         return stats
     finally:
         stop.set()
@@ -199,6 +204,14 @@ def played(player: Player, source: Any) -> PlayStats:
             print(f"notegen: warning: notes may still sound: the port failed while silencing them ({why})",
                   file=sys.stderr, flush=True)
         raise
+
+
+def _watch(api: str | None, stop: threading.Event) -> Any:
+    """A `JackWatch` when playing through JACK (it sets `stop` if the server goes)."""
+    from .jackwatch import JackWatch
+    from .ports import resolve_api
+
+    return JackWatch(stop, enabled=resolve_api(api) == "UNIX_JACK")
 
 
 def _unless_stopped(stop: threading.Event, opener: Any, *args: Any, **kwargs: Any) -> Any:
