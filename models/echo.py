@@ -20,8 +20,9 @@ continues from the echo. A character the grammar does not allow at that point
 
 from __future__ import annotations
 
-import random
 from collections import deque
+
+from .draw import echo_gen
 
 ECHO = 0.7  # `notegen sample`'s chance per rule (see benchmarks/music_quality.md)
 STRAIN = 8  # bars in a strain
@@ -36,7 +37,7 @@ class PhraseEcho:
 
     def __init__(self, chance: float, seed: int | None = None) -> None:
         self.chance = chance
-        self.rng = random.Random(seed)
+        self.rng = echo_gen(seed)  # the shared generator (models/draw.py), its own stream
         self.body: list[str] | None = None  # the tune's body so far (None: in the header)
         self.chunks: list[str] = []  # the text of each finished bar (pickup included)
         self.queue: deque[str] = deque()
@@ -73,6 +74,6 @@ class PhraseEcho:
                 continue
             first = k - back + pickup
             source = self.chunks[first : first + LENGTH]
-            if len(source) == LENGTH and self.rng.random() < self.chance:
+            if len(source) == LENGTH and self.rng.uniform() < self.chance:
                 self.queue.extend(" " + " | ".join(c.strip() for c in source) + " |")
             return

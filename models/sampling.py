@@ -20,6 +20,7 @@ from notetokens.notes_grammar import Field
 from notetokens.vocab import BOS, EOS, PAD, UNK
 
 from .checkpoint import LoadedModel
+from .draw import Gen, choose
 from .options import BARE, SampleOptions, finite_temperature
 from .rnn import Hidden
 from .rules import GRACE, rules_for
@@ -111,11 +112,7 @@ class _Sampler:
         self.lm, self.options, self.grammar = lm, options, grammar
         self.text, self.n = list(prime), 0
         self.vocab, self.size = lm.vocab, len(lm.vocab)
-        self.gen = torch.Generator(device=lm.device)
-        if options.seed is None:
-            self.gen.seed()  # fresh entropy for this stream only; the global RNG is untouched
-        else:
-            self.gen.manual_seed(options.seed)
+        self.gen = Gen(options.seed)  # the shared draw (models/draw.py); None: os.urandom
         self.block = torch.zeros(self.size, device=lm.device)  # specials other than the end token
         self.block[list(BLOCKED)] = -math.inf
         self.masks: dict[tuple[frozenset[str], bool], Tensor] = {}
@@ -289,26 +286,9 @@ def _choose(
     top_k: int | None,
     top_p: float | None,
     argmax: bool,
-    gen: torch.Generator,
+    gen: Gen,
 ) -> int:
-    """One id from scores (V,): greedy, or sampled after temperature, top-k, top-p."""
-    if argmax:
-        return int(scores.argmax())
-    t = finite_temperature(temperature()) if callable(temperature) else temperature
-    if top_k is None and top_p is None:
-        probs = torch.softmax(scores if t == 1.0 else scores / t, dim=-1)
-        return int(torch.multinomial(probs, 1, generator=gen))
-    ids: Tensor | None = None
-    if top_k is not None and top_k < scores.numel():
-        scores, ids = torch.topk(scores, top_k)  # sorted, likeliest first
-    probs = torch.softmax(scores / t, dim=-1)
-    if top_p is not None and top_p < 1.0:
-        probs, order = torch.sort(probs, descending=True)
-        ids = order if ids is None else ids[order]
-        # keep the likeliest characters until their mass reaches top_p (at least one)
-        keep = (torch.cumsum(probs, 0) - probs) < top_p
-        probs = probs * keep
-    j = int(torch.multinomial(probs, 1, generator=gen))
-    return j if ids is None else int(ids[j])
-
-
+    """One id from scores (V,): greedy, or sampled after temperature, top-k, top-p,
+    by the inverse CDF of models/draw.py (the draw the C engine makes too)."""
+    t = 1.0 if argmax else finite_temperature(temperature()) if callable(temperature) else temperature
+    return choose(scores.detach().cpu().numpy(), t, top_k, top_p, argmax, gen)

@@ -1,0 +1,77 @@
+/* The note-string grammar (a port of notetokens/notes_grammar.py, limited to
+ * a model's characters as notetokens/grammar.py's Restricted limits it).
+ * A state is a plain struct: copying it is the look-ahead's copy(). */
+#ifndef NG_GRAMMAR_H
+#define NG_GRAMMAR_H
+
+#include <stdint.h>
+
+typedef struct ng_set {
+    uint64_t w[2]; /* ASCII characters */
+} ng_set;
+
+typedef struct ng_frac {
+    int64_t n, d; /* lowest terms, d > 0 */
+} ng_frac;
+
+#define NG_HVAL 24
+#define NG_FIELD_VALUES 64
+
+typedef struct ng_fields {
+    /* per header key (T L M K Q): the values it may take; count 0: free */
+    const char *values[5][NG_FIELD_VALUES];
+    int count[5];
+} ng_fields;
+
+typedef struct ng_gctx {
+    const ng_fields *fields;
+    ng_set alphabet;
+} ng_gctx;
+
+enum {
+    GS_START, GS_HKEY, GS_HVAL, GS_HAFTER, GS_BODY, GS_SEP, GS_LETTER, GS_NOTE,
+    GS_REST, GS_CHORD, GS_CHORD_END, GS_DUR, GS_BAR
+};
+
+typedef struct ng_grammar {
+    const ng_gctx *ctx;
+    int min_notes, min_bars, required; /* required: bit per key of "TLMKQ" */
+    int form, relaxed, closing, close_next, winding, bad;
+    int state;
+    char written[6];
+    int nwritten;
+    char hval[NG_HVAL];
+    int nhval;
+    char hM[NG_HVAL], hL[NG_HVAL], hK[NG_HVAL];
+    int has_bar;
+    ng_frac bar_len, pos, pickup;
+    int bars, events;
+    char letter, acc, tonic_letter, tonic_acc;
+    int count, chord, has_tonic;
+    int has_dur; /* dur is "" after ':'; has_dur 0 is None */
+    char dur[NG_HVAL];
+    int ndur;
+    int pitched, on_tonic;
+} ng_grammar;
+
+void ng_grammar_tables(void); /* once, before any grammar is used */
+void ng_grammar_init(ng_grammar *g, const ng_gctx *ctx, int min_notes, int min_bars, int required, int form);
+ng_set ng_grammar_allowed(const ng_grammar *g);  /* Restricted.allowed() */
+ng_set ng_grammar_inner(const ng_grammar *g);    /* NotesGrammar.allowed() */
+int ng_grammar_feed(ng_grammar *g, char ch);      /* -1 if ch may not come */
+int ng_grammar_can_end(const ng_grammar *g);
+int ng_grammar_resting(const ng_grammar *g);
+void ng_grammar_begin(ng_grammar *g);
+void ng_grammar_close(ng_grammar *g);
+void ng_grammar_wind_down(ng_grammar *g);
+int ng_grammar_may_wind_down(const ng_grammar *g);
+int ng_grammar_pitch_after(const ng_grammar *g, char ch); /* -1: none */
+
+static inline int ng_set_has(ng_set s, int c) {
+    return c >= 0 && c < 128 && ((s.w[c >> 6] >> (c & 63)) & 1u);
+}
+static inline void ng_set_add(ng_set *s, int c) {
+    if (c >= 0 && c < 128) s->w[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+#endif
