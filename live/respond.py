@@ -13,6 +13,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from notegen.models.options import SampleOptions
 from notetokens.score import Note, Score
 
 from .feed import endless_notes
@@ -94,10 +95,13 @@ def responses(
     clock: Callable[[], float],
     stop: threading.Event,
     min_beats: float = 4.0,
-    **sampling: Any,
+    options: SampleOptions | None = None,
 ) -> Iterator[Note]:
     """Endless call and response: each phrase heard is continued by the model,
-    the answer as long as the call (at least a bar), placed on a coming beat."""
+    the answer as long as the call (at least a bar), placed on a coming beat.
+    The answers are sampled with `options` (the session's), less the header
+    fields and prime: the call sets the key, and its notes are the prime."""
+    answering = (options or SampleOptions()).but(key=None, meter=None, tune_type=None, prime=None)
     while True:
         phrase = listener.wait_phrase(bar_seconds(), clock, stop)
         if phrase is None:
@@ -109,7 +113,7 @@ def responses(
         listener.enabled = False  # do not answer our own echo through a thru port
         try:
             answer = []
-            for note in endless_notes(lm, prime, play_prime=False, endless=False, stop=stop, **sampling):
+            for note in endless_notes(lm, prime, answering, play_prime=False, endless=False, stop=stop):
                 if note.onset >= length:
                     break
                 answer.append(note)

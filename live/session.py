@@ -247,13 +247,8 @@ def _notes(
 
     return responses(
         lm, listener, bar_seconds=lambda: 4 * spb(), spb=spb, now_beat=player.now_beat,
-        clock=player.clock, stop=stop, **_respond_sampling(options),
+        clock=player.clock, stop=stop, options=options,
     )
-
-
-def _respond_sampling(options: SampleOptions) -> dict[str, Any]:
-    """The choices call and response samples with (live/respond.py takes these)."""
-    return {k: getattr(options, k) for k in ("temperature", "top_k", "top_p", "seed", "argmax")}
 
 
 def _wait_filled(gen: Generator, respond: bool, stop: threading.Event, timeout: float = 10.0) -> None:

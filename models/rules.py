@@ -177,8 +177,8 @@ class PitchRange(Rule):
         return cls(*pitch_range("range", options.range))
 
     def banned(self, ctx: Context) -> set[str]:
-        g = ctx.grammar
-        return {d for d in "0123456789" if (p := g.pitch_after(d)) is not None  # type: ignore[union-attr]
+        notes = ctx.grammar.facts()  # type: ignore[union-attr] # a NotesGrammar (see build)
+        return {d for d in "0123456789" if (p := notes.pitch_after(d)) is not None
                 and not self.low <= p <= self.high}
 
 

@@ -56,10 +56,6 @@ class Grammar(Protocol):
         """Between tokens of the body, where a cut still parses."""
         ...
 
-    def pitch_after(self, ch: str) -> int | None:
-        """The MIDI pitch `ch` would complete, or None (for pitch rules)."""
-        ...
-
 
 def grammar_for(
     notation: str, fields: Mapping[str, Any] | None = None, *, min_notes: int = 0, min_bars: int = 0,
@@ -166,9 +162,6 @@ class Restricted:
 
     def resting(self) -> bool:
         return self.inner.resting()
-
-    def pitch_after(self, ch: str) -> int | None:
-        return self.inner.pitch_after(ch)
 
     def facts(self) -> Grammar:
         """The inner grammar, read-only by convention: bar and phrase facts

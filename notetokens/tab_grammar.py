@@ -153,9 +153,6 @@ class TabGrammar:
     def resting(self) -> bool:
         return False
 
-    def pitch_after(self, ch: str) -> int | None:
-        return None
-
     def can_end(self) -> bool:
         if self.slices == 0:
             return False

@@ -14,14 +14,10 @@ from notetokens import io, notes
 from ..conftest import need
 
 
-@pytest.fixture
-def notes_model(tiny_notes_model):
-    return tiny_notes_model
-
-
-def test_sample_writes_a_midi_file_a_daw_reads(notes_model, tmp_path, notegen):
+def test_sample_writes_a_midi_file_a_daw_reads(tiny_notes_model, tmp_path, notegen):
     out = tmp_path / "song.mid"
-    r = notegen("sample", "--model", str(notes_model), "--out", str(out), "--seed", "3", "--length", "12")
+    r = notegen("sample", "--model", str(tiny_notes_model), "--out", str(out), "--seed", "3",
+        "--length", "12")
     assert r.returncode == 0, r.stderr
     mf = mido.MidiFile(str(out))  # a second library reads it
     ons = [m for t in mf.tracks for m in t if m.type == "note_on" and m.velocity > 0]
@@ -33,10 +29,10 @@ def test_sample_writes_a_midi_file_a_daw_reads(notes_model, tmp_path, notegen):
     assert 1 <= len(onsets) <= 12
 
 
-def test_same_seed_same_melody_and_formats_follow_the_extension(notes_model, tmp_path, notegen):
+def test_same_seed_same_melody_and_formats_follow_the_extension(tiny_notes_model, tmp_path, notegen):
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     for p in (a, b):
-        r = notegen("sample", "-m", str(notes_model), "-o", str(p), "--seed", "9", "--bars", "4")
+        r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(p), "--seed", "9", "--bars", "4")
         assert r.returncode == 0, r.stderr
     assert a.read_text() == b.read_text()
     assert notes.parse(a.read_text()).notes  # note strings that parse
@@ -44,7 +40,7 @@ def test_same_seed_same_melody_and_formats_follow_the_extension(notes_model, tmp
     for ext in ("txt", "abc", "tab", "musicxml"):
         out = ref if ext == "txt" else tmp_path / f"s.{ext}"
         # a fixed meter: this tiny model may write one no notation reads (M:3/63)
-        r = notegen("sample", "-m", str(notes_model), "-o", str(out), "--seed", "9", "--length", "8",
+        r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(out), "--seed", "9", "--length", "8",
                     "--meter", "4/4")
         assert r.returncode == 0, r.stderr
     want = pitches_of(io.read(ref))
@@ -64,31 +60,36 @@ def pitches_of(score) -> list[int]:
     return [n.pitch for n in sorted(score.notes, key=lambda n: (n.onset, n.pitch))]
 
 
-def test_num_and_stdout(notes_model, tmp_path, notegen):
-    r = notegen("sample", "-m", str(notes_model), "-o", str(tmp_path / "s.mid"), "-n", "3", "--length", "5")
+def test_num_and_stdout(tiny_notes_model, tmp_path, notegen):
+    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(tmp_path / "s.mid"), "-n", "3",
+        "--length", "5")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s-1.mid", "s-2.mid", "s-3.mid"]
-    r = notegen("sample", "-m", str(notes_model), "--length", "5", "--seed", "1")
+    r = notegen("sample", "-m", str(tiny_notes_model), "--length", "5", "--seed", "1")
     assert r.returncode == 0 and notes.parse(r.stdout).notes
 
 
-def test_dynamic_and_echo_options_change_the_tune(notes_model, notegen):
-    base = ["sample", "-m", str(notes_model), "--seed", "4", "--min-notes", "60", "--meter", "2/4"]
-    tunes = {}
-    for name, extra in {"plain": [], "dynamic": ["--dynamic", "--dynamic-lr", "0.5"],
-                        "no echo": ["--echo", "0"]}.items():
-        r = notegen(*base, *extra)
-        assert r.returncode == 0, r.stderr
-        tunes[name] = r.stdout
-        assert len(notes.parse(r.stdout).notes) >= 60
-    assert tunes["dynamic"] != tunes["plain"] != tunes["no echo"]
+def test_dynamic_and_echo_options_reach_the_sampler(tiny_notes_model, notegen):
+    """The command's --dynamic-lr and --echo draw what the API draws with those
+    options, which is not the default tune."""
+    import notegen as api
+
+    base = {"seed": 4, "min_notes": 60, "meter": "2/4"}
+    r = notegen("sample", "-m", str(tiny_notes_model), "--seed", "4", "--min-notes", "60", "--meter", "2/4",
+                "--dynamic-lr", "0.5", "--echo", "0")
+    assert r.returncode == 0, r.stderr
+    got = notes.parse(r.stdout)
+    assert len(got.notes) >= 60
+    changed = api.sample(tiny_notes_model, dynamic_lr=0.5, echo=0.0, **base)
+    assert got.notes == changed.score.notes
+    assert changed.score.notes != api.sample(tiny_notes_model, **base).score.notes
 
 
-def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
+def test_prime_and_header_options_reach_the_melody(tiny_notes_model, notegen):
     r = notegen(
         "sample",
         "-m",
-        str(notes_model),
+        str(tiny_notes_model),
         "--prime",
         "G-G-D-D",
         "--meter",
@@ -121,18 +122,18 @@ def test_prime_and_header_options_reach_the_melody(notes_model, notegen):
         (["--dynamic", "--dynamic-lr", "-1"], "--dynamic-lr"),
     ],
 )
-def test_bad_options_are_one_line_errors(notes_model, tmp_path, notegen, args, words):
-    base = ["sample", "--model", str(notes_model)] if "--model" not in args else ["sample"]
+def test_bad_options_are_one_line_errors(tiny_notes_model, tmp_path, notegen, args, words):
+    base = ["sample", "--model", str(tiny_notes_model)] if "--model" not in args else ["sample"]
     r = notegen(*base, *args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_writes_a_png(notes_model, tmp_path, notegen):
+def test_plot_writes_a_png(tiny_notes_model, tmp_path, notegen):
     png = tmp_path / "roll.png"
     out = tmp_path / "s.mid"
-    r = notegen("sample", "-m", str(notes_model), "-o", str(out), "--plot", str(png), "--length", "8")
+    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(out), "--plot", str(png), "--length", "8")
     assert r.returncode == 0, r.stderr
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -140,7 +141,7 @@ def test_plot_writes_a_png(notes_model, tmp_path, notegen):
     assert width > 100 and height > 100
 
 
-def test_wav_renders_through_fluidsynth(notes_model, tmp_path, notegen):
+def test_wav_renders_through_fluidsynth(tiny_notes_model, tmp_path, notegen):
     import shutil
 
     from notegen.synth import find_soundfont
@@ -150,7 +151,8 @@ def test_wav_renders_through_fluidsynth(notes_model, tmp_path, notegen):
         "fluidsynth and a GM soundfont (Debian: fluidsynth timgm6mb-soundfont)",
     )
     wav = tmp_path / "s.wav"
-    r = notegen("sample", "-m", str(notes_model), "-o", str(wav), "--length", "8", "--seed", "1", timeout=300)
+    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(wav), "--length", "8", "--seed", "1",
+        timeout=300)
     assert r.returncode == 0, r.stderr
     import wave
 
@@ -160,19 +162,21 @@ def test_wav_renders_through_fluidsynth(notes_model, tmp_path, notegen):
     assert any(b != 0 for b in frames[: len(frames) // 2])  # not silence
 
 
-def test_wav_without_synth_says_what_to_install(notes_model, tmp_path):
+def test_wav_without_synth_says_what_to_install(tiny_notes_model, tmp_path):
     code = (
         "import shutil, sys\nshutil.which = lambda name: None\n"
         "from notegen.cli.main import main\n"
-        f"main(['sample', '-m', {str(notes_model)!r}, '-o', {str(tmp_path / 'x.wav')!r}, '--length', '4'])"
+        f"main(['sample', '-m', {str(tiny_notes_model)!r}, '-o', {str(tmp_path / 'x.wav')!r}, "
+        "'--length', '4'])"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 2 and "fluidsynth" in r.stderr.lower()
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_the_readme_tour_line_continues_a_prime_for_eight_bars(notes_model, notegen):
-    r = notegen("sample", "-m", str(notes_model), "--prime", "G-G-D-D-E-E-D", "--bars", "8", "--seed", "1")
+def test_the_readme_tour_line_continues_a_prime_for_eight_bars(tiny_notes_model, notegen):
+    r = notegen("sample", "-m", str(tiny_notes_model), "--prime", "G-G-D-D-E-E-D", "--bars", "8",
+        "--seed", "1")
     assert r.returncode == 0, r.stderr
     score = notes.parse(r.stdout)
     assert [n.pitch for n in score.notes[:7]] == [67, 67, 62, 62, 64, 64, 62]
@@ -180,9 +184,9 @@ def test_the_readme_tour_line_continues_a_prime_for_eight_bars(notes_model, note
     assert score.end <= 8 * bar and score.end > 7 * bar - 1e-9
 
 
-def test_min_notes_keeps_the_tune_going(notes_model, notegen):
+def test_min_notes_keeps_the_tune_going(tiny_notes_model, notegen):
     for seed in ("1", "2"):
-        r = notegen("sample", "-m", str(notes_model), "--min-notes", "40", "--seed", seed)
+        r = notegen("sample", "-m", str(tiny_notes_model), "--min-notes", "40", "--seed", seed)
         assert r.returncode == 0, r.stderr
         assert len({n.onset for n in notes.parse(r.stdout).notes}) >= 40
 
@@ -194,8 +198,8 @@ def test_min_notes_keeps_the_tune_going(notes_model, notegen):
         (["--type", "tango"], "unknown tune type 'tango'"),
     ],
 )
-def test_type_errors_are_one_line(notes_model, tmp_path, notegen, args, words):
-    r = notegen("sample", "-m", str(notes_model), "-o", str(tmp_path / "x.mid"), *args, cwd=tmp_path)
+def test_type_errors_are_one_line(tiny_notes_model, tmp_path, notegen, args, words):
+    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(tmp_path / "x.mid"), *args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
