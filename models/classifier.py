@@ -1,16 +1,19 @@
 """`SeqClassifier`: a char-RNN encoder read to the end of a document (seq2vec) and
 a linear head over the labels, with its checkpoint format and prediction.
 
-The encoder has the language model's shape and weight names (`embed.*`,
-`rnn.*`), so it can start from a trained `CharRNN` (transfer) and its embedding
-table reads like any model's. The head sees the top layer's final state and the
-mean of its outputs over the document. A checkpoint is a notegen safetensors file
+The encoder is a language model's: a classifier wraps a `CharRNN` (a new one,
+or a trained one to start from: transfer) and keeps its embedding and recurrent
+layers under their own names (`embed.*`, `rnn.*`), so its embedding table reads
+like any model's; the LM's output layer, which predicts characters, is not kept.
+The head sees the top layer's final state and the mean of its outputs over the
+document. A checkpoint is a notegen safetensors file
 like a language model's, with `task: classify`, the labels and the head's settings
 in its metadata.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ from notetokens.vocab import CharVocab
 from . import checkpoint
 from .classify_data import encode_documents, length_batches, pad
 from .config import ModelConfig
-from .rnn import _CELLS, CharRNN
+from .rnn import CharRNN
 
 TASK = "classify"
 POOLS = ("last", "mean", "last+mean", "layers+mean")
@@ -74,18 +77,22 @@ class ClassifyConfig:
 
 
 class SeqClassifier(nn.Module):
+    """A head over the encoder of the language model `lm` (a new `CharRNN` of
+    `config` when none is given), whose layers it trains from then on."""
+
     def __init__(self, config: ModelConfig, n_labels: int, pool: str = "last+mean",
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, lm: CharRNN | None = None) -> None:
         super().__init__()
         if n_labels < 2:
             raise NotegenError("a classifier needs at least two labels")
+        lm = CharRNN(config) if lm is None else lm
+        if lm.config != config:
+            raise ValueError("the language model's config is not the classifier's")
         self.config = config
         self.pool = pool
-        self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
-        self.rnn = _CELLS[config.cell](
-            config.embed_dim, config.hidden_size, num_layers=config.num_layers,
-            dropout=config.dropout if config.num_layers > 1 else 0.0, batch_first=True,
-        )
+        self.embed, self.rnn = lm.embed, lm.rnn  # the LM's layers, under the LM's names
+        self.embed.requires_grad_(True)
+        self.rnn.requires_grad_(True)  # a loaded LM comes for sampling, without gradients
         self.drop = nn.Dropout(dropout)
         width = config.hidden_size * {"last+mean": 2, "layers+mean": config.num_layers + 1}.get(pool, 1)
         self.classifier = nn.Linear(width, n_labels)
@@ -117,7 +124,7 @@ class SeqClassifier(nn.Module):
         return [*self.embed.parameters(), *self.rnn.parameters()]
 
     def load_encoder(self, lm: CharRNN) -> None:
-        """Start from a language model's embedding and recurrent weights."""
+        """Copy a language model's embedding and recurrent weights into this encoder."""
         self.embed.load_state_dict(lm.embed.state_dict())
         self.rnn.load_state_dict(lm.rnn.state_dict())
 
@@ -166,7 +173,7 @@ def save(path: str | Path, model: SeqClassifier, vocab: CharVocab, notation: str
                            extra_tensors=extra_tensors, extra_meta=meta)
 
 
-def build(meta: dict[str, Any], path: Path) -> tuple[SeqClassifier, CharVocab, ClassifyConfig, list[str]]:
+def build(meta: Mapping[str, Any], path: Path) -> tuple[SeqClassifier, CharVocab, ClassifyConfig, list[str]]:
     """An untrained classifier of the shape a checkpoint's metadata describes."""
     if meta.get("task") != TASK:
         raise NotegenError(
@@ -186,14 +193,24 @@ def build(meta: dict[str, Any], path: Path) -> tuple[SeqClassifier, CharVocab, C
     return SeqClassifier(mcfg, len(labels), config.pool, config.dropout), vocab, config, labels
 
 
+def weights(path: Path, meta: Mapping[str, Any], tensors: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The classifier's weights of a checkpoint's tensors, checked against the
+    model its metadata describes (counted without building it) before any is used."""
+    from . import ckpt_meta
+
+    found, _ = checkpoint.split_train_state(tensors)
+    ckpt_meta.weights(path, ckpt_meta.count(lambda: build(meta, path)[0]), found)
+    return found
+
+
 def load(path_or_dir: str | Path, device: str | torch.device = "cpu") -> LoadedClassifier:
     """A classifier ready to predict, from a checkpoint file or a run folder."""
     path = checkpoint.resolve(path_or_dir)
     tensors, meta = checkpoint.read(path, device)
+    found = weights(path, meta, tensors)
     model, vocab, config, labels = build(meta, path)
-    weights, _ = checkpoint.split_train_state(tensors)
     try:
-        model.load_state_dict(weights)
+        model.load_state_dict(found)
     except RuntimeError as e:
         raise NotegenError(f"{path}: weights do not match the stored config ({e})") from None
     model.to(device).eval().requires_grad_(False)

@@ -26,6 +26,7 @@ from notetokens.registry import NOTATIONS
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, ngram, runtime, trainstate
+from .ckpt_format import CheckpointMeta
 from .classifier import (
     ClassifyConfig,
     SeqClassifier,
@@ -33,10 +34,11 @@ from .classifier import (
     confusion,
     predict_proba,
     save,
+    weights,
 )
 from .classify_data import Labelled, encode_documents, length_batches, pad, stratified_split
 from .config import ModelConfig, preset
-from .runlock import RunLock
+from .runfolder import CLASSIFY, RunFolder
 from .schedule import lr_at
 from .stopsignal import StopOnSigint
 
@@ -125,97 +127,60 @@ def _fit(data: Labelled, notation: str, out: Path, config: ClassifyConfig,
          on_step: Callable[[int], bool | None] | None, stop: StopOnSigint,
          held: ExitStack) -> ClassifyResult:
     device = runtime.pick_device(config.device)
-    saved = _prepare(out, resume, overwrite, notation, data, device)
-    held.enter_context(RunLock(out))  # one run per folder at a time, as in train
-    extra_meta: dict[str, Any] = {}
+    folder = RunFolder(out, CLASSIFY)
+    folder.check(resume)
+    held.enter_context(folder.lock())  # one run per folder at a time, as in train
+    if not resume:
+        folder.refuse_overwrite(overwrite)
+    saved = _resumed(folder, device, notation, data) if resume else None
+    run = _restore(folder, saved, data, notation, config, base, model_config, device)
+    return run.fit(progress, on_step, stop)
+
+
+def _resumed(folder: RunFolder, device: torch.device, notation: str,
+             data: Labelled) -> tuple[dict[str, Tensor], CheckpointMeta]:
+    """The saved run, refused when it learnt other labels or its weights do not fit."""
+    tensors, meta = folder.resume(device, notation)
+    if list(meta.get("labels", [])) != data.names:
+        raise NotegenError(f"{folder.last}: was trained on labels {meta.get('labels')}, not {data.names}")
+    weights(folder.last, meta, tensors)
+    return tensors, meta
+
+
+def _restore(folder: RunFolder, saved: tuple[dict[str, Tensor], CheckpointMeta] | None,
+             data: Labelled, notation: str, config: ClassifyConfig, base: str | Path | None,
+             model_config: ModelConfig | None, device: torch.device) -> _Fitting:
+    """The model, optimizer, split and counters: from the saved run, else new."""
     if saved:
-        tensors, meta = saved
-        model, vocab, saved_config, _ = build(meta, out / checkpoint.LAST)
+        meta = saved[1]
+        model, vocab, saved_config, _ = build(meta, folder.last)
         # a resumed run keeps its settings; only how long it runs and where may change
         config = replace(saved_config, epochs=config.epochs, device=config.device)
         state = dict(meta.get("train_state", {}))
-        extra_meta["base"] = meta.get("base")
+        base_name = meta.get("base")
     else:
         torch.manual_seed(config.seed)
         if config.freeze is None:
             config = replace(config, freeze=base is not None)
         model, vocab = _new_model(data, notation, config, base, model_config)
         state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "history": []}
-        extra_meta["base"] = None if base is None else str(base)
+        base_name = None if base is None else str(base)
     train_idx, val_idx = stratified_split(data.labels, config.val_fraction, config.seed)
     train, val = data.subset(train_idx), data.subset(val_idx)
     if not len(train):
         raise NotegenError("no documents left to train on after the held-out split")
-    baseline = _baseline(out, train, val, data.names, config.max_chars, bool(saved))
+    baseline = _baseline(folder.path, train, val, data.names, config.max_chars, bool(saved))
     model.to(device)
     if config.freeze:
         for p in model.encoder_parameters():
             p.requires_grad_(False)
     optimizer = _optimizer(model, config)
     if saved:
-        weights, extra = checkpoint.split_train_state(tensors)
-        model.load_state_dict(weights)
-        trainstate.unpack(optimizer, extra, meta, device, model.config.cell)
-    seqs = encode_documents(train.documents, vocab, config.max_chars)
-    lengths = [len(s) for s in seqs]
-    cached = _cache(model, vocab, train, val, config, device) if config.freeze else None
-    per_epoch = math.ceil(len(seqs) / config.batch_size)
-    total = per_epoch * config.epochs
-    enc_lr = config.lr if config.encoder_lr is None else config.encoder_lr
-    ratios = [1.0] if config.freeze else [1.0, enc_lr / config.lr]  # head, encoder
-    labels_t = torch.tensor(train.labels)
-    bar = _progress(progress, total, int(state["step"]))
-    ctx = _Saver(out, model, vocab, notation, data.names, config, optimizer, device, extra_meta)
-    interrupted = False
-    loss_value = float(state.get("last_loss") or "nan")
-    try:
-        for epoch in range(int(state["epoch"]), config.epochs):
-            g = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
-            batches = length_batches(lengths, config.batch_size, g)
-            for b in range(int(state["batch"]), len(batches)):
-                batch = batches[b]
-                lr = lr_at(int(state["step"]), total, config.lr, warmup=100)
-                for group, ratio in zip(optimizer.param_groups, ratios, strict=True):
-                    group["lr"] = lr * ratio
-                model.train()
-                if cached is not None:  # a frozen encoder: its vectors were computed once
-                    logits = model.classifier(model.drop(cached[0][batch]))
-                else:
-                    ids, lens = pad([seqs[i] for i in batch])
-                    logits = model(ids.to(device), lens)
-                loss = F.cross_entropy(logits, labels_t[batch].to(device))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                loss_value = loss.item()
-                state["step"] += 1
-                state["batch"] = b + 1
-                state["last_loss"] = loss_value
-                bar.update(1)
-                bar.set_postfix({"loss": f"{loss_value:.3f}"}, refresh=False)
-                if stop.requested or bool(on_step and on_step(int(state["step"]))):
-                    interrupted = True
-                    break
-            if interrupted:
-                break
-            state["epoch"] = epoch + 1
-            state["batch"] = 0
-            ctx.checkpoint(state, train, val, loss_value, None if cached is None else cached[1])
-            if state["history"]:
-                bar.set_postfix(_postfix(state["history"][-1]), refresh=False)
-            if _no_progress(state, config.patience):
-                state["stopped_early"] = True
-                break
-    finally:
-        bar.close()
-    if interrupted:  # saved to resume; the caller says so and picks the exit status, as in train
-        ctx.save_last(state, ctx.metrics_now)
-    return ClassifyResult(out, data.names, state["epoch"] + state["batch"] / per_epoch,
-                          int(state["step"]), interrupted, len(train), len(val),
-                          dict(state["best"] or {}), list(state["history"]), baseline.metrics,
-                          extra_meta["base"], bool(state.get("stopped_early")))
+        found, extra = checkpoint.split_train_state(saved[0])
+        model.load_state_dict(found)
+        trainstate.unpack(optimizer, extra, saved[1], device, model.config.cell)
+    return _Fitting(folder, model, vocab, notation, data.names, config, optimizer, device,
+                    {"base": base_name}, state, train, val, baseline.metrics)
 
 
 def resolve_base(base: str | Path | None, notation: str) -> str | Path | None:
@@ -266,29 +231,6 @@ def default_notation(out_dir: str | Path, base: str | Path | None, resume: bool)
     return None
 
 
-def _prepare(out: Path, resume: bool, overwrite: bool, notation: str, data: Labelled,
-             device: torch.device) -> tuple[dict[str, Tensor], dict[str, Any]] | None:
-    last = out / checkpoint.LAST
-    if resume:
-        if not last.is_file():
-            raise NotegenError(f"{out}: nothing to resume (no {checkpoint.LAST})")
-        tensors, meta = checkpoint.read(last, device)
-        if meta.get("task") != "classify":
-            raise NotegenError(f"{last}: a language model's run, not a classifier's")
-        if meta.get("notation") != notation:
-            raise NotegenError(f"{last}: was trained on notation {meta.get('notation')!r}, not {notation!r}")
-        if list(meta.get("labels", [])) != data.names:
-            raise NotegenError(f"{last}: was trained on labels {meta.get('labels')}, not {data.names}")
-        return tensors, meta
-    if (last.exists() or (out / checkpoint.BEST).exists()) and not overwrite:
-        raise NotegenError(f"{out}: already holds a checkpoint; resume it or choose another folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NotegenError(f"{out}: cannot create the folder ({e.strerror})") from None
-    return None
-
-
 def _cache(model: SeqClassifier, vocab: CharVocab, train: Labelled, val: Labelled,
            config: ClassifyConfig, device: torch.device) -> tuple[Tensor, Tensor]:
     """The frozen encoder's vectors of the training and held-out documents."""
@@ -328,27 +270,97 @@ def _optimizer(model: SeqClassifier, c: ClassifyConfig) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, betas=(0.9, 0.99), weight_decay=c.weight_decay)
 
 
-class _Saver:
-    """Validation after each epoch and the two checkpoints."""
+class _Fitting:
+    """A fit under way: the epochs, the validation after each, and the two
+    checkpoints, saved through the run folder."""
 
-    def __init__(self, out: Path, model: SeqClassifier, vocab: CharVocab, notation: str,
+    def __init__(self, folder: RunFolder, model: SeqClassifier, vocab: CharVocab, notation: str,
                  labels: list[str], config: ClassifyConfig, optimizer: torch.optim.Optimizer,
-                 device: torch.device, extra_meta: dict[str, Any]) -> None:
-        self.out, self.model, self.vocab, self.notation = out, model, vocab, notation
+                 device: torch.device, extra_meta: dict[str, Any], state: dict[str, Any],
+                 train: Labelled, val: Labelled, baseline: dict[str, Any]) -> None:
+        self.folder, self.model, self.vocab, self.notation = folder, model, vocab, notation
         self.labels, self.config, self.optimizer, self.device = labels, config, optimizer, device
-        self.extra_meta = extra_meta
+        self.extra_meta, self.state, self.train, self.val = extra_meta, state, train, val
+        self.baseline = baseline
         self.metrics_now: dict[str, Any] = {}
+        self.seqs = encode_documents(train.documents, vocab, config.max_chars)
+        self.per_epoch = math.ceil(len(self.seqs) / config.batch_size)
+        self.total = self.per_epoch * config.epochs
+        enc_lr = config.lr if config.encoder_lr is None else config.encoder_lr
+        self.ratios = [1.0] if config.freeze else [1.0, enc_lr / config.lr]  # head, encoder
 
-    def checkpoint(self, state: dict[str, Any], train: Labelled, val: Labelled, loss: float,
-                   val_features: Tensor | None = None) -> None:
-        c = self.config
+    def fit(self, progress: bool, on_step: Callable[[int], bool | None] | None,
+            stop: StopOnSigint) -> ClassifyResult:
+        c, state = self.config, self.state
+        cached = _cache(self.model, self.vocab, self.train, self.val, c, self.device) if c.freeze else None
+        bar = _progress(progress, self.total, int(state["step"]))
+        interrupted = False
+        loss = float(state.get("last_loss") or "nan")
+        try:
+            for epoch in range(int(state["epoch"]), c.epochs):
+                interrupted, loss = self._epoch(epoch, cached, bar, lambda step: stop.requested or bool(
+                    on_step and on_step(step)), loss)
+                if interrupted:
+                    break
+                state["epoch"] = epoch + 1
+                state["batch"] = 0
+                self.checkpoint(loss, None if cached is None else cached[1])
+                if state["history"]:
+                    bar.set_postfix(_postfix(state["history"][-1]), refresh=False)
+                if _no_progress(state, c.patience):
+                    state["stopped_early"] = True
+                    break
+        finally:
+            bar.close()
+        if interrupted:  # saved to resume; the caller says so and picks the exit status, as in train
+            self.folder.save_last(self._write, state, self.optimizer, self.device)
+        return ClassifyResult(self.folder.path, self.labels, state["epoch"] + state["batch"] / self.per_epoch,
+                              int(state["step"]), interrupted, len(self.train), len(self.val),
+                              dict(state["best"] or {}), list(state["history"]), self.baseline,
+                              self.extra_meta["base"], bool(state.get("stopped_early")))
+
+    def _epoch(self, epoch: int, cached: tuple[Tensor, Tensor] | None, bar: Any,
+               stopping: Callable[[int], bool], loss: float) -> tuple[bool, float]:
+        """The batches of `epoch` from the saved one on: (stopped, the last loss)."""
+        c, state, model = self.config, self.state, self.model
+        g = torch.Generator().manual_seed(c.seed * 100_003 + epoch)
+        batches = length_batches([len(s) for s in self.seqs], c.batch_size, g)
+        labels = torch.tensor(self.train.labels)
+        for b in range(int(state["batch"]), len(batches)):
+            batch = batches[b]
+            lr = lr_at(int(state["step"]), self.total, c.lr, warmup=100)
+            for group, ratio in zip(self.optimizer.param_groups, self.ratios, strict=True):
+                group["lr"] = lr * ratio
+            model.train()
+            if cached is not None:  # a frozen encoder: its vectors were computed once
+                logits = model.classifier(model.drop(cached[0][batch]))
+            else:
+                ids, lens = pad([self.seqs[i] for i in batch])
+                logits = model(ids.to(self.device), lens)
+            step_loss = F.cross_entropy(logits, labels[batch].to(self.device))
+            self.optimizer.zero_grad(set_to_none=True)
+            step_loss.backward()
+            if c.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
+            self.optimizer.step()
+            loss = step_loss.item()
+            state.update(step=state["step"] + 1, batch=b + 1, last_loss=loss)
+            bar.update(1)
+            bar.set_postfix({"loss": f"{loss:.3f}"}, refresh=False)
+            if stopping(int(state["step"])):
+                return True, loss
+        return False, loss
+
+    def checkpoint(self, loss: float, val_features: Tensor | None = None) -> None:
+        """Validate after an epoch, then save best (when it improved) and last."""
+        state, train, val = self.state, self.train, self.val
         if val_features is not None and len(val):
             self.model.eval()
             with torch.no_grad():
                 probs = torch.softmax(self.model.classifier(val_features), -1).cpu()
             v = scores(probs, val)
         else:
-            v = evaluate(self.model, self.vocab, val, c.max_chars)
+            v = evaluate(self.model, self.vocab, val, self.config.max_chars)
         metrics = {"epoch": state["epoch"], "step": state["step"], "train_loss": loss,
                    "val_accuracy": v["accuracy"], "val_loss": v["loss"], "confusion": v["confusion"],
                    "val_count": v["count"], "train_count": len(train),
@@ -359,17 +371,12 @@ class _Saver:
         if improved:
             state["best"] = {**metrics, "score": list(score)}
         state["history"].append({k: metrics[k] for k in ("epoch", "train_loss", "val_accuracy", "val_loss")})
-        if improved or not (self.out / checkpoint.BEST).exists():
-            save(self.out / checkpoint.BEST, self.model, self.vocab, self.notation, self.labels,
-                 c, metrics, extra_meta=self.extra_meta)
         self.metrics_now = metrics
-        self.save_last(state, metrics)
+        self.folder.save(self._write, improved, state, self.optimizer, self.device)
 
-    def save_last(self, state: dict[str, Any], metrics: dict[str, Any]) -> None:
-        tensors, opt_meta = trainstate.pack(self.optimizer, None, self.device)
-        save(self.out / checkpoint.LAST, self.model, self.vocab, self.notation, self.labels,
-             self.config, metrics, extra_tensors=tensors,
-             extra_meta={**self.extra_meta, **opt_meta, "train_state": state})
+    def _write(self, path: Path, tensors: dict[str, Tensor] | None, extra: dict[str, Any]) -> None:
+        save(path, self.model, self.vocab, self.notation, self.labels, self.config, self.metrics_now,
+             extra_tensors=tensors, extra_meta={**self.extra_meta, **extra})
 
 
 def _postfix(h: dict[str, Any]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from notetokens.errors import NotegenError
 
 from . import checkpoint, ckpt_meta
 from .config import PRESETS, ModelConfig, TrainConfig, preset
+from .runfolder import LM, wrong_task
 
 
 def check_lm_run(out_dir: str | Path) -> None:
@@ -21,12 +22,9 @@ def check_lm_run(out_dir: str | Path) -> None:
     last = Path(out_dir) / checkpoint.LAST
     if not last.is_file():
         return
-    task = checkpoint.read_meta(last).get("task", "lm")
-    if task == "classify":
-        raise NotegenError(f"{last}: a classifier run (notegen classify fit), not a language model's; "
-                           "resume it with `notegen classify fit --resume`, or train in another folder")
-    if task != "lm":
-        raise NotegenError(f"{last}: a {task!r} run, not a language model's; train in another folder")
+    problem = wrong_task(last, str(checkpoint.read_meta(last).get("task", LM)), LM)
+    if problem:
+        raise NotegenError(problem)
 
 
 def check_resume_preset(out_dir: str | Path, name: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,13 @@ from notetokens.errors import NotegenError
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, ckpt_meta, precision, runtime, trainstate
+from .ckpt_format import CheckpointMeta
 from .config import ModelConfig, TrainConfig, preset
 from .data import IGNORE, Streams, split_documents
 from .evaluate import layout, stream_nll
 from .resume import check_kept, saved_train_config
 from .rnn import CharRNN, Hidden, detach_hidden, hidden_tensors, mask_hidden
-from .runlock import RunLock
+from .runfolder import LM, RunFolder
 from .schedule import lr_at
 from .stopsignal import StopOnSigint
 from .trainreport import LN2, ProgressBar, StepMeter, TrainProgress, TrainResult
@@ -133,12 +133,15 @@ class _Run:
         self.device = device
         self.documents = documents
         self.model_config = model_config or preset(config.preset)
+        self.folder = RunFolder(out_dir, LM, writer=dist.main)
 
     def fit(self, *, resume: bool, overwrite: bool, report: Reporter | None,
             on_step: Callable[[int], bool | None] | None, stop: StopOnSigint) -> TrainResult:
-        self._check_folder(resume)
-        with RunLock(self.out_dir) if self.dist.main else nullcontext():
-            s = self._restore(resume, overwrite)
+        self.folder.check(resume)
+        with self.folder.lock():
+            if not resume:
+                self.folder.refuse_overwrite(overwrite)
+            s = self._restore(resume)
             meter = StepMeter(val_loss=s.state.get("val_loss"))
             step = int(s.state["step"])
             interrupted = False
@@ -172,41 +175,15 @@ class _Run:
             runtime.barrier(self.dist)
             return self._result(s, step, meter, interrupted)
 
-    def _check_folder(self, resume: bool) -> None:
-        """Before any work: something to resume, or a folder to write the run in."""
-        last = self.out_dir / checkpoint.LAST
-        if resume and not last.is_file():
-            raise NotegenError(f"{self.out_dir}: nothing to resume (no {checkpoint.LAST})")
-        if self.dist.main and not resume:
-            try:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise NotegenError(f"{self.out_dir}: cannot create the folder ({e.strerror})") from None
-
-    def _restore(self, resume: bool, overwrite: bool) -> _Session:
+    def _restore(self, resume: bool) -> _Session:
         """The model, optimizer, data and counters: from `last` when resuming, else new."""
         c, dist, device = self.config, self.dist, self.device
-        last = self.out_dir / checkpoint.LAST
-        saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None
-        if resume:
-            saved = checkpoint.read(last, device)
-            if saved[1].get("notation") != self.notation:
-                raise NotegenError(f"{last}: was trained on notation "
-                                   f"{saved[1].get('notation')!r}, not {self.notation!r}")
-            was = saved_train_config(self.out_dir)
-            if was is not None:  # a caller's config that contradicts the saved state
-                check_kept(self.out_dir, was, c, "give {name}={value}")
-        elif dist.main and not overwrite and (
-            last.exists() or (self.out_dir / checkpoint.BEST).exists()
-        ):
-            raise NotegenError(
-                f"{self.out_dir}: already holds a checkpoint; resume it or choose another folder"
-            )
+        saved = self._resumed(device) if resume else None
         if saved:
             tensors, meta = saved
-            mcfg, vocab, _ = ckpt_meta.checked(last, meta)
+            mcfg, vocab, _ = ckpt_meta.checked(self.folder.last, meta)
             # a diverged model is no start: load() refuses it too
-            ckpt_meta.weights(last, mcfg, checkpoint.split_train_state(tensors)[0])
+            ckpt_meta.weights(self.folder.last, mcfg, checkpoint.split_train_state(tensors)[0])
             state = dict(meta.get("train_state", {}))
         else:
             vocab = CharVocab.build(self.documents)
@@ -239,6 +216,14 @@ class _Run:
         return _Session(model, net, optimizer, vocab, mcfg, state, hidden, train_data, val_data,
                         _total_steps(c, train_data.steps),
                         precision.resolve(c.precision, device, mcfg.hidden_size))
+
+    def _resumed(self, device: torch.device) -> tuple[dict[str, torch.Tensor], CheckpointMeta]:
+        """The saved run, refused where the caller's config contradicts its state."""
+        saved = self.folder.resume(device, self.notation)
+        was = saved_train_config(self.out_dir)
+        if was is not None:
+            check_kept(self.out_dir, was, self.config, "give {name}={value}")
+        return saved
 
     def _data(self, vocab: CharVocab) -> tuple[Streams, Streams | None]:
         c, d = self.config, self.dist
@@ -320,24 +305,13 @@ class _Run:
             "best_val_loss": state["best_val_loss"],
             "parameters": s.model.num_parameters(),
         }
-        if self.dist.main:
-            common = {"train_config": self.config.to_dict()}
-            target = self.out_dir / checkpoint.BEST
-            try:
-                if improved or not target.exists():
-                    checkpoint.save(target, s.model, s.vocab, self.notation, s.mcfg, metrics,
-                                    extra_meta=common)
-                target = self.out_dir / checkpoint.LAST
-                tensors, opt_meta = trainstate.pack(s.optimizer, s.hidden, self.device)
-                checkpoint.save(target, s.model, s.vocab, self.notation, s.mcfg, metrics,
-                                extra_tensors=tensors,
-                                extra_meta={**common, **opt_meta, "train_state": state})
-            except OSError as e:
-                kept = f"; {checkpoint.LAST} of step {s.state['step']} is kept" \
-                    if s.state["step"] else ""
-                raise NotegenError(
-                    f"{target}: cannot write the checkpoint ({e.strerror or e}){kept}"
-                ) from None
+        common = {"train_config": self.config.to_dict()}
+
+        def write(path: Path, tensors: dict[str, torch.Tensor] | None, extra: dict[str, Any]) -> None:
+            checkpoint.save(path, s.model, s.vocab, self.notation, s.mcfg, metrics,
+                            extra_tensors=tensors, extra_meta={**common, **extra})
+
+        self.folder.save(write, improved, state, s.optimizer, self.device, s.hidden)
         s.state.clear()
         s.state.update(state)
         return val_loss

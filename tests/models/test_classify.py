@@ -236,3 +236,22 @@ def test_auto_base_is_the_bundled_model_of_the_notation():
     assert resolve_base("auto", "notes") == "folk" and resolve_base("auto", "text") == "kjv"
     assert resolve_base("auto", "tab") is None and resolve_base("none", "notes") is None
     assert resolve_base("runs/x", "notes") == "runs/x"
+
+
+def test_a_classifier_file_is_checked_against_the_model_it_describes(tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    data = Labelled(["aaa ab", "bbb ba"] * 6, [0, 1] * 6, ["a", "b"])
+    fit(data, "text", tmp_path / "clf", ClassifyConfig(epochs=1, device="cpu"), progress=False)
+    good = tmp_path / "clf" / "best.safetensors"
+    with safe_open(str(good), "pt") as f:
+        header = dict(f.metadata())
+        tensors = {k: f.get_tensor(k).clone() for k in f.keys()}  # noqa: SIM118
+    save_file({**tensors, "extra": torch.zeros(3)}, str(tmp_path / "more.safetensors"), metadata=header)
+    with pytest.raises(NotegenError, match=r"more\.safetensors: the file holds .* weights but its config"):
+        load(tmp_path / "more.safetensors")
+    tensors["classifier.weight"][0, 0] = float("nan")
+    save_file(tensors, str(tmp_path / "nan.safetensors"), metadata=header)
+    with pytest.raises(NotegenError, match=r"nan\.safetensors: weight classifier\.weight holds NaN"):
+        load(tmp_path / "nan.safetensors")
