@@ -257,9 +257,7 @@ def _new_model(data: Labelled, notation: str, config: ClassifyConfig, base: str 
     form = NOTATIONS[notation].model_text  # the documents are in this form (read_folders)
     if lm.notation != form:
         raise NotegenError(f"{lm.path}: the base model reads {lm.notation!r} model text, not {form!r}")
-    model = SeqClassifier(lm.config, len(data.names), config.pool, config.dropout)
-    model.load_encoder(lm.model)
-    return model, lm.vocab
+    return SeqClassifier(lm.config, len(data.names), config.pool, config.dropout, lm=lm.model), lm.vocab
 
 
 def _optimizer(model: SeqClassifier, c: ClassifyConfig) -> torch.optim.Optimizer:
