@@ -148,15 +148,8 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
             length=opts.length, stop=stop, record=opts.log_events is not None, realtime=True,
         )
 
-        def on_input(msg: Any) -> None:  # on rtmidi's thread: stamp first
-            t = clock()
-            if follower is not None:
-                follower.feed(t, msg)
-            temperature.feed(msg, t)
-            if listener is not None:
-                listener.feed(t, msg)
-
         if opts.needs_input:
+            on_input = _input_handler(clock, follower, temperature, listener)
             in_virtual = None if opts.input else f"{virtual or 'notegen'}-in"
             inp = _unless_stopped(stop, open_input, opts.input, virtual=in_virtual, api=opts.api,
                                   callback=on_input)
@@ -189,6 +182,22 @@ def _play(opts: LiveOptions, lm: Any, stop: threading.Event) -> PlayStats:
             for port in (inp, out):
                 if port is not None:
                     close_port(port)
+
+
+def _input_handler(
+    clock: Any, follower: ClockFollower | None, temperature: Temperature, listener: PhraseListener | None
+) -> Any:
+    """What each incoming message is given to (called on rtmidi's thread: stamp first)."""
+
+    def on_input(msg: Any) -> None:
+        t = clock()
+        if follower is not None:
+            follower.feed(t, msg)
+        temperature.feed(msg, t)
+        if listener is not None:
+            listener.feed(t, msg)
+
+    return on_input
 
 
 def played(player: Player, source: Any) -> PlayStats:
