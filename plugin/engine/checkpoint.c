@@ -102,6 +102,11 @@ static int read_tensor_entry(reader *r, ng_json *j, const char *name) {
 
 static int read_meta_entry(reader *r, ng_json *j, const char *key) {
     char *buf = r->meta;
+    static const char *known[] = {"vocab", "config", "format", "notation", "task"};
+    int ours = 0;
+    for (int k = 0; k < 5; k++) ours |= !strcmp(key, known[k]);
+    if (!ours) return ng_json_skip(j) ? fail(r, "malformed metadata") : 0; /* other keys are not ours */
+    if (ng_json_peek(j) != '"') return fail(r, "a metadata value is not a string");
     if (!strcmp(key, "vocab") || !strcmp(key, "config")) {
         char **slot = key[0] == 'v' ? &r->vocab_json : &r->config_json;
         buf = key[0] == 'v' ? r->meta : r->meta + META_CAP;
@@ -127,7 +132,7 @@ static int read_meta_entry(reader *r, ng_json *j, const char *key) {
         if (ng_json_string(j, v, sizeof v) < 0 || strcmp(v, "\"lm\"")) return fail(r, "not a language model");
         return 0;
     }
-    return ng_json_skip(j) ? fail(r, "malformed metadata") : 0; /* other keys are not ours */
+    return fail(r, "unreachable");
 }
 
 static int read_header(reader *r, const char *h, size_t n) {
@@ -147,7 +152,6 @@ static int read_header(reader *r, const char *h, size_t n) {
                 if (mm < 0) return fail(r, "malformed metadata");
                 if (!mm) break;
                 if (ng_json_string(&j, name, sizeof name) < 0 || ng_json_expect(&j, ':')) return fail(r, "malformed metadata");
-                if (ng_json_peek(&j) != '"') return fail(r, "a metadata value is not a string");
                 if (read_meta_entry(r, &j, name)) return -1;
             }
         } else if (read_tensor_entry(r, &j, name)) {

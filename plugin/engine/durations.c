@@ -38,20 +38,25 @@ ng_frac ng_frac_make(int64_t n, int64_t d, int *bad) {
     return f;
 }
 
-static int64_t mul(int64_t a, int64_t b, int *bad) {
-    int64_t r;
-    if (__builtin_mul_overflow(a, b, &r)) *bad = 1;
-    return r;
-}
-
-static int64_t add(int64_t a, int64_t b, int *bad) {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r)) *bad = 1;
-    return r;
+/* a / b reduced, computed in 128 bits; *bad where it does not fit in 64 */
+static ng_frac reduce128(__int128 n, __int128 d, int *bad) {
+    if (d < 0) n = -n, d = -d;
+    __int128 a = n < 0 ? -n : n, b = d;
+    while (b) {
+        __int128 t = a % b;
+        a = b;
+        b = t;
+    }
+    if (a > 1) n /= a, d /= a;
+    if (!d || n > INT64_MAX || n < -INT64_MAX || d > INT64_MAX) {
+        *bad = 1;
+        return (ng_frac){0, 1};
+    }
+    return (ng_frac){(int64_t)n, (int64_t)d};
 }
 
 ng_frac ng_frac_add(ng_frac a, ng_frac b, int *bad) {
-    return ng_frac_make(add(mul(a.n, b.d, bad), mul(b.n, a.d, bad), bad), mul(a.d, b.d, bad), bad);
+    return reduce128((__int128)a.n * b.d + (__int128)b.n * a.d, (__int128)a.d * b.d, bad);
 }
 
 ng_frac ng_frac_sub(ng_frac a, ng_frac b, int *bad) {
@@ -60,7 +65,7 @@ ng_frac ng_frac_sub(ng_frac a, ng_frac b, int *bad) {
 }
 
 ng_frac ng_frac_div(ng_frac a, ng_frac b, int *bad) {
-    return ng_frac_make(mul(a.n, b.d, bad), mul(a.d, b.n, bad), bad);
+    return reduce128((__int128)a.n * b.d, (__int128)a.d * b.n, bad);
 }
 
 ng_frac ng_frac_mod(ng_frac a, ng_frac b, int *bad) {
@@ -68,17 +73,11 @@ ng_frac ng_frac_mod(ng_frac a, ng_frac b, int *bad) {
     ng_frac q = ng_frac_div(a, b, bad);
     int64_t fl = q.n / q.d;
     if (q.n % q.d && q.n < 0) fl--;
-    ng_frac m = ng_frac_make(mul(b.n, fl, bad), b.d, bad);
-    return ng_frac_sub(a, m, bad);
+    return reduce128((__int128)a.n * b.d - (__int128)b.n * fl * a.d, (__int128)a.d * b.d, bad);
 }
 
 int ng_frac_cmp(ng_frac a, ng_frac b) {
-    int bad = 0;
-    int64_t x = mul(a.n, b.d, &bad), y = mul(b.n, a.d, &bad);
-    if (bad) {
-        long double u = (long double)a.n / a.d, v = (long double)b.n / b.d;
-        return u < v ? -1 : u > v;
-    }
+    __int128 x = (__int128)a.n * b.d, y = (__int128)b.n * a.d;
     return x < y ? -1 : x > y;
 }
 

@@ -21,8 +21,11 @@ static int allocate(ng_engine *e) {
     e->chunk_at = ng_alloc((NG_TEXT_CAP + 1) * sizeof(int));
     e->queue = ng_alloc(NG_TEXT_CAP * sizeof(int32_t));
     e->guard = ng_alloc(NG_GUARD_SLOTS * sizeof(ng_guard_slot));
+    e->memo.viable = ng_alloc(NG_VIABLE_SLOTS * sizeof(ng_viable_slot));
+    e->memo.allowed = ng_alloc(NG_ALLOWED_SLOTS * sizeof(ng_allowed_slot));
     return e->in_table && e->h && e->c && e->gx && e->gh && e->logits && e->probs && e->order && e->mask &&
-           e->scratch && e->text && e->body && e->chunk_at && e->queue && e->guard ? 0 : -1;
+           e->scratch && e->text && e->body && e->chunk_at && e->queue && e->guard && e->memo.viable &&
+           e->memo.allowed ? 0 : -1;
 }
 
 ng_engine *ng_open(const char *path, char *err, size_t errlen) {
@@ -46,6 +49,7 @@ ng_engine *ng_open(const char *path, char *err, size_t errlen) {
             ng_set_add(&e->gctx.alphabet, e->chars[id]);
         }
     e->gctx.fields = &e->fields;
+    e->gctx.memo = &e->memo;
     e->music = !strcmp(e->notation, "notes") || !strcmp(e->notation, "abc") || !strcmp(e->notation, "midi");
     return e;
 }
@@ -53,7 +57,8 @@ ng_engine *ng_open(const char *path, char *err, size_t errlen) {
 void ng_close(ng_engine *e) {
     if (!e) return;
     void *blocks[] = {e->chars, e->weights, e->in_table, e->h, e->c, e->gx, e->gh, e->logits, e->probs,
-                      e->order, e->mask, e->scratch, e->text, e->body, e->chunk_at, e->queue, e->guard};
+                      e->order, e->mask, e->scratch, e->text, e->body, e->chunk_at, e->queue, e->guard,
+                      e->memo.viable, e->memo.allowed};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
     free(e);
 }

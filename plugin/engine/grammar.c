@@ -55,6 +55,7 @@ void ng_grammar_init(ng_grammar *g, const ng_gctx *ctx, int min_notes, int min_b
     g->bar_len = g->pos = g->pickup = (ng_frac){0, 1};
     g->letter = 'C';
     g->chord = -1;
+    if (ctx->memo) ctx->memo->gen++; /* a new grammar: a new memo */
 }
 
 static int has_field(const ng_grammar *g, int k) { return g->ctx->fields && g->ctx->fields->count[k] > 0; }

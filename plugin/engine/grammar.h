@@ -14,7 +14,7 @@ typedef struct ng_frac {
     int64_t n, d; /* lowest terms, d > 0 */
 } ng_frac;
 
-#define NG_HVAL 24
+#define NG_HVAL 64
 #define NG_FIELD_VALUES 64
 
 typedef struct ng_fields {
@@ -23,9 +23,30 @@ typedef struct ng_fields {
     int count[5];
 } ng_fields;
 
+/* Restricted's memo tables (per stream: gen says which stream wrote an entry),
+ * keyed by a 64-bit hash of NotesGrammar.key(). */
+#define NG_VIABLE_SLOTS (1 << 17)
+#define NG_ALLOWED_SLOTS (1 << 14)
+typedef struct ng_viable_slot {
+    uint64_t key;
+    uint32_t gen;
+    uint8_t value;
+} ng_viable_slot;
+typedef struct ng_allowed_slot {
+    uint64_t key;
+    uint32_t gen;
+    ng_set set;
+} ng_allowed_slot;
+typedef struct ng_memo {
+    ng_viable_slot *viable;   /* NG_VIABLE_SLOTS */
+    ng_allowed_slot *allowed; /* NG_ALLOWED_SLOTS */
+    uint32_t gen;
+} ng_memo;
+
 typedef struct ng_gctx {
     const ng_fields *fields;
     ng_set alphabet;
+    ng_memo *memo;
 } ng_gctx;
 
 enum {

@@ -132,7 +132,7 @@ static void body_feed(ng_grammar *g, char ch) {
     } else if (ch == ':') {
         g->state = GS_DUR, g->has_dur = 1, g->dur[0] = 0, g->ndur = 0;
     } else {
-        if (g->ndur + 1 >= NG_HVAL) { g->bad = 1; return; }
+        if (g->ndur + 1 >= NG_HVAL || (g->ndur >= 17 && ch != '/')) { g->bad = 1; return; }
         g->has_dur = 1;
         g->dur[g->ndur++] = ch;
         g->dur[g->ndur] = 0;
@@ -188,6 +188,45 @@ int ng_grammar_pitch_after(const ng_grammar *g, char ch) {
 }
 
 /* -- Restricted ----------------------------------------------------------- */
+/* As notetokens/grammar.py's Restricted: memoized by the state's key (which
+ * leaves out the counters), and optimistic past DEPTH characters. The memo
+ * is part of the answer: a state first met deep in a search keeps the result
+ * it got there, so it is kept exactly as Python keeps it. */
+static uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h * 0xBF58476D1CE4E5B9ull;
+}
+
+static uint64_t mix_text(uint64_t h, const char *s) {
+    for (; *s; s++) h = mix(h, (unsigned char)*s);
+    return mix(h, 0xFF);
+}
+
+static uint64_t state_key(const ng_grammar *g) {
+    uint64_t h = mix(0, (uint64_t)g->state);
+    h = mix_text(h, g->written);
+    h = mix_text(h, g->hval);
+    h = mix(h, (uint64_t)g->has_bar);
+    if (g->has_bar) h = mix(mix(h, (uint64_t)g->bar_len.n), (uint64_t)g->bar_len.d);
+    h = mix(mix(h, (uint64_t)g->pos.n), (uint64_t)g->pos.d);
+    h = mix(h, (uint64_t)(g->bars == 0));
+    h = mix(mix(h, (uint64_t)g->pickup.n), (uint64_t)g->pickup.d);
+    h = mix(mix(mix(h, (uint64_t)(unsigned char)g->letter), (uint64_t)(unsigned char)g->acc), (uint64_t)(g->count + 2));
+    h = mix(h, (uint64_t)(g->chord + 2));
+    h = mix(h, (uint64_t)g->has_dur);
+    if (g->has_dur) h = mix_text(h, g->dur);
+    h = mix(mix(mix(h, (uint64_t)g->relaxed), (uint64_t)g->closing), (uint64_t)g->on_tonic);
+    return h;
+}
+
+static ng_viable_slot *viable_slot(ng_memo *m, uint64_t key) {
+    for (uint64_t k = 0; k < 64; k++) {
+        ng_viable_slot *s = &m->viable[(key + k) & (NG_VIABLE_SLOTS - 1)];
+        if (s->gen != m->gen || s->key == key) return s;
+    }
+    return NULL; /* the table is crowded here: no memo for this state */
+}
+
 static int finishable(const ng_grammar *g, int depth);
 
 static int after(const ng_grammar *g, char ch, int depth) {
@@ -197,21 +236,41 @@ static int after(const ng_grammar *g, char ch, int depth) {
 }
 
 static int finishable(const ng_grammar *g, int depth) {
-    if (ng_grammar_can_end(g) || ng_grammar_resting(g)) return 1;
-    if (depth >= DEPTH) return 1;
-    ng_set a = ng_grammar_inner(g);
-    a.w[0] &= g->ctx->alphabet.w[0];
-    a.w[1] &= g->ctx->alphabet.w[1];
-    for (int c = 0; c < 128; c++)
-        if (ng_set_has(a, c) && after(g, (char)c, depth)) return 1;
-    return 0;
+    ng_memo *m = g->ctx->memo;
+    uint64_t key = state_key(g);
+    ng_viable_slot *s = viable_slot(m, key);
+    if (s && s->gen == m->gen) return s->value;
+    int result = 0;
+    if (ng_grammar_can_end(g) || ng_grammar_resting(g)) {
+        result = 1;
+    } else if (depth >= DEPTH) {
+        return 1; /* optimistic, and not memoized */
+    } else {
+        ng_set a = ng_grammar_inner(g);
+        a.w[0] &= g->ctx->alphabet.w[0];
+        a.w[1] &= g->ctx->alphabet.w[1];
+        for (int c = 0; c < 128 && !result; c++)
+            if (ng_set_has(a, c)) result = after(g, (char)c, depth);
+    }
+    s = viable_slot(m, key); /* the search may have filled the slot found before */
+    if (s) *s = (ng_viable_slot){key, m->gen, (uint8_t)result};
+    return result;
 }
 
 ng_set ng_grammar_allowed(const ng_grammar *g) {
+    ng_memo *m = g->ctx->memo;
+    uint64_t key = state_key(g);
+    ng_allowed_slot *slot = NULL;
+    for (uint64_t k = 0; k < 64 && !slot; k++) {
+        ng_allowed_slot *s = &m->allowed[(key + k) & (NG_ALLOWED_SLOTS - 1)];
+        if (s->gen == m->gen && s->key == key) return s->set;
+        if (s->gen != m->gen) slot = s;
+    }
     ng_set a = ng_grammar_inner(g), out = {{0, 0}};
     a.w[0] &= g->ctx->alphabet.w[0];
     a.w[1] &= g->ctx->alphabet.w[1];
     for (int c = 0; c < 128; c++)
         if (ng_set_has(a, c) && after(g, (char)c, 0)) ng_set_add(&out, c);
+    if (slot) *slot = (ng_allowed_slot){key, m->gen, out};
     return out;
 }

@@ -55,6 +55,7 @@ struct ng_engine {
     uint64_t gen, echo_gen;
     ng_fields fields;
     ng_gctx gctx;
+    ng_memo memo;
     ng_grammar gram;
     int has_gram, music, mask_on;
     int32_t *text; /* NG_TEXT_CAP code points: prime + sampled */

@@ -61,13 +61,20 @@ static int feed_prime(ng_engine *e, const int32_t *prime, int n) {
     for (int i = 0; i < n; i++) {
         int32_t c = prime[i];
         int ok = c >= 0 && c < 128 && ng_set_has(ng_grammar_allowed(&e->gram), c);
-        if (!ok || ng_grammar_feed(&e->gram, (char)c)) {
-            ng_set_error(e->err, NG_ERR, "the prime is not valid %s text the engine can read: at position %d", e->notation, i + 1);
+        ng_grammar probe = e->gram;
+        if (!ok && c >= 0 && c < 128 && ng_set_has(ng_grammar_inner(&probe), c)) ng_grammar_feed(&probe, (char)c);
+        if (probe.bad || (ok && ng_grammar_feed(&e->gram, (char)c))) {
+            ng_set_error(e->err, NG_ERR, "the prime holds a number or length past what the engine counts "
+                         "exactly (64 bits), at position %d", i + 1);
+            return NG_FAIL;
+        }
+        if (!ok) {
+            ng_set_error(e->err, NG_ERR, "the prime is not valid %s text: at position %d", e->notation, i + 1);
             return NG_FAIL;
         }
     }
     ng_grammar_begin(&e->gram);
-    return 0;
+    return e->gram.bad ? fail(e, "the prime's bar lengths are past what the engine counts exactly") : 0;
 }
 
 /* Everything ng_start and ng_gram_start share: options, fields, the grammar. */
@@ -96,7 +103,7 @@ int ng_sampler_prepare(ng_engine *e, const ng_options *o, const int32_t *prime, 
 
 int ng_start(ng_engine *e, const ng_options *o, const int32_t *prime, int n) {
     if (ng_sampler_prepare(e, o, prime, n)) return NG_FAIL;
-    memcpy(e->text, prime, (size_t)n * sizeof(int32_t));
+    if (n > 0) memcpy(e->text, prime, (size_t)n * sizeof(int32_t));
     e->ntext = e->nprime = n;
     e->n = 0, e->last = -1, e->done = 0, e->closed = 0;
     e->cap = o->max_chars;

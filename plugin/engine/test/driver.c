@@ -1,0 +1,90 @@
+/* A test driver for the engine built with sanitizers (or with counted heap
+ * calls): `driver open FILE...` prints one line per file, `ok` or the error;
+ * `driver sample FILE SEEDS CHARS` samples tunes and decodes them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notegen_engine.h"
+
+#ifdef NG_COUNT
+extern int ng_counting;
+extern long ng_counted;
+#endif
+
+static int open_each(int argc, char **argv) {
+    char err[512];
+    for (int i = 2; i < argc; i++) {
+        ng_engine *e = ng_open(argv[i], err, sizeof err);
+        printf("%s\n", e ? "ok" : err);
+        ng_close(e);
+    }
+    return 0;
+}
+
+static char text[70000];
+static ng_note notes[40000];
+
+static int sample_one(ng_engine *e, ng_options *o, long *chars, long *decoded) {
+    if (ng_start(e, o, NULL, 0)) return -1;
+    int n = 0, id;
+    while ((id = ng_next(e)) >= 0 && n < (int)sizeof text - 1) text[n++] = (char)ng_codepoint(e, id);
+    text[n] = 0;
+    if (id == NG_FAIL) return -1;
+    *chars += n;
+    if (!strcmp(ng_notation(e), "notes")) {
+        char err[256];
+        int got = ng_decode(text, notes, 40000, err, sizeof err);
+        if (got < 0) return -1;
+        *decoded += got;
+    }
+    return 0;
+}
+
+static int sample(int argc, char **argv) {
+    char err[512];
+    if (argc < 5) return 2;
+#ifdef NG_COUNT
+    ng_counting = 1;
+#endif
+    ng_engine *e = ng_open(argv[2], err, sizeof err);
+#ifdef NG_COUNT
+    ng_counting = 0;
+    long at_open = ng_counted;
+    ng_counted = 0;
+#endif
+    if (!e) {
+        printf("%s\n", err);
+        return 1;
+    }
+    int seeds = atoi(argv[3]);
+    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, atoi(argv[4]), 0.7, 1, 1, 1, -1, -1, NULL};
+    if (argc > 5) o.fields = argv[5];
+    long chars = 0, decoded = 0, failed = 0;
+#ifdef NG_COUNT
+    ng_counting = 1;
+#endif
+    for (int s = 0; s < seeds; s++) {
+        o.seed = (uint64_t)s;
+        o.top_k = s % 3 == 1 ? 5 : 0;
+        o.top_p = s % 3 == 2 ? 0.9 : 0.0;
+        o.temperature = s % 4 == 3 ? 0.5 : 1.0;
+        o.range_low = s % 5 == 4 ? 55 : -1, o.range_high = 88;
+        failed += sample_one(e, &o, &chars, &decoded) != 0;
+    }
+#ifdef NG_COUNT
+    ng_counting = 0;
+    printf("allocations at open %ld, after %ld\n", at_open, ng_counted);
+#endif
+    printf("chars %ld notes %ld failed %ld\n", chars, decoded, failed);
+    if (failed) printf("error: %s\n", ng_error(e));
+    ng_close(e);
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "open")) return open_each(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "sample")) return sample(argc, argv);
+    fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS]\n");
+    return 2;
+}
