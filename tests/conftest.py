@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,31 @@ IN_CI = bool(os.environ.get("CI"))
 settings.register_profile("ci", derandomize=True, deadline=None)
 if IN_CI:
     settings.load_profile("ci")
+
+
+def peak_mib(action: Callable[[], object]) -> float:
+    """The peak of Python memory allocated while `action` runs, in MiB (tracemalloc:
+    the same on every CPU, unlike a time bound). Exceptions pass through."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def untouched(monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> None:
+    """Make `module.name` fail the test if anything calls it: a refusal must come
+    before that work starts (say, before music21 builds anything)."""
+    import importlib
+
+    def called(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{module}.{name} was called; the refusal should come first")
+
+    monkeypatch.setattr(importlib.import_module(module), name, called)
 
 
 def need(condition: bool, reason: str) -> None:
