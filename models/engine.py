@@ -37,6 +37,10 @@ class _Options(C.Structure):
     ]
 
 
+class _Note(C.Structure):
+    _fields_ = [("onset", C.c_double), ("duration", C.c_double), ("pitch", C.c_int)]
+
+
 def library_path() -> Path:
     return Path(os.environ.get("NOTEGEN_ENGINE", LIBRARY))
 
@@ -53,6 +57,7 @@ def _lib(path: str) -> C.CDLL:
         "ng_gram_start": (N, [P, C.POINTER(_Options), C.POINTER(C.c_int32), N]),
         "ng_gram_allowed": (N, [P, C.POINTER(C.c_uint8)]), "ng_gram_feed": (N, [P, N]),
         "ng_gram_close": (None, [P]), "ng_gram_wind_down": (N, [P]), "ng_allocations": (C.c_long, []),
+        "ng_decode": (N, [S, C.POINTER(_Note), N, S, C.c_size_t]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -170,6 +175,17 @@ class Engine:
 
     def grammar_wind_down(self) -> bool:
         return bool(self.lib.ng_gram_wind_down(self.handle))
+
+
+def decode(text: str, cap: int = 100_000) -> list[tuple[float, float, int]]:
+    """The C decoder: (onset, duration, pitch) of each note of a note string,
+    in quarter-note beats (a chord gives one note per pitch)."""
+    out = (_Note * cap)()
+    err = C.create_string_buffer(256)
+    n = library().ng_decode(text.encode("ascii", errors="replace"), out, cap, err, len(err))
+    if n < 0:
+        raise NotegenError(err.value.decode(errors="replace"))
+    return [(out[i].onset, out[i].duration, out[i].pitch) for i in range(n)]
 
 
 def allocations() -> int:
