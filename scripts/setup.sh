@@ -8,3 +8,10 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e '.[dev,plot]'
+# The C sampling engine (plugin/engine/), where the machine has a C compiler;
+# the Python package works without it (models/engine.py says so when asked).
+if command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
+    make -s -C plugin/engine || echo "setup: the C engine did not build; the Python sampler works without it" >&2
+else
+    echo "setup: no C compiler (cc): skipping the C engine; the Python sampler works without it" >&2
+fi
