@@ -80,10 +80,10 @@ def library() -> C.CDLL:
 class Engine:
     """One checkpoint open in the C engine (one stream at a time)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, build: str | Path | None = None) -> None:
         from .checkpoint import resolve
 
-        self.lib = library()
+        self.lib = library() if build is None else _lib(str(build))
         err = C.create_string_buffer(512)
         self.handle = self.lib.ng_open(str(resolve(path)).encode(), err, len(err))
         if not self.handle:

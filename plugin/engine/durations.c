@@ -146,20 +146,38 @@ int ng_dur_fits(ng_frac v, const ng_frac *r, int closing) {
     return vk >= 0 && fits_grid(vk, grid_of(r), closing);
 }
 
-ng_set ng_dur_next(const char *prefix, const ng_frac *r, int closing, int *whole) {
+static ng_set scan(const char *prefix, size_t n, const ng_frac *r, int rk, int closing, int *whole) {
     ng_set out = {{0, 0}};
-    size_t n = strlen(prefix);
-    int rk = r ? grid_of(r) : 0;
     *whole = 0;
-    if (n >= 8) return out;
     for (int i = 0; i < ncand; i++) {
         const char *t = cand_text[i];
-        if (strncmp(t, prefix, n)) continue;
-        int ok = r ? fits_grid(cand_grid[i], rk, closing) : 1;
-        if (!ok) continue;
+        if (n && (t[0] != prefix[0] || strncmp(t, prefix, n))) continue;
+        if (r && !fits_grid(cand_grid[i], rk, closing)) continue;
         if (t[n]) ng_set_add(&out, t[n]);
         else *whole = 1;
     }
+    return out;
+}
+
+/* next_chars, remembered per (prefix, remainder, closing) as Python's lru_cache does */
+ng_set ng_dur_next(ng_dur_cache *cache, const char *prefix, const ng_frac *r, int closing, int *whole) {
+    size_t n = strlen(prefix);
+    int rk = r ? grid_of(r) : 0;
+    if (n >= 8) {
+        *whole = 0;
+        return (ng_set){{0, 0}};
+    }
+    uint64_t text = 0;
+    memcpy(&text, prefix, n);
+    int32_t rcode = r ? rk : -2; /* rk is -1 off the grid: nothing fits */
+    uint64_t h = (text ^ ((uint64_t)(uint32_t)rcode << 20) ^ (uint64_t)closing) * 0x9E3779B97F4A7C15ull;
+    ng_dur_slot *s = cache ? &cache->slot[h >> (64 - NG_DUR_BITS)] : NULL;
+    if (s && s->valid && s->text == text && s->rcode == rcode && s->closing == closing) {
+        *whole = s->whole;
+        return s->set;
+    }
+    ng_set out = scan(prefix, n, r, rk, closing, whole);
+    if (s) *s = (ng_dur_slot){text, rcode, (uint8_t)closing, (uint8_t)*whole, 1, out};
     return out;
 }
 

@@ -21,8 +21,9 @@ void ng_durations_tables(void);
 int ng_dur_value(const char *prefix, int has, ng_frac *v);
 /* durations.fits (r NULL: no meter) */
 int ng_dur_fits(ng_frac v, const ng_frac *r, int closing);
-/* durations.next_chars: the next characters, and whether prefix is whole. */
-ng_set ng_dur_next(const char *prefix, const ng_frac *r, int closing, int *whole);
+/* durations.next_chars: the next characters, and whether prefix is whole
+ * (cache: the engine's table, or NULL). */
+ng_set ng_dur_next(ng_dur_cache *cache, const char *prefix, const ng_frac *r, int closing, int *whole);
 int ng_dur_plain(ng_frac v);
 /* durations.suffix into out (at least 24 bytes). */
 void ng_dur_suffix(ng_frac v, char *out);

@@ -23,9 +23,10 @@ static int allocate(ng_engine *e) {
     e->guard = ng_alloc(NG_GUARD_SLOTS * sizeof(ng_guard_slot));
     e->memo.viable = ng_alloc(NG_VIABLE_SLOTS * sizeof(ng_viable_slot));
     e->memo.allowed = ng_alloc(NG_ALLOWED_SLOTS * sizeof(ng_allowed_slot));
+    e->memo.durations = ng_alloc(sizeof(ng_dur_cache));
     return e->in_table && e->h && e->c && e->gx && e->gh && e->logits && e->probs && e->order && e->mask &&
            e->scratch && e->text && e->body && e->chunk_at && e->queue && e->guard && e->memo.viable &&
-           e->memo.allowed ? 0 : -1;
+           e->memo.allowed && e->memo.durations ? 0 : -1;
 }
 
 ng_engine *ng_open(const char *path, char *err, size_t errlen) {
@@ -58,7 +59,7 @@ void ng_close(ng_engine *e) {
     if (!e) return;
     void *blocks[] = {e->chars, e->weights, e->in_table, e->h, e->c, e->gx, e->gh, e->logits, e->probs,
                       e->order, e->mask, e->scratch, e->text, e->body, e->chunk_at, e->queue, e->guard,
-                      e->memo.viable, e->memo.allowed};
+                      e->memo.viable, e->memo.allowed, e->memo.durations};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
     free(e);
 }

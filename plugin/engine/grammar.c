@@ -212,7 +212,8 @@ static ng_set duration_allowed(const ng_grammar *g, const char *prefix) {
         else ng_set_add(&out, typed < strlen(last) ? last[typed] : ' ');
         return out;
     }
-    ng_set nxt = ng_dur_next(prefix ? prefix : "", has_r ? &r : NULL, g->closing, &whole);
+    ng_set nxt = ng_dur_next(g->ctx->memo ? g->ctx->memo->durations : NULL, prefix ? prefix : "", has_r ? &r : NULL,
+                             g->closing, &whole);
     if (!prefix) {
         ng_set out = {{0, 0}};
         if (nxt.w[0] | nxt.w[1]) ng_set_add(&out, ':');

@@ -37,9 +37,21 @@ typedef struct ng_allowed_slot {
     uint32_t gen;
     ng_set set;
 } ng_allowed_slot;
+#define NG_DUR_BITS 12
+typedef struct ng_dur_slot {
+    uint64_t text;
+    int32_t rcode;
+    uint8_t closing, whole, valid;
+    ng_set set;
+} ng_dur_slot;
+typedef struct ng_dur_cache {
+    ng_dur_slot slot[1 << NG_DUR_BITS];
+} ng_dur_cache;
+
 typedef struct ng_memo {
     ng_viable_slot *viable;   /* NG_VIABLE_SLOTS */
     ng_allowed_slot *allowed; /* NG_ALLOWED_SLOTS */
+    ng_dur_cache *durations;  /* a pure function's results: kept across streams */
     uint32_t gen;
 } ng_memo;
 

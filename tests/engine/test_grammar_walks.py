@@ -100,8 +100,8 @@ def walk(lm, engine: Engine, seed: int, steps: int) -> int:
 
 def test_walks_agree_on_the_folk_model(folk):
     lm, engine = folk
-    places = sum(walk(lm, engine, seed, 120) for seed in range(700))
-    assert places > 30_000  # the walks went somewhere: most primes were read
+    places = sum(walk(lm, engine, seed, 120) for seed in range(500))
+    assert places > 20_000  # the walks went somewhere: most primes were read
 
 
 @pytest.fixture(scope="module")
@@ -118,5 +118,5 @@ def narrow(built, tmp_path_factory):
 
 def test_walks_agree_on_a_model_with_few_characters(narrow):
     lm, engine = narrow
-    places = sum(walk(lm, engine, seed, 80) for seed in range(1500))
-    assert places > 12_000
+    places = sum(walk(lm, engine, seed, 80) for seed in range(1000))
+    assert places > 8_000

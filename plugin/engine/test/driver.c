@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "notegen_engine.h"
 
@@ -82,7 +83,40 @@ static int sample(int argc, char **argv) {
     return failed ? 1 : 0;
 }
 
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* `driver time FILE CHARS [FIELDS]`: default-option tunes (seeds 0, 1, ...)
+ * until CHARS characters, and the step alone; prints both rates. */
+static int timing(int argc, char **argv) {
+    char err[512];
+    ng_engine *e = argc > 3 ? ng_open(argv[2], err, sizeof err) : NULL;
+    if (!e) return 2;
+    long want = atol(argv[3]), chars = 0, decoded = 0;
+    int text_model = !strcmp(ng_notation(e), "text");
+    ng_options o = {1.0, 0, 0.0, 0, 0, text_model ? 0 : 16, 0, text_model ? 2000 : 3000,
+                    text_model ? 0.0 : 0.7, 1, 1, 1, -1, -1, NULL};
+    double t = now();
+    for (uint64_t s = 0; chars < want; s++) {
+        o.seed = s;
+        if (sample_one(e, &o, &chars, &decoded)) return 1;
+    }
+    t = now() - t;
+    float out[4096];
+    int steps = 4000;
+    double u = now();
+    for (int i = 0; i < steps; i++) ng_step(e, 4 + i % (ng_vocab_size(e) - 4), out);
+    u = now() - u;
+    printf("sample_chars_per_s %.1f\nstep_us %.2f\nchars %ld\n", (double)chars / t, 1e6 * u / steps, chars);
+    ng_close(e);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "time")) return timing(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "open")) return open_each(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "sample")) return sample(argc, argv);
     fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS]\n");

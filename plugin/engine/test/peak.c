@@ -1,6 +1,7 @@
 /* The machine's peak multiply-add rate on one core: independent vector
- * multiply-add chains in registers (no memory traffic), and, for comparison,
- * the rate of a matrix-vector product over matrices of several sizes. */
+ * multiply-add chains in registers (no memory traffic); and, for each size in
+ * MB given, how fast an array that large is read.
+ *     peak [ITERS] [MB...] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,25 +27,24 @@ static double peak(long iters) {
     return (double)iters * CHAINS / t;
 }
 
-static double matvec_rate(int rows, int cols, int reps) {
-    float *w = malloc(sizeof(float) * (size_t)rows * cols), *x = malloc(sizeof(float) * cols), *y = malloc(sizeof(float) * rows);
-    for (long i = 0; i < (long)rows * cols; i++) w[i] = (float)(i % 7) * 0.01f;
-    for (int j = 0; j < cols; j++) x[j] = 0.5f;
+/* bytes per second read from an array of `mb` megabytes, summed with 64
+ * independent lanes (not bound by add latency): how fast weights can stream
+ * from the cache level that holds them */
+static double read_rate(double mb) {
+    size_t n = (size_t)(mb * 1e6 / 4) / 64 * 64;
+    float *w = malloc(sizeof(float) * n), acc[64] = {0};
+    for (size_t i = 0; i < n; i++) w[i] = (float)(i % 7) * 0.01f;
+    int reps = (int)(2e9 / (double)(n * 4)) + 1;
     double t = now();
     for (int r = 0; r < reps; r++)
-        for (int i = 0; i < rows; i++) {
-            float a[16] = {0};
-            const float *wi = w + (size_t)i * cols;
-            for (int j = 0; j < cols; j += 16)
-                for (int k = 0; k < 16; k++) a[k] += wi[j + k] * x[j + k];
-            float s = 0;
-            for (int k = 0; k < 16; k++) s += a[k];
-            y[i] = s;
-            x[i % cols] += 1e-9f * s;
-        }
+        for (size_t i = 0; i < n; i += 64)
+            for (int k = 0; k < 64; k++) acc[k] += w[i + k];
     t = now() - t;
-    free(w), free(x), free(y);
-    return (double)reps * rows * cols / t;
+    float s = 0;
+    for (int k = 0; k < 64; k++) s += acc[k];
+    if (s == 12345.0f) printf("!");
+    free(w);
+    return (double)reps * (double)n * 4 / t;
 }
 
 int main(int argc, char **argv) {
@@ -55,11 +55,6 @@ int main(int argc, char **argv) {
         if (p > best) best = p;
     }
     printf("peak_mac_per_s %.4g\n", best);
-    if (argc > 2) {
-        int sizes[] = {128, 512, 1152, 2304};
-        for (int s = 0; s < 4; s++)
-            printf("matvec %dx384 (%.1f MB) %.4g mac/s\n", sizes[s], sizes[s] * 384 * 4 / 1e6,
-                   matvec_rate(sizes[s], 384, 200000000 / (sizes[s] * 384)));
-    }
+    for (int k = 2; k < argc; k++) printf("read_bytes_per_s %s %.4g\n", argv[k], read_rate(atof(argv[k])));
     return 0;
 }
