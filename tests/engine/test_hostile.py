@@ -169,6 +169,29 @@ def test_sampling_under_the_sanitizers(sanitized, good):
         assert "failed 0" in done.stdout
 
 
+def test_hostile_primes_under_the_sanitizers(sanitized, tmp_path):
+    import random
+
+    from .test_grammar_walks import HOSTILE, _random_prime
+
+    lm, rng = checkpoint.load("folk"), random.Random(3)
+    primes = (
+        HOSTILE + [_random_prime(rng, lm) for _ in range(20)] + ["M:3/4\n" + "C4 " * 150, "K:" + "D" * 900]
+    )
+    (tmp_path / "primes").write_bytes(b"\0".join(p.encode() for p in primes))
+    folk = ROOT / "models" / "bundled" / "folk.safetensors"
+    done = subprocess.run(
+        [str(sanitized), "primes", str(folk), str(tmp_path / "primes")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "runtime error" not in done.stderr and "Sanitizer" not in done.stderr
+    sampled, refused = (int(w) for w in done.stdout.split()[1::2])
+    assert sampled + refused == len(primes) and sampled > 10 and refused > 3
+
+
 def test_nothing_is_allocated_after_load(counting):
     folk = ROOT / "models" / "bundled" / "folk.safetensors"
     done = subprocess.run(

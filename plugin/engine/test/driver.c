@@ -83,6 +83,36 @@ static int sample(int argc, char **argv) {
     return failed ? 1 : 0;
 }
 
+/* `driver primes FILE PRIMES`: PRIMES holds primes separated by NUL bytes;
+ * each is read by the grammar and continued for at most 40 characters. */
+static int primes(int argc, char **argv) {
+    static char buf[1 << 20];
+    static int32_t prime[1 << 16];
+    char err[512];
+    ng_engine *e = argc > 3 ? ng_open(argv[2], err, sizeof err) : NULL;
+    FILE *f = e ? fopen(argv[3], "rb") : NULL;
+    if (!f) return 2;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, 40, 0.7, 1, 1, 1, -1, -1, NULL};
+    int refused = 0, sampled = 0;
+    for (size_t at = 0; at < n; at += strlen(buf + at) + 1) {
+        int len = 0;
+        for (const char *p = buf + at; *p && len < (1 << 16); p++) prime[len++] = (unsigned char)*p;
+        o.seed = at;
+        if (ng_start(e, &o, prime, len)) {
+            refused++;
+            continue;
+        }
+        while (ng_next(e) >= 0) {}
+        sampled++;
+    }
+    printf("sampled %d refused %d\n", sampled, refused);
+    ng_close(e);
+    return 0;
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -117,6 +147,7 @@ static int timing(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "time")) return timing(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "primes")) return primes(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "open")) return open_each(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "sample")) return sample(argc, argv);
     fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS]\n");
