@@ -4,7 +4,7 @@ per bundled model: characters per second of each, the compute floor beside them
 here by a C kernel), the build variants' speed and logit error, and how often the
 two engines write the same tune for the same seed.
 
-    python benchmarks/bench_engine.py [--chars 20000] [--seeds 200] [--models folk kjv]
+    python benchmarks/bench_engine.py [--chars 20000] [--seeds 200] [--text-seeds 20] [--models folk kjv]
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ def report(name: str, chars: int, seeds: int, builds: dict[str, Path], peak: flo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--chars", type=int, default=20000)
-    ap.add_argument("--seeds", type=int, default=200)
+    ap.add_argument("--seeds", type=int, default=200, help="seeds compared on a melody model")
+    ap.add_argument("--text-seeds", type=int, default=20, help="seeds compared on a text model (2000 chars)")
     ap.add_argument("--models", nargs="+", default=["folk", "kjv"])
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -147,7 +148,7 @@ def main() -> None:
                       if (w := line.split())[0] == "read_bytes_per_s")
     print(f"peak multiply-add rate, one core: {peak / 1e9:.1f} G/s; reading an array of {reads}")
     for name in a.models:
-        report(name, a.chars, a.seeds, builds, peak)
+        report(name, a.chars, a.text_seeds if load(name).notation == "text" else a.seeds, builds, peak)
 
 
 if __name__ == "__main__":
