@@ -151,6 +151,23 @@ class Engine:
         self._check(self.lib.ng_start(self.handle, C.byref(raw), self._prime(prime), len(prime)))
         return self._run()
 
+    def tune(self, options: SampleOptions | None = None) -> str:
+        """The model text `notegen sample` writes for these options (no prime, no
+        --length or --bars): as models/tunes.py composes it, the header line is
+        drawn first (200 characters at most, the requested fields), then the
+        tune after it with the same seed."""
+        opts = options or SampleOptions()
+        if opts.prime or opts.length or opts.bars:
+            raise NotegenError("Engine.tune takes no prime, --length or --bars; use stream()")
+        fields = self._fields(opts, None)
+        line = ""
+        for ch in self.stream(opts.but(max_chars=200), "", fields):
+            if ch == "\n":
+                break
+            line += ch
+        prime = line.strip() + "\n" if line.strip() else ""
+        return prime + "".join(self.stream(opts, prime, fields={}))
+
     def _run(self) -> Iterator[str]:
         while (i := self._check(self.lib.ng_next(self.handle))) != NG_DONE:
             yield self.chars[i]

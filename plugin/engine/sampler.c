@@ -81,7 +81,8 @@ static int feed_prime(ng_engine *e, const int32_t *prime, int n) {
 int ng_sampler_prepare(ng_engine *e, const ng_options *o, const int32_t *prime, int n) {
     e->started = 0;
     if (check_options(e, o) || parse_fields(e, o->fields)) return NG_FAIL;
-    if (n < 0 || n > NG_TEXT_CAP / 2) return fail(e, "the prime is too long for the engine");
+    if (n < 0 || n + o->max_chars + NG_GRACE + 64 > NG_TEXT_CAP)
+        return fail(e, "the prime and max_chars are longer than the engine holds (65536 characters)");
     for (int i = 0; i < n; i++) {
         int known = 0;
         for (int id = 4; id < e->vocab && !known; id++) known = e->chars[id] == prime[i];

@@ -97,7 +97,8 @@ def test_every_cell_samples_alike(built, tmp_path, cell):
     from notetokens.vocab import CharVocab
 
     vocab = CharVocab.from_dict(checkpoint.read_meta(checkpoint.resolve("folk"))["vocab"])
-    config = ModelConfig(cell=cell, embed_dim=8, hidden_size=24, num_layers=2, dropout=0.0).with_vocab(len(vocab))
+    config = ModelConfig(cell=cell, embed_dim=8, hidden_size=24, num_layers=2, dropout=0.0)
+    config = config.with_vocab(len(vocab))
     torch.manual_seed(4)
     path = checkpoint.save(tmp_path / f"{cell}.safetensors", CharRNN(config), vocab, "notes", config)
     lm, engine = checkpoint.load(path), Engine(path)
@@ -108,3 +109,15 @@ def test_every_cell_samples_alike(built, tmp_path, cell):
         same += py == c
         assert accepted(lm, opts, "", c)
     assert same >= 3
+
+
+def test_the_engine_writes_what_notegen_sample_writes(folk):
+    from notegen.models.tunes import note_stream
+
+    lm, engine = folk
+    for seed, change in ((7, {}), (8, {"key": "D", "meter": "6/8"}), (9, {"tune_type": "jig", "top_k": 8})):
+        opts = SampleOptions(seed=seed, **change)
+        s = note_stream(lm, "", opts)
+        for _ in s:
+            pass
+        assert engine.tune(opts) == s.text
