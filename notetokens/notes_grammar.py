@@ -1,26 +1,25 @@
 """The incremental grammar of note-string model text.
 
 It accepts the canonical form `to_model_text` writes, a strict subset of what
-`notes.parse` reads: a header line with fields in the order T L M K Q (the
-meter required, each value from a known set), then single spaces between
-tokens, octave digits always written (a model that never saw a header writes
-none, and its bar lines are free) (C0 to G9), at most two accidentals of one
-kind, chords of two to four notes, and durations from `durations.CANDIDATES`.
+`notes.parse` reads: a header line with fields in the order T L M K Q (the meter
+required, each value from a known set), then single spaces between tokens,
+octave digits always written (C0 to G9; a model that never saw a header writes
+none, and its bar lines are free), at most two accidentals of one kind, chords
+of two to four notes, and durations from `durations.CANDIDATES`.
 
-Bars add up by construction: a note fits in what is left of its bar (so no
-note is held over a bar line), a bar line comes exactly when the bar is full,
-and only the first bar may be shorter (a pickup). A tune may end only where a
-bar is full or where its last bar completes the pickup, and only after
-`min_notes` notes and `min_bars` bars. With `form` (the sampler's default), a
-tune ends only on its key's tonic and after a multiple of four bars.
-`fields` fixes header values (`{"T": "reel", "K": "D"}`) or narrows them to a
-choice (`{"M": ("3/4", "6/8")}`). `close()` (called by the sampler at its
-character cap) steers to the nearest end: no new chords or rests, no note
-shorter than a unit while one fits, and with `form` only the tonic, so the tune
-ends with the bar (the multiple of four bars is waived; the tonic is held to the
-bar's end where one note can fill it). While `relaxed` (a
-prime the user wrote), any meter, free bar lines and any duration are read, and
-bar positions are kept for what follows.
+Bars add up by construction: a note fits in what is left of its bar, a bar line
+comes exactly when the bar is full, and only the first bar may be shorter (a
+pickup). A tune may end only where a bar is full or where its last bar
+completes the pickup, and only after `min_notes` notes and `min_bars` bars.
+With `form` (the sampler's default), a tune ends only on its key's tonic and
+after a multiple of four bars. `fields` fixes header values (`{"T": "reel"}`)
+or narrows them to a choice (`{"M": ("3/4", "6/8")}`). `close()` (the
+sampler's character cap) steers to the nearest end: no new chords or rests, no
+note shorter than a unit while one fits, and with `form` only the tonic, held
+to the bar's end where one note can fill it (the multiple of four is waived).
+While `relaxed` (a prime the user wrote), any meter, free bar lines and any
+duration are read, and bar positions are kept for what follows. Repeat marks
+are notetokens/parts_grammar.py's, on top of this one.
 """
 
 from __future__ import annotations
@@ -31,24 +30,13 @@ from fractions import Fraction
 
 from . import durations
 from .errors import ParseError
-from .keysig import MODE_WORDS
+from .header_values import METERS, MODES, NEXT_CHARS, UNITS, VALUES  # noqa: F401 (re-exported)
 from .notes_reader import KEY_RE, LETTER_PC
-from .tunetype import TUNE_TYPES
 
 LETTERS = frozenset("ABCDEFG")
 DIGITS = frozenset("0123456789")
 HEADER_KEYS = "TLMKQ"
 PHRASE_BARS = 4  # with `form`, a tune's length in bars is a multiple of this
-MODES = ("", *MODE_WORDS)  # what a key name may write after the tonic ("" is major)
-METERS = ("2/2", "2/4", "3/2", "3/4", "3/8", "4/4", "5/4", "5/8", "6/4", "6/8", "7/8", "9/8", "12/8")
-UNITS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32")
-VALUES: dict[str, tuple[str, ...]] = {
-    "T": TUNE_TYPES,
-    "L": UNITS,
-    "M": METERS,
-    "K": tuple(t + a + m for t in "ABCDEFG" for a in ("", "#", "b") for m in MODES),
-    "Q": tuple(str(q) for q in range(1, 1000)),
-}
 EVENT_START = LETTERS | {"R", "["}
 Field = str | tuple[str, ...]  # a fixed header value, or the values to choose from
 MAX_CHORD = 4
@@ -57,15 +45,6 @@ WIND_STATES = ("sep", *EVENT_END)  # where a tune may begin to wind down
 _RELAXED_DUR = re.compile(r"\d*(/\d*)?")
 
 
-def _prefixes(values: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    nxt: dict[str, set[str]] = {}
-    for v in values:
-        for i in range(len(v)):
-            nxt.setdefault(v[:i], set()).add(v[i])
-    return {k: frozenset(s) for k, s in nxt.items()}
-
-
-_NEXT = {k: _prefixes(v) for k, v in VALUES.items()}
 
 
 class NotesGrammar:
@@ -107,7 +86,7 @@ class NotesGrammar:
         return cls(relaxed=True)
 
     def copy(self) -> NotesGrammar:
-        g = NotesGrammar.__new__(NotesGrammar)
+        g = type(self).__new__(type(self))
         g.__dict__.update(self.__dict__)
         return g
 
@@ -250,7 +229,7 @@ class NotesGrammar:
             pattern = r"[1-9]\d*" if field == "Q" else r"[1-9]\d*(/[1-9]\d*)?"
             complete = re.fullmatch(pattern, prefix) is not None
         else:
-            nxt = set(_NEXT[field].get(prefix, ()))
+            nxt = set(NEXT_CHARS[field].get(prefix, ()))
             complete = prefix in VALUES[field] and (field != "K" or bool(KEY_RE.match(prefix)))
         if complete:
             if self._next_keys() - {field} and self.written[-1] != HEADER_KEYS[-1]:
@@ -259,18 +238,23 @@ class NotesGrammar:
                 nxt.add("\n")
         return frozenset(nxt)
 
+    def _bar_allowed(self, after_sep: bool) -> bool:
+        """A bar line may come next: the bar is full, or it ends the pickup."""
+        if not after_sep or self.state == "bar" or self._just_barred:
+            return False
+        r = self.remaining()
+        return r is None or r == 0 or (self.bars == 0 and self.pos > 0)
+
     def _event_allowed(self, after_sep: bool) -> frozenset[str]:
         r = self.remaining()
-        bar = False
-        if after_sep and self.state != "bar":
-            bar = r is None or r == 0 or (self.bars == 0 and self.pos > 0)
+        bar = self._bar_allowed(after_sep)
         out = set()
         if self._tonic_only():
             assert self.tonic is not None
             out.add(self.tonic[0])  # closing: the tune's last notes are the tonic
         elif r is None or r > 0:
             out |= LETTERS | (set() if self.closing else {"R", "["})
-        if bar and not self._just_barred:
+        if bar:
             out.add("|")
         return frozenset(out)
 
@@ -354,13 +338,7 @@ class NotesGrammar:
             if self.state == "sep" and self._close_at_next_token:
                 self.closing, self._close_at_next_token = True, False
         elif ch == "|":
-            self.state = "bar"
-            if self.bars == 0 and self.bar_len is not None and 0 < self.pos < self.bar_len:
-                self.pickup = self.pos
-            self.bars += 1
-            self.pos = Fraction(0)
-            if self.winding and self._last_of_phrase():
-                self.closing = True
+            self._bar_line()
         elif ch == "[":
             self.state, self.chord, self.pitched, self.on_tonic = "chord", 0, True, False
         elif ch == "]":
@@ -386,6 +364,16 @@ class NotesGrammar:
             self.state, self.dur = "dur", ""
         else:  # a duration character
             self.dur = (self.dur or "") + ch
+
+    def _bar_line(self) -> None:
+        """A bar line read (`|`, or a repeat mark's)."""
+        self.state = "bar"
+        if self.bars == 0 and self.bar_len is not None and 0 < self.pos < self.bar_len:
+            self.pickup = self.pos
+        self.bars += 1
+        self.pos = Fraction(0)
+        if self.winding and self._last_of_phrase():
+            self.closing = True
 
     @staticmethod
     def _pc(letter: str, acc: str) -> int:
