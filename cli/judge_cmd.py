@@ -81,5 +81,4 @@ def judge(
         save_jsonl(save, Corpus(texts), "notes")
     ref = j.judge(reference, failures=skipped)
     got = j.judge(texts, failures=failures)
-    told = j.told_apart(texts, reference, chosen.tune_type)
-    click.echo(j.table(got, ref, name=model, told=told))
+    click.echo(j.table(got, ref, name=model))
