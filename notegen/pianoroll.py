@@ -20,6 +20,7 @@ def png_bytes(score: Score, title: str = "") -> bytes:
         from matplotlib.figure import Figure
     except ImportError:
         raise NotegenError("the piano roll (--plot) needs matplotlib: pip install 'notegen[plot]'") from None
+    score = score.played_out()  # repeats as they are heard
     notes = score.notes
     fig = Figure(figsize=(min(20.0, max(6.0, float(score.end) * 0.25)), 4), dpi=100)
     ax = fig.subplots()

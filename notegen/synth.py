@@ -82,6 +82,7 @@ def seconds(score: Score) -> float:
 def render_wav(score: Score, out: str, rate: int = 44100) -> None:
     from notetokens import outputs
 
+    score = score.played_out()  # repeats as they are heard
     synthesizer()
     check_tempo(min((t.bpm for t in score.tempos), default=None), out)
     target = outputs.check(out, force=True)  # the command checked it with its --force

@@ -160,6 +160,7 @@ def _seconds(score: Score) -> float:
     """How long `score` plays, through its tempo map."""
     from notetokens.score import DEFAULT_BPM
 
+    score = score.played_out()
     end, total, at, bpm = float(score.end), 0.0, 0.0, DEFAULT_BPM
     for t in sorted(score.tempos, key=lambda t: t.onset):
         onset = min(float(t.onset), end)

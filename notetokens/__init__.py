@@ -4,7 +4,7 @@ they share, and the character vocabulary a model reads them with."""
 from .errors import NotegenError, ParseError
 from .io import read, write
 from .registry import NOTATIONS, Notation, for_path, get
-from .score import Note, Part, Score, Tempo, TimeSignature
+from .score import Note, Part, Score, Section, Tempo, TimeSignature
 from .vocab import CharVocab, Tokenizer
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ParseError",
     "Part",
     "Score",
+    "Section",
     "Tempo",
     "TimeSignature",
     "Tokenizer",

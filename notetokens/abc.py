@@ -2,8 +2,9 @@
 
 `parse` reads the first tune of a text; `parse_tunes` reads every tune of a
 collection (the music21 folk collections hold hundreds per file). Repeats are
-expanded so a Score is what a player plays; tied notes become one note; grace
-notes are skipped; tuplets keep exact durations (a triplet eighth is 1/3 beat).
+kept as written, as the Score's sections (`Score.played_out()` is what a player
+plays); tied notes become one note; grace notes are skipped; tuplets keep
+exact durations (a triplet eighth is 1/3 beat).
 
 The model text of ABC is the note-string model text (see `notetokens.notes`); its
 grammar and `from_model_text` are the note string's (the registry's `model_text`).
@@ -34,10 +35,12 @@ _FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)[ \t]*(?:%.*)?$")
 _INLINE_METER = re.compile(r"\[M:([^\]]*)\]")
 
 
-def parse(text: str, *, expand_repeats: bool = True, strict_bars: bool = False) -> Score:
-    """The first tune of an ABC text (a text without `X:` is one tune). Repeats
-    are played out unless `expand_repeats` is False; then the tune is read as
-    written, each section once (endings in turn), as corpora use it.
+def parse(text: str, *, expand_repeats: bool = False, strict_bars: bool = False) -> Score:
+    """The first tune of an ABC text (a text without `X:` is one tune), as
+    written: each part once (endings in turn), its repeat marks (`|:`, `:|`,
+    `::`, `[1`, `|1`, `:|2`) the Score's sections (`Score.played_out()` plays
+    them); marks that do not make parts are a ParseError naming the tune's line
+    and the bar. With `expand_repeats`, the played-out Score.
 
     The meter is the `M:` field's (music21 reads a pickup bar as a meter of its
     own), a short first bar is the pickup, and `R:` gives the tune type. With
@@ -50,7 +53,7 @@ def parse(text: str, *, expand_repeats: bool = True, strict_bars: bool = False) 
     return _parse_tune(tune, line, expand_repeats, strict_bars)
 
 
-def parse_tunes(text: str, *, skip_errors: bool = False, expand_repeats: bool = True) -> list[Score]:
+def parse_tunes(text: str, *, skip_errors: bool = False, expand_repeats: bool = False) -> list[Score]:
     """Every tune of an ABC collection, in order. With `skip_errors`, tunes that
     cannot be read are left out (corpora from the web have a few); otherwise the
     first bad tune raises `ParseError`."""
@@ -101,10 +104,11 @@ def _tune_text(text: str) -> str:
     return text
 
 
-def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: bool = False) -> Score:
+def _parse_tune(tune: str, line: int, expand_repeats: bool = False, strict_bars: bool = False) -> Score:
     """One tune through music21; every failure becomes a `ParseError` naming the
     tune's first line (music21 does not report positions)."""
     from .m21 import stream_to_score
+    from .m21_repeats import score_sections
 
     check_tune(tune, line)
     prepared = prepare(tune, line)
@@ -116,14 +120,8 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: 
         raise ParseError("the tune is nested too deeply to read", line=line) from None
     except Exception as e:  # music21 raises many types on bad ABC
         raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
-    expanded = s
-    if expand_repeats and _has_repeats(s):  # expanding deep-copies the tune: only when needed
-        try:
-            expanded = s.expandRepeats()
-        except Exception:  # inconsistent repeat marks: keep the tune as written
-            expanded = s
     try:
-        score = stream_to_score(expanded)
+        score = stream_to_score(s)
     except Exception as e:
         raise ParseError(f"cannot read the tune: {_one_line(e)}", line=line) from None
     if not any(p.notes for p in score.parts):
@@ -131,9 +129,12 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = True, strict_bars: 
     header, body_meters = _fields(tune)
     score.tune_type = normalize_tune_type(header.get("R"))
     try:
-        _fit_meter(score, expanded, header.get("M"), body_meters, strict_bars)
+        _fit_meter(score, s, header.get("M"), body_meters, strict_bars)
+        score.sections = score_sections(s, score)
     except ParseError as e:
         raise ParseError(e.message, line=line) from None
+    if expand_repeats:
+        score = score.played_out()
     if problem := score_problem(score):
         raise ParseError(problem, line=line)
     return score
@@ -275,15 +276,6 @@ def _default_unit(tune: str) -> str:
     if first.startswith("X:"):
         return f"{first}\nL:1/8\n{rest}"
     return "L:1/8\n" + tune
-
-
-def _has_repeats(s: Any) -> bool:
-    from music21 import bar, repeat, spanner
-
-    marks = s.recurse().getElementsByClass(
-        (bar.Repeat, repeat.RepeatExpression, spanner.RepeatBracket)
-    )
-    return marks.first() is not None
 
 
 def _music21_tune(tune: str) -> Any:

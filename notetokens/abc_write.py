@@ -25,6 +25,7 @@ come back with D4 a little off and a spurious rest.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from .abc_check import MAX_TUNE_NOTES, check_tune
@@ -32,6 +33,7 @@ from .abc_prep import prepare
 from .errors import NotegenError, ParseError
 from .keysig import LETTER_PC, LETTERS, MAJOR_BY_SHARPS, PC_NAME, Key, parse_key, signature
 from .limits import M21_DENOMINATOR, MAX_TEXT_BYTES, check_write, meter_problem, size_text, tempo_problem
+from .repeats import MarkSet, mark_layout, note_marks
 from .score import Part, Score, TimeSignature, common_duration
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -59,15 +61,16 @@ def format(score: Score) -> str:
     if score.tempos:
         head.append(f"Q:1/4={_bpm(score.tempos[0].bpm)}")
     head.append(f"K:{_key_field(key, sharps)}")
-    end = max(score.end, Fraction(0))
-    bars = _bar_starts(meters, end, score.pickup)
+    marks = {t: _abc_marks(m) for t, m in mark_layout(score.sections).items()}
+    end = max(score.end, *marks, Fraction(0))  # a `:|` may follow a rest
+    bars = sorted(set(_bar_starts(meters, end, score.pickup)) | set(marks))
     body: list[str] = []
     parts = score.parts or [Part()]
     for i, part in enumerate(parts):
         if len(parts) > 1:
             name = f' name="{_one_line(part.name)}"' if part.name else ""
             body.append(f"V:{i + 1}{name}")
-        body.extend(_voice(part, bars, meters, unit, sig, score if i == 0 else None))
+        body.extend(_voice(part, (bars, marks, end), meters, unit, sig, score if i == 0 else None))
     text = "\n".join(head + body) + "\n"
     _check_written(text)
     return text
@@ -194,19 +197,29 @@ def _events(part: Part) -> list[tuple[Fraction, Fraction, list[int]]]:
     return out
 
 
+def _abc_marks(m: MarkSet) -> str:
+    """A beat's repeat marks as ABC: `::`, `:|`, `|:`, `|`, with an ending `|1`, `:|2`."""
+    text = note_marks(replace(m, ending=0))
+    return f"{text}{m.ending}" if m.ending else text
+
+
 def _voice(
     part: Part,
-    bars: list[Fraction],
+    layout: tuple[list[Fraction], dict[Fraction, str], Fraction],
     meters: list[TimeSignature],
     unit: Fraction,
     sig: dict[str, int],
     tempo_score: Score | None,
 ) -> list[str]:
+    bars, marks, end = layout  # bar lines, the repeat marks at some, where the tune ends
     meter_at = {ts.onset: ts for ts in meters[1:]}
     tempo_at = {t.onset: t.bpm for t in tempo_score.tempos[1:]} if tempo_score else {}
     events = _events(part) or [(Fraction(0), bars[1] - bars[0], [])]
+    last = events[-1][0] + events[-1][1]
+    if end > last:
+        events.append((last, end - last, []))
     lines: list[str] = []
-    line: list[str] = []
+    line: list[str] = [marks[Fraction(0)]] if Fraction(0) in marks else []
     bar_index = 0
     touched: dict[str, int] = {}  # letters with an accidental in this bar
     for onset, dur, pitches in events:
@@ -222,12 +235,13 @@ def _voice(
                     fields.append(f"M:{meter_at.pop(bars[bar_index])}")
                 if bars[bar_index] in tempo_at:
                     fields.append(f"Q:1/4={_bpm(tempo_at.pop(bars[bar_index]))}")
+                bar = marks.get(bars[bar_index], "|")
                 if fields:
                     lines += [" ".join(line), *fields]
-                    line = ["|"]
+                    line = [bar]
                 else:
-                    line.append("|")
-                    if line.count("|") >= _BARS_PER_LINE:
+                    line.append(bar)
+                    if sum(x[:1] in "|:" for x in line) >= _BARS_PER_LINE:
                         lines.append(" ".join(line))
                         line = []
             if t in tempo_at:
@@ -247,7 +261,7 @@ def _voice(
                 inner = "".join(_pitch(p, sig, touched) for p in pitches)
                 line.append(f"[{inner}]{length}{tie}")
             t = stop
-    line.append("|]")
+    line.append(":|" if marks.get(end, "").startswith(":|") else "|]")
     lines.append(" ".join(line))
     return lines
 

@@ -67,11 +67,24 @@ def text_bars(text: str) -> TextBars:
     decoder = NoteDecoder()
     decoder.feed(text)
     decoder.close()
-    edges = [Fraction(0), *decoder.bars, decoder.time]
+    edges = [Fraction(0), *_grid_bars(decoder), decoder.time]
     lengths = [b - a for a, b in itertools.pairwise(edges)]
     if lengths and lengths[-1] == 0:  # a closing bar line
         lengths.pop()
     return TextBars(decoder.header, lengths, decoder.time)
+
+
+def _grid_bars(decoder: NoteDecoder) -> list[Fraction]:
+    """The bar lines read, less those of repeat marks off the bar grid: a part
+    that starts with a pickup ends with `:|` one short bar early, and that mark
+    splits a bar rather than ends one (`A4 | ... | G4:3 :| A4 | ...`)."""
+    meter, bars = decoder.header.meter, decoder.bars
+    if meter is None or not bars or not decoder.marks:
+        return bars
+    bar = bar_length(meter)
+    pickup = bars[0] % bar
+    marked = {m.time for m in decoder.marks}
+    return [t for t in bars if t not in marked or (t - pickup) % bar == 0]
 
 
 def bar_errors(text: str) -> list[str]:

@@ -58,10 +58,11 @@ def format(score: Score, *, ticks_per_beat: int | None = None) -> bytes:
     as a chord). A given `ticks_per_beat` rounds onsets and durations to its
     ticks; a note never shrinks below one tick. Meters past `limits` (7/7, 0/4)
     are an error, not dropped; so is a tempo MIDI cannot hold (below 3.58 BPM),
-    not clamped.
+    not clamped. Repeats are played out (MIDI has no repeat marks).
     """
     import mido
 
+    score = score.played_out()
     check_write(score)
     tpb = ticks_per_beat or _resolution(score)
     if not 0 < tpb <= MAX_TICKS_PER_BEAT:

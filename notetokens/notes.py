@@ -15,7 +15,8 @@ from .keysig import SUFFIX_OF_WORD
 from .limits import MAX_BEATS, MAX_NOTES
 from .notes_grammar import NotesGrammar
 from .notes_reader import KEY_RE, Header, NoteDecoder, duration_suffix
-from .score import Note, Score, Tempo, TimeSignature, common_duration
+from .repeats import MarkSet, RepeatError, mark_layout, note_marks, sections
+from .score import Note, Score, Section, Tempo, TimeSignature, common_duration
 
 __all__ = ["NoteDecoder", "format", "from_model_text", "grammar", "parse", "to_model_text"]
 
@@ -31,14 +32,29 @@ def parse(text: str) -> Score:
     if decoder.events == 0:
         raise ParseError("no notes: expected note letters like G-G-D-D-E-E-D", line=1, col=1)
     h = decoder.header
+    pickup = pickup_of(h.meter, decoder.bars)
     return Score.from_notes(
         notes,
         tempos=[Tempo(Fraction(0), h.bpm)] if h.bpm else [],
         time_signatures=[h.meter] if h.meter else [],
         key=h.key,
         tune_type=h.tune_type,
-        pickup=pickup_of(h.meter, decoder.bars),
+        pickup=pickup,
+        sections=_sections(decoder, pickup),
     )
+
+
+def _sections(decoder: NoteDecoder, pickup: Fraction) -> tuple[Section, ...]:
+    """The parts the repeat marks make; a ParseError at the mark at fault."""
+    if not decoder.marks:
+        return ()
+    meter = decoder.header.meter
+    bar = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+    try:
+        return sections(decoder.marks, decoder.time, bar, pickup)
+    except RepeatError as e:
+        at = e.mark
+        raise ParseError(e.message, line=at.line if at else None, col=at.col if at else None) from None
 
 
 def pickup_of(meter: TimeSignature | None, bars: list[Fraction]) -> Fraction:
@@ -110,14 +126,18 @@ def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) 
     notes = score.parts[0].notes if score.parts else []
     meter = score.meter
     bar_len = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+    marks = mark_layout(score.sections)
     tokens: list[str] = []
     next_bar = score.pickup if bar_len and 0 < score.pickup < bar_len else bar_len
     bars = 0
     for onset, pitches, dur in _events(notes):
-        if next_bar is not None and bar_len and onset >= next_bar:
-            bars += 1  # one bar line, even after a note longer than a bar
-            sep = "\n" if bars_per_line and bars % bars_per_line == 0 else ""
-            tokens.append("|" + sep)
+        on_bar = next_bar is not None and bar_len is not None and onset >= next_bar
+        mark = marks.pop(onset, None)
+        if on_bar or (mark and (onset > 0 or mark.open)):
+            bars += on_bar  # one bar line, even after a note longer than a bar
+            sep = "\n" if on_bar and bars_per_line and bars % bars_per_line == 0 else ""
+            tokens.append(_bar_text(mark) + sep)
+        if on_bar and next_bar is not None and bar_len:
             next_bar += bar_len * ((onset - next_bar) // bar_len + 1)
         if not pitches:
             head = "R"
@@ -126,8 +146,21 @@ def _body(score: Score, unit: Fraction, flats: bool, bars_per_line: int | None) 
         else:
             head = "[" + " ".join(pitch_name(p, flats) for p in pitches) + "]"
         tokens.append(head + _duration_text(dur, unit))
+    end = max((n.end for n in notes), default=Fraction(0))
+    if any(t < end for t in marks):
+        raise NotegenError(f"a repeat mark at beat {min(marks)} falls inside a note; write MIDI")
+    for t, m in sorted(marks.items()):  # a `:|` at the end, after a rest to it
+        if t > end:
+            tokens.append("R" + _duration_text(t - end, unit))
+            end = t
+        tokens.append(_bar_text(m))
     text = " ".join(tokens)
     return text.replace("\n ", "\n").rstrip()
+
+
+def _bar_text(mark: MarkSet | None) -> str:
+    """The bar line, with its repeat marks."""
+    return note_marks(mark) if mark else "|"
 
 
 def body_text(score: Score, unit: Fraction) -> str:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from .errors import ParseError
 from .keysig import LETTER_PC, MODE_WORDS
 from .limits import MAX_DIGITS, duration_problem, meter_problem
+from .repeats import BOTH, END, ENDING, START, Mark
 from .score import DEFAULT_VELOCITY, Note, TimeSignature
 from .tunetype import TUNE_TYPES
 
@@ -26,6 +27,7 @@ NOTE_RE = re.compile(r"(?P<letter>[A-Ga-g])(?P<acc>#+|b+)?(?P<oct>\d)?" + _DUR)
 REST_RE = re.compile(r"R" + _DUR)
 CHORD_END_RE = re.compile(r"\]" + _DUR)
 SEPARATORS = " \t-"
+REPEAT_COLON = "expected '|' or ':' after ':' (the repeat marks are |: :| ::)"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class NoteDecoder:
         self.time = Fraction(0)  # beats: where the next event starts
         self.events = 0  # notes, rests and chords read
         self.bars: list[Fraction] = []  # the time of each bar line read
+        self.marks: list[Mark] = []  # repeat marks and endings, in order (`repeats`)
+        self._mark = ""  # '|' just read (a ':' makes it '|:'), or ':' waiting for '|' or ':'
+        self._mark_at = (1, 1)
         self._line, self._col = 1, 0
         self._tok = ""  # the token being read
         self._tok_at = (1, 1)
@@ -158,6 +163,8 @@ class NoteDecoder:
             self._end_header()
         if self._tok.startswith("[") and "]" not in self._tok:
             raise ParseError("unclosed chord: expected ']'", line=self._line, col=self._col + 1)
+        if self._mark == ":":
+            raise ParseError(REPEAT_COLON, line=self._mark_at[0], col=self._mark_at[1])
         return self._flush()
 
     def _feed(self, ch: str) -> list[Note]:
@@ -179,7 +186,12 @@ class NoteDecoder:
             pass
         else:
             self._first = False
+        if self._mark and self._repeat(ch):
+            return []
         in_chord = self._tok.startswith("[") and "]" not in self._tok
+        if in_chord and self._tok == "[" and ch in "123456789":
+            self._ending(int(ch))
+            return []
         if in_chord:
             if ch == "\n":
                 raise ParseError("unclosed chord: expected ']'", line=self._line - 1, col=self._col_end())
@@ -197,13 +209,45 @@ class NoteDecoder:
                 self._tok, self._tok_at = "[", (self._line, self._col)
             elif ch == "|":
                 self.bars.append(self.time)
+                self._mark, self._mark_at = "|", (self._line, self._col)
             return notes
+        if ch == ":" and not self._tok:
+            self._mark, self._mark_at = ":", (self._line, self._col)
+            return []
         if not self._tok and ch not in "ABCDEFGabcdefgR":
             raise ParseError(f"expected a note letter, got {ch!r}", line=self._line, col=self._col)
         if not self._tok:
             self._tok_at = (self._line, self._col)
         self._tok += ch
         return []
+
+    def _repeat(self, ch: str) -> bool:
+        """Read `ch` after a '|' or a ':' that may begin a repeat mark; True when
+        `ch` was part of the mark."""
+        mark, self._mark = self._mark, ""
+        if mark == "|":
+            if ch != ":":
+                return False
+            if self.time == 0 or self.bars[-2:-1] == [self.time]:
+                self.bars.pop()  # '|:' at the start or after a bar line is no bar of its own
+            self._add_mark(START)
+            return True
+        if ch not in "|:":
+            raise ParseError(REPEAT_COLON, line=self._mark_at[0], col=self._mark_at[1])
+        if self.time > 0 and self.bars[-1:] != [self.time]:
+            self.bars.append(self.time)
+        self._add_mark(END if ch == "|" else BOTH)
+        return True
+
+    def _add_mark(self, kind: str, number: int = 0) -> None:
+        self.marks.append(Mark(kind, self.time, number, *self._mark_at))
+
+    def _ending(self, number: int) -> None:
+        self._tok, self._mark_at = "", self._tok_at
+        if not self.bars or self.bars[-1] != self.time:
+            raise ParseError(f"an ending [{number} starts at a bar line: write | [{number}",
+                             line=self._mark_at[0], col=self._mark_at[1])
+        self._add_mark(ENDING, number)
 
     def _col_end(self) -> int:
         return self._tok_at[1] + len(self._tok)

@@ -8,8 +8,10 @@ onset; a melody is the one-part case.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import TypeVar
 
 from .errors import NotegenError
 
@@ -58,6 +60,38 @@ class Part:
         return replace(self, notes=sorted(self.notes))
 
 
+_Timed = TypeVar("_Timed", Tempo, TimeSignature)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A repeated part of a tune as written: beats `start` to `end` of the
+    written notes, played `times` times. `endings` are the start beats of its
+    first, second, ... endings, in order; ending i lasts to the next one's start
+    (the last to `end`), and pass i plays the body (`start` to the first ending)
+    and then ending i, if there is one. No endings: the whole part each pass."""
+
+    start: Fraction
+    end: Fraction
+    times: int = 2
+    endings: tuple[Fraction, ...] = ()
+
+    @property
+    def body_end(self) -> Fraction:
+        return self.endings[0] if self.endings else self.end
+
+    def passes(self) -> list[list[tuple[Fraction, Fraction]]]:
+        """The written spans (start, stop) each pass plays, in order."""
+        stops = [*self.endings[1:], self.end]
+        out = []
+        for i in range(self.times):
+            spans = [(self.start, self.body_end)]
+            if i < len(self.endings):
+                spans.append((self.endings[i], stops[i]))
+            out.append([(a, b) for a, b in spans if b > a])
+        return out
+
+
 @dataclass
 class Score:
     parts: list[Part] = field(default_factory=list)
@@ -67,6 +101,25 @@ class Score:
     title: str | None = None
     tune_type: str | None = None  # "reel", "jig", ... (notetokens.tunetype.TUNE_TYPES)
     pickup: Fraction = Fraction(0)  # beats before the first bar line (an anacrusis); 0: none
+    # repeated parts in time order, over the notes as written; () plays straight through
+    sections: tuple[Section, ...] = ()
+
+    def played_out(self) -> Score:
+        """This score as it is played: every repeated part expanded, no sections.
+        A score without sections is returned as it is."""
+        if not self.sections:
+            return self
+        spans = play_order(self.sections, self.end)
+        return replace(
+            self,
+            parts=[replace(p, notes=sorted(_lay(p.notes, spans))) for p in self.parts],
+            tempos=_retimed(self.tempos, spans, lambda t, at: replace(t, onset=at),
+                            lambda a, b: a.bpm == b.bpm),
+            time_signatures=_retimed(
+                self.time_signatures, spans, lambda t, at: replace(t, onset=at),
+                lambda a, b: (a.numerator, a.denominator) == (b.numerator, b.denominator)),
+            sections=(),
+        )
 
     def bar_lines(self, until: Fraction | None = None) -> list[Fraction]:
         """Onsets of the bar lines of the first meter (after a pickup, every bar
@@ -132,6 +185,52 @@ class Score:
         part = self.voice(track, channel)
         notes = skyline(part.notes) if top_line else sorted(part.notes)
         return replace(self, parts=[replace(part, notes=notes)])
+
+
+def play_order(sections: tuple[Section, ...], end: Fraction) -> list[tuple[Fraction, Fraction]]:
+    """The written spans (start, stop) in the order they are played: the music
+    between parts once, each part pass by pass."""
+    out: list[tuple[Fraction, Fraction]] = []
+    now = Fraction(0)
+    for sec in sorted(sections, key=lambda x: x.start):
+        if sec.start > now:
+            out.append((now, sec.start))
+        for spans in sec.passes():
+            out += spans
+        now = max(now, sec.end)
+    if end > now:
+        out.append((now, end))
+    return out
+
+
+def _lay(notes: list[Note], spans: list[tuple[Fraction, Fraction]]) -> list[Note]:
+    """The notes of each written span, moved to where the span is played."""
+    out: list[Note] = []
+    at = Fraction(0)
+    for a, b in spans:
+        out += [replace(n, onset=n.onset - a + at) for n in notes if a <= n.onset < b]
+        at += b - a
+    return out
+
+
+def _retimed(
+    events: list[_Timed],
+    spans: list[tuple[Fraction, Fraction]],
+    move: Callable[[_Timed, Fraction], _Timed],
+    same: Callable[[_Timed, _Timed], bool],
+) -> list[_Timed]:
+    """Tempo or meter events as played: the one in force at each span's start
+    and those inside it, moved; an event that changes nothing is left out."""
+    out: list[_Timed] = []
+    at = Fraction(0)
+    for a, b in spans:
+        inside = [e for e in events if a < e.onset < b]
+        before = [e for e in events if e.onset <= a]
+        for e, t in ([(before[-1], at)] if before else []) + [(e, e.onset - a + at) for e in inside]:
+            if not out or not same(out[-1], e):
+                out.append(move(e, t))
+        at += b - a
+    return out
 
 
 def skyline(notes: list[Note]) -> list[Note]:
