@@ -81,4 +81,5 @@ def judge(
         save_jsonl(save, Corpus(texts), "notes")
     ref = j.judge(reference, failures=skipped)
     got = j.judge(texts, failures=failures)
-    click.echo(j.table(got, ref, name=model))
+    told = j.told_apart(texts, reference, chosen.tune_type)
+    click.echo(j.table(got, ref, name=model, told=told))

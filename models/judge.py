@@ -39,6 +39,8 @@ from notetokens.errors import NotegenError
 from notetokens.keysig import parse_key
 from notetokens.notes_reader import LETTER_PC
 
+from .parts import Shape, shape
+
 PHRASE = 8  # notes in a phrase n-gram
 MAX_INTERVAL = 12
 
@@ -60,9 +62,14 @@ class Figures:
     pitch_classes: Counter[int] = field(default_factory=Counter)
     degrees: Counter[int] = field(default_factory=Counter)  # pitch classes from the tonic
     intervals: Counter[int] = field(default_factory=Counter)
+    in_parts: int = 0  # tunes written in repeated parts
+    aabb: int = 0  # of all tunes, those in AABB form
+    parts: int = 0  # repeated parts
+    whole_parts: int = 0  # of them, those a whole number of bars long
+    part_bars: Counter[Fraction] = field(default_factory=Counter)  # part lengths in bars
 
     def share(self, name: str) -> float:
-        of = {"recurring": self.phrases, "tied": self.notes}.get(name, self.tunes)
+        of = {"recurring": self.phrases, "tied": self.notes, "whole_parts": self.parts}.get(name, self.tunes)
         return getattr(self, name) / of if of else 0.0
 
 
@@ -78,12 +85,14 @@ class TuneFigures:
     tied: int
     pitches: tuple[int, ...]
     tonic: int | None = None  # the K: tonic's pitch class
+    shape: Shape | None = None  # its parts (models/parts.py)
 
 
 def tune_figures(tune: str | Score) -> TuneFigures:
     """One tune's figures. Raises `NotegenError` for text that does not parse."""
     text = tune if isinstance(tune, str) else notes.to_model_text(tune)
-    score = notes.parse(text)
+    written = notes.parse(text)
+    score = written.played_out()  # what is heard: the repeats played
     tb = text_bars(text)
     meter = tb.header.meter
     bar = bar_length(meter) if meter else None
@@ -113,6 +122,7 @@ def tune_figures(tune: str | Score) -> TuneFigures:
         tied=tied,
         pitches=pitches,
         tonic=tonic,
+        shape=shape(written),
     )
 
 
@@ -149,6 +159,12 @@ def judge(tunes: Iterable[str | Score], failures: int = 0) -> Figures:
             f.degrees.update((p - t.tonic) % 12 for p in t.pitches)
         steps = (b - a for a, b in itertools.pairwise(t.pitches))
         f.intervals.update(max(-MAX_INTERVAL, min(MAX_INTERVAL, s)) for s in steps)
+        if t.shape is not None and t.shape.in_parts:
+            f.in_parts += 1
+            f.aabb += t.shape.aabb
+            f.parts += len(t.shape.part_bars)
+            f.whole_parts += sum(b.denominator == 1 for b in t.shape.part_bars)
+            f.part_bars.update(t.shape.part_bars)
     return f
 
 
@@ -266,11 +282,19 @@ ROWS = (
     ("last note on the tonic", "tonic_ending"),
     ("8-note phrases that recur within the tune", "recurring"),
     ("notes tied over a bar line", "tied"),
-    ("length a whole multiple of 4 bars", "four_bar_multiple"),
+    ("length a whole multiple of 4 bars (played out)", "four_bar_multiple"),
+    ("written in repeated parts", "in_parts"),
+    ("in AABB form", "aabb"),
+    ("repeated parts a whole number of bars", "whole_parts"),
 )
 
 
-def table(model: Figures, reference: Figures, name: str = "model") -> str:
+def table(
+    model: Figures,
+    reference: Figures,
+    name: str = "model",
+    told: tuple[float | None, float | None, int] | None = None,
+) -> str:
     """A Markdown table of the figures: held-out tunes against the model's."""
     lines = [f"| figure | held-out tunes | {name} |", "|---|---|---|"]
     for label, attr in ROWS:
@@ -287,4 +311,45 @@ def table(model: Figures, reference: Figures, name: str = "model") -> str:
     lines.append(f"| pitch-class JS divergence to held-out | 0 | {pc:.3f} |")
     lines.append(f"| scale-degree JS divergence (from the tonic) | 0 | {sd:.3f} |")
     lines.append(f"| interval JS divergence to held-out | 0 | {iv:.3f} |")
+    lines.append(f"| part lengths in bars (median; most common) | {_lengths(reference)} | "
+                 f"{_lengths(model)} |")
+    if told is not None:
+        acc, floor, n = told
+        show = [("-" if x is None else f"{x:.2f}") for x in (floor, acc)]
+        lines.append(f"| told apart from {n} held-out tunes (two-sample classifier; 0.5 = not) | "
+                     f"{show[0]} (real vs real) | {show[1]} |")
     return "\n".join(lines)
+
+
+def told_apart(
+    texts: list[str], reference: list[str], tune_type: str | None = None, seed: int = 0
+) -> tuple[float | None, float | None, int]:
+    """The two-sample classifier test (models/twosample.py) of the sampled tunes
+    against the held-out tunes (of `tune_type` when one was asked for), and the
+    floor: two halves of those held-out tunes against each other."""
+    import random
+
+    from .twosample import accuracy
+
+    same = [t for t in reference if tune_type is None or _tune_type(t) == tune_type]
+    halves = list(same)
+    random.Random(seed).shuffle(halves)
+    floor = accuracy(halves[::2], halves[1::2], seed=seed)
+    return accuracy(texts, same, seed=seed), floor, len(same)
+
+
+def _tune_type(text: str) -> str | None:
+    head = text.partition("\n")[0].split()
+    return next((f[2:] for f in head if f.startswith("T:")), None)
+
+
+def _lengths(f: Figures) -> str:
+    if not f.part_bars:
+        return "-"
+    ordered = sorted(f.part_bars.elements())
+    common = ", ".join(f"{_bars_text(b)} ({n})" for b, n in f.part_bars.most_common(3))
+    return f"{_bars_text(ordered[len(ordered) // 2])}; {common}"
+
+
+def _bars_text(b: Fraction) -> str:
+    return str(b.numerator) if b.denominator == 1 else f"{float(b):.2f}"
