@@ -2,9 +2,11 @@
 per bundled model: characters per second of each, the compute floor beside them
 (multiply-adds of one step over this machine's peak multiply-add rate, measured
 here by a C kernel), the build variants' speed and logit error, and how often the
-two engines write the same tune for the same seed.
+two engines write the same tune for the same seed (and whether the Python grammar
+accepts every C tune: the full 200-seed check; tests/engine/test_seeds.py runs 20).
 
     python benchmarks/bench_engine.py [--chars 20000] [--seeds 200] [--text-seeds 20] [--models folk kjv]
+    python benchmarks/bench_engine.py --agreement-only --models folk    # the 200 seeds alone
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from notegen.models.checkpoint import LoadedModel, load
 from notegen.models.engine import Engine
 from notegen.models.options import SampleOptions
 from notegen.models.sampling import _writable, step_logits, stream
+from notetokens import notes
+from notetokens.errors import NotegenError
 from notetokens.grammar import accepts, grammar_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,20 +88,43 @@ def logit_error(lm: LoadedModel, folder: Path, text: str) -> float:
     return float(np.abs(np.stack(got) - ref).max())
 
 
+def accepted(lm: LoadedModel, opts: SampleOptions, tune: str) -> bool:
+    """Whether the Python grammar reads `tune` as a whole tune, as the tests
+    judge it (tests/engine/test_seeds.py): header, exact bars, an end where a
+    bar is full (unless the tune stopped at the character cap), and whether
+    notes.parse reads it. A text model's output has no grammar to pass."""
+    if lm.notation == "text":
+        return True
+    fields = _writable(lm, opts.header())
+    g = grammar_for(lm.notation, fields, min_bars=opts.bars or 0, alphabet=frozenset(lm.vocab.chars),
+                    form=False)
+    if g is None:
+        return False
+    g.begin()
+    try:
+        notes.parse(tune)
+    except NotegenError:
+        return False
+    capped = opts.max_chars is not None and len(tune) >= opts.max_chars
+    return accepts(g, tune, complete=not capped)
+
+
 def agreement(lm: LoadedModel, engine: Engine, seeds: int) -> tuple[int, int]:
-    same = accepted = 0
+    """Of `seeds` seeds: how many give the same tune in C and in Python, and how
+    many C tunes the Python grammar accepts."""
+    same = read = 0
     for seed in range(seeds):
         opts = options(lm, seed)
         py, c = "".join(stream(lm, options=opts)), "".join(engine.stream(opts))
         same += py == c
-        if lm.notation == "text":
-            accepted += 1
-            continue
-        fields = _writable(lm, opts.header())
-        g = grammar_for(lm.notation, fields, alphabet=frozenset(lm.vocab.chars), form=False)
-        g.begin()  # type: ignore[union-attr]
-        accepted += accepts(g, c)  # type: ignore[arg-type]
-    return same, accepted
+        read += accepted(lm, opts, c)
+    return same, read
+
+
+def report_agreement(name: str, lm: LoadedModel, engine: Engine, seeds: int) -> None:
+    same, read = agreement(lm, engine, seeds)
+    print(f"{name}: same tune for the same seed: {same}/{seeds} ({100 * same / seeds:.1f}%); "
+          f"C tunes the Python grammar accepts: {read}/{seeds} ({100 * read / seeds:.1f}%)")
 
 
 def report(name: str, chars: int, seeds: int, builds: dict[str, Path], peak: float) -> None:
@@ -127,9 +154,7 @@ def report(name: str, chars: int, seeds: int, builds: dict[str, Path], peak: flo
     print(f"| PyTorch streaming sampler | {py:.0f} | {1e6 / py:.1f} | {1e6 / py / floor_us:.2f} | | |")
     print(f"\nC (default build, ctypes) is {c_binding / py:.1f}x the PyTorch sampler's rate.")
     if seeds:
-        same, accepted = agreement(lm, engine, seeds)
-        print(f"same tune for the same seed: {same}/{seeds} ({100 * same / seeds:.1f}%); "
-              f"C tunes the Python grammar reads: {accepted}/{seeds}")
+        report_agreement(name, lm, engine, seeds)
 
 
 def main() -> None:
@@ -138,8 +163,16 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=200, help="seeds compared on a melody model")
     ap.add_argument("--text-seeds", type=int, default=20, help="seeds compared on a text model (2000 chars)")
     ap.add_argument("--models", nargs="+", default=["folk", "kjv"])
+    ap.add_argument("--agreement-only", action="store_true",
+                    help="only the same-seed comparison (no builds of the variants, no rates)")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.agreement_only:
+        subprocess.run(["make", "-s", "-C", str(ENGINE), "all"], check=True)
+        for name in a.models:
+            lm = load(name)
+            report_agreement(name, lm, Engine(name), a.text_seeds if lm.notation == "text" else a.seeds)
+        return
     builds = {folder: build(folder, flags) for folder, flags in VARIANTS.items()}
     peak = max(measure([str(builds["build"] / "peak"), "20000000"])["peak_mac_per_s"] for _ in range(3))
     out = subprocess.run([str(builds["build"] / "peak"), "1000", "0.5", "5.4", "9.5"], capture_output=True,

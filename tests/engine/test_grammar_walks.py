@@ -63,11 +63,14 @@ def _random_prime(rng: random.Random, lm) -> str:
 
 
 def walk(lm, engine: Engine, seed: int, steps: int) -> int:
+    """Walk `seed`: every third one starts from a hostile prime, taken in turn
+    (57 walks go once round them all), the others from a random prime; the
+    header fields go round FIELDS, so a hostile prime meets different ones."""
     rng = random.Random(seed)
     opts = SampleOptions(min_notes=rng.choice([0, 1, 8, 20]), bars=rng.choice([None, 4, 8]),
                          form=rng.random() < 0.8, echo=0.0)
-    fields = rng.choice(FIELDS)
-    prime = rng.choice(HOSTILE) if rng.random() < 0.3 else _random_prime(rng, lm)
+    fields = FIELDS[seed % len(FIELDS)]
+    prime = HOSTILE[seed // 3 % len(HOSTILE)] if seed % 3 == 0 else _random_prime(rng, lm)
     try:
         g = _python_grammar(lm, opts, fields, prime)
     except NotegenError:
@@ -100,8 +103,8 @@ def walk(lm, engine: Engine, seed: int, steps: int) -> int:
 
 def test_walks_agree_on_the_folk_model(folk):
     lm, engine = folk
-    places = sum(walk(lm, engine, seed, 120) for seed in range(500))
-    assert places > 20_000  # the walks went somewhere: most primes were read
+    places = sum(walk(lm, engine, seed, 120) for seed in range(120))  # each hostile prime twice or more
+    assert places > 4_500  # the walks went somewhere: most primes were read
 
 
 @pytest.fixture(scope="module")
@@ -118,5 +121,5 @@ def narrow(built, tmp_path_factory):
 
 def test_walks_agree_on_a_model_with_few_characters(narrow):
     lm, engine = narrow
-    places = sum(walk(lm, engine, seed, 80) for seed in range(1000))
-    assert places > 8_000
+    places = sum(walk(lm, engine, seed, 80) for seed in range(240))
+    assert places > 2_200

@@ -34,16 +34,26 @@ def _join(header: dict, body: bytes) -> bytes:
     return struct.pack("<Q", len(raw)) + raw + body
 
 
-@pytest.fixture(scope="module")
-def good(tmp_path_factory) -> Path:
+def _tiny(folder: Path, cell: str, hidden: int) -> Path:
+    """A small untrained model with the folk model's characters: under the
+    sanitizers its steps cost next to nothing (a step of folk takes about 7 ms
+    there), so the grammar, the draw and the prime reading get many tunes."""
     vocab = CharVocab.from_dict(checkpoint.read_meta(checkpoint.resolve("folk"))["vocab"])
-    config = ModelConfig(cell="lstm", embed_dim=6, hidden_size=10, num_layers=2, dropout=0.0).with_vocab(
+    config = ModelConfig(cell=cell, embed_dim=6, hidden_size=hidden, num_layers=2, dropout=0.0).with_vocab(
         len(vocab)
     )
     torch.manual_seed(1)
-    return checkpoint.save(
-        tmp_path_factory.mktemp("good") / "good.safetensors", CharRNN(config), vocab, "notes", config
-    )
+    return checkpoint.save(folder / f"{cell}.safetensors", CharRNN(config), vocab, "notes", config)
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    return _tiny(tmp_path_factory.mktemp("good"), "lstm", 10)
+
+
+@pytest.fixture(scope="module")
+def small_gru(tmp_path_factory) -> Path:
+    return _tiny(tmp_path_factory.mktemp("small"), "gru", 16)
 
 
 def _meta(h: dict, key: str, change) -> dict:
@@ -158,9 +168,19 @@ def test_hostile_checkpoints_under_the_sanitizers(sanitized, files, good):
     assert lines[len(refused) :] == ["ok"] * len(accepted)
 
 
-def test_sampling_under_the_sanitizers(sanitized, good):
+def test_sampling_under_the_sanitizers(sanitized, good, small_gru):
     folk = ROOT / "models" / "bundled" / "folk.safetensors"
-    for args in ([folk, "2", "500"], [folk, "1", "400", "K=Dmix;M=6/8,9/8;T=jig"], [good, "3", "200"]):
+    fields = "K=Dmix;M=6/8,9/8;T=jig"
+    # the bundled model's full-size step for one short tune; the small models
+    # for many tunes: seeds 0-4 take each of the driver's option variants
+    # (plain, top-k, top-p, low temperature, a pitch range)
+    runs = (
+        [folk, "1", "120", fields],
+        [good, "5", "500"],
+        [small_gru, "5", "500"],
+        [small_gru, "3", "400", fields],
+    )
+    for args in runs:
         done = subprocess.run(
             [str(sanitized), "sample", *map(str, args)], capture_output=True, text=True, timeout=300
         )
@@ -169,19 +189,18 @@ def test_sampling_under_the_sanitizers(sanitized, good):
         assert "failed 0" in done.stdout
 
 
-def test_hostile_primes_under_the_sanitizers(sanitized, tmp_path):
+def test_hostile_primes_under_the_sanitizers(sanitized, small_gru, tmp_path):
     import random
 
     from .test_grammar_walks import HOSTILE, _random_prime
 
-    lm, rng = checkpoint.load("folk"), random.Random(3)
+    lm, rng = checkpoint.load(small_gru), random.Random(3)  # folk's characters, a step that costs little
     primes = (
         HOSTILE + [_random_prime(rng, lm) for _ in range(20)] + ["M:3/4\n" + "C4 " * 150, "K:" + "D" * 900]
     )
     (tmp_path / "primes").write_bytes(b"\0".join(p.encode() for p in primes))
-    folk = ROOT / "models" / "bundled" / "folk.safetensors"
     done = subprocess.run(
-        [str(sanitized), "primes", str(folk), str(tmp_path / "primes")],
+        [str(sanitized), "primes", str(small_gru), str(tmp_path / "primes")],
         capture_output=True,
         text=True,
         timeout=300,

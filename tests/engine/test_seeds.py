@@ -10,7 +10,7 @@ from notegen.models.options import SampleOptions
 from notegen.models.sampling import _writable, stream
 from notetokens.grammar import accepts, grammar_for
 
-SEEDS = 50
+SEEDS = 20  # benchmarks/bench_engine.py compares 200
 VARIANTS = [
     {"top_k": 5}, {"top_p": 0.9}, {"temperature": 0.6}, {"temperature": 1.4}, {"argmax": True},
     {"key": "G", "meter": "6/8"}, {"tune_type": "reel"}, {"range": "G3-E5"}, {"bars": 8, "echo": 1.0},
@@ -43,21 +43,22 @@ def test_the_same_seed_gives_the_same_folk_tune(folk):
         opts = SampleOptions(seed=seed, max_chars=1500)
         pairs.append(("".join(stream(lm, options=opts)), "".join(engine.stream(opts))))
     same = sum(a == b for a, b in pairs)
-    assert same >= 0.98 * SEEDS
+    assert same >= SEEDS - 1  # one may part where a draw falls within rounding of a boundary
     assert len({b for _, b in pairs}) > SEEDS - 3  # the seed matters
-    assert all(accepted(lm, SampleOptions(seed=0), "", b) for _, b in pairs)
+    assert all(accepted(lm, SampleOptions(seed=0, max_chars=1500), "", b) for _, b in pairs)
 
 
 @pytest.mark.parametrize("change", VARIANTS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_options_give_the_same_tune_in_both(folk, change):
     lm, engine = folk
-    results = []
+    alike = False
     for seed in (1, 2):
         opts = SampleOptions(seed=seed, max_chars=1500).but(**change)
-        py, c = "".join(stream(lm, options=opts)), "".join(engine.stream(opts))
-        results.append(py == c)
+        c = "".join(engine.stream(opts))
         assert accepted(lm, opts, "", c)
-    assert any(results)  # two seeds: a draw within rounding of a boundary may part one of them
+        # the slow Python sampler runs for the second seed only where the first parted
+        alike = alike or "".join(stream(lm, options=opts)) == c
+    assert alike  # two seeds: a draw within rounding of a boundary may part one of them
 
 
 def test_a_prime_is_continued_alike(folk):
@@ -105,9 +106,10 @@ def test_every_cell_samples_alike(built, tmp_path, cell):
     same = 0
     for seed in range(4):
         opts = SampleOptions(seed=seed, max_chars=300)
-        py, c = "".join(stream(lm, options=opts)), "".join(engine.stream(opts))
-        same += py == c
+        c = "".join(engine.stream(opts))
         assert accepted(lm, opts, "", c)
+        if same < 3:  # the slow Python sampler runs until three of the four agree
+            same += "".join(stream(lm, options=opts)) == c
     assert same >= 3
 
 
