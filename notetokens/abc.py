@@ -132,12 +132,28 @@ def _parse_tune(tune: str, line: int, expand_repeats: bool = False, strict_bars:
         _fit_meter(score, s, header.get("M"), body_meters, strict_bars)
         score.sections = score_sections(s, score)
     except ParseError as e:
-        raise ParseError(e.message, line=line) from None
+        if not expand_repeats or "repeat marks" not in e.message:
+            raise ParseError(e.message, line=line) from None
+        score = _music21_played_out(s, score)  # music21's own expansion, where ours refuses
     if expand_repeats:
         score = score.played_out()
     if problem := score_problem(score):
         raise ParseError(problem, line=line)
     return score
+
+
+def _music21_played_out(s: Any, written: Score) -> Score:
+    """The tune played out by music21's `expandRepeats` (marks our reading cannot
+    fit, often where music21 misread a bar), with the written tune's header."""
+    from dataclasses import replace
+
+    from .m21 import stream_to_score
+
+    try:
+        played = stream_to_score(s.expandRepeats())
+    except Exception as e:
+        raise ParseError(f"cannot play the repeats out: {_one_line(e)}") from None
+    return replace(written, parts=played.parts, sections=())
 
 
 def _fields(tune: str) -> tuple[dict[str, str], list[str]]:

@@ -24,8 +24,14 @@ def convert(tmp_path: Path, text: str, out: str, *options: str) -> tuple[str, Pa
 
 
 def test_double_repeats_decorations_and_inline_keys_reach_the_note_string(tmp_path):
-    text, _ = convert(tmp_path, HEAD + "K:C\n|:E E E E::+fermata+F F F HF:|[K:D] F F F F|\n", "out.txt")
-    assert text == "M:4/4 K:C\nE4 E4 E4 E4 | E4 E4 E4 E4 | F4 F4 F4 F4 | F4 F4 F4 F4 |\nF#4 F#4 F#4 F#4\n"
+    tune = HEAD + "K:C\n|:E E E E::+fermata+F F F HF:|[K:D] F F F F|\n"
+    text, _ = convert(tmp_path, tune, "out.txt")
+    # the note string keeps the marks as written ...
+    assert text == "M:4/4 K:C\n|: E4 E4 E4 E4 :: F4 F4 F4 F4 :| F#4 F#4 F#4 F#4\n"
+    # ... and MIDI plays them out: E bar twice, F bar twice, then the F# bar
+    _, mid = convert(tmp_path, tune, "out.mid")
+    ons = [m.note for m in mido.MidiFile(str(mid)).tracks[-1] if m.type == "note_on" and m.velocity]
+    assert ons == [64] * 8 + [65] * 8 + [66] * 4
 
 
 def test_named_voices_are_tracks(tmp_path):

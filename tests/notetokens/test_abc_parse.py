@@ -16,7 +16,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "abc"
 
 
 def test_jig_headers_pickup_and_repeat_endings():
-    score = read(EXAMPLES / "lantern_jig.abc")
+    written = read(EXAMPLES / "lantern_jig.abc")
+    # as written: one repeated part with two endings; played out it runs twice
+    assert len(written.sections) == 1 and written.sections[0].times == 2
+    assert len(written.sections[0].endings) == 2
+    score = written.played_out()
+    assert not score.sections
     assert score.title == "The Lantern on the Quay"
     assert score.key == "D"
     assert score.time_signatures == [TimeSignature(Fraction(0), 6, 8)]

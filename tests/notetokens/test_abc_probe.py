@@ -18,13 +18,16 @@ def pitches(score: Score, part: int = 0) -> list[int]:
 
 
 def test_a_double_repeat_mark_keeps_both_sections_and_plays_each_twice():
-    score = abc.parse(HEAD + "K:C\n|:E E E E::F F F F:|\n")
+    as_written = abc.parse(HEAD + "K:C\n|:E E E E::F F F F:|\n")
+    assert pitches(as_written) == [64] * 4 + [65] * 4
+    assert [(s.start, s.end, s.times) for s in as_written.sections] == [(0, 4, 2), (4, 8, 2)]
+    score = as_written.played_out()
     assert pitches(score) == [64] * 8 + [65] * 8
     assert [n.onset for n in score.notes] == list(range(16))
-    as_written = abc.parse(HEAD + "K:C\n|:E E E E::F F F F:|\n", expand_repeats=False)
-    assert pitches(as_written) == [64] * 4 + [65] * 4
+    assert pitches(abc.parse(HEAD + "K:C\n|:E E E E::F F F F:|\n", expand_repeats=True)) == pitches(score)
     # the spelling music21 reads is played out the same way
-    assert pitches(abc.parse(HEAD + "K:C\n|:E E E E:||:F F F F:|\n")) == pitches(score)
+    other = abc.parse(HEAD + "K:C\n|:E E E E:||:F F F F:|\n")
+    assert pitches(other.played_out()) == pitches(score)
 
 
 @pytest.mark.parametrize("body", [

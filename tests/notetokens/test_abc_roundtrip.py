@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notetokens import Note, Part, Score, Tempo, TimeSignature, abc
+from notetokens import ParseError, Note, Part, Score, Tempo, TimeSignature, abc
 
 F = Fraction
 KEYS = ["C", "G", "D", "A", "E", "B", "F#", "C#", "F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb",
@@ -114,7 +114,15 @@ def corpus_tunes() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("tune", corpus_tunes(), ids=lambda t: t[0])
 def test_music21_corpus_tunes_round_trip(tune: tuple[str, str]):
-    score = abc.parse(tune[1])
+    try:
+        score = abc.parse(tune[1])  # as written, with its parts
+    except ParseError as e:
+        # music21 misreads a few bars of some tunes (a 42d Highland Regiment bar comes out
+        # 1/8 beat long), and then the marks do not fit: the corpus skips such tunes, and
+        # convert can still read them played out
+        assert "the repeat marks do not fit" in e.message, e.message
+        score = abc.parse(tune[1], expand_repeats=True)
+        assert not score.sections
     assert score.notes
     again = abc.parse(abc.format(score))
     assert timeline(again) == timeline(score)

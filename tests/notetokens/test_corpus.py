@@ -115,8 +115,11 @@ def test_corpus_reads_abc_as_written_while_convert_plays_repeats_out():
 
     jig = ROOT / "examples/abc/lantern_jig.abc"
     written = corpus.documents([str(jig)], "notes")[0]
-    played = abc.parse(read_text_file(jig))
-    assert len(notes.from_model_text(written).notes) < len(played.notes)
+    played = abc.parse(read_text_file(jig)).played_out()
+    assert ":|" in written and "[1" in written and "[2" in written
+    as_written = notes.from_model_text(written)
+    assert len(as_written.notes) < len(played.notes)
+    assert len(as_written.played_out().notes) == len(played.notes)
 
 
 def test_a_device_or_a_missing_path_is_named_for_what_it_is(tmp_path):
