@@ -28,10 +28,19 @@ from .progress import progress_option
     help="Also add each tune moved to the nearest fiddle key (G, D, A major; E, A, B minor), "
     "where it stays in the fiddle's range (note strings only).",
 )
+@click.option(
+    "--parts-weight",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="Write each tune that is written in repeated parts (after --transpose) this many "
+    "times, so that dance tunes are not drowned by songs (note strings only).",
+)
 @force_option
 @progress_option
 def corpus(
-    sources: tuple[str, ...], notation: str, out: str, jobs: int | None, transpose: bool, force: bool
+    sources: tuple[str, ...], notation: str, out: str, jobs: int | None, transpose: bool,
+    parts_weight: int, force: bool,
 ) -> None:
     """Build a corpus of model-text documents from SOURCES.
 
@@ -46,7 +55,7 @@ def corpus(
       notegen corpus folk --notation notes --out folk.jsonl
       notegen corpus kjv --notation text --out kjv.jsonl
       notegen corpus my_tunes/ --out mine.jsonl
-      notegen corpus folk --transpose --out folk-train.jsonl
+      notegen corpus folk --transpose --parts-weight 2 --out folk-train.jsonl
     """
     from notetokens.corpus import SOURCES, Corpus, build, describe, save_jsonl, source
     from notetokens.errors import NotegenError
@@ -57,6 +66,8 @@ def corpus(
     note_strings = NOTATIONS[notation].model_text == "notes"  # the registry: tunes as note strings
     if transpose and not note_strings:
         raise NotegenError(f"--transpose moves tunes; {notation} text has none")
+    if parts_weight > 1 and not note_strings:
+        raise NotegenError(f"--parts-weight counts tunes in parts; {notation} text has none")
     check(out, force=force)  # before minutes of parsing
     total = Corpus()
     files = [s for s in sources if s not in SOURCES]
@@ -78,6 +89,12 @@ def corpus(
         copies = [c for c in map(fiddle_copy, total.documents) if c is not None]
         click.echo(f"--transpose: {len(copies)} tunes moved to a fiddle key and added", err=True)
         total.documents += copies
+    if parts_weight > 1:
+        from notetokens.repeats import written_in_parts
+
+        again = [d for d in total.documents if written_in_parts(d)] * (parts_weight - 1)
+        click.echo(f"--parts-weight {parts_weight}: {len(again)} copies of tunes in parts added", err=True)
+        total.documents += again
     save_jsonl(out, total, notation)
     click.echo(
         f"{out}: {len(total.documents)} documents, {total.chars:,} characters "

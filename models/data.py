@@ -64,12 +64,15 @@ def split_documents(
         train = [d[:c] for d, c in zip(docs, cuts, strict=True) if c > 0]
         val = [d[c:] for d, c in zip(docs, cuts, strict=True) if c < len(d)]
         return train or docs, val
-    n_val = max(1, round(len(docs) * val_fraction))
-    n_val = min(n_val, len(docs) - 1)
-    order = torch.randperm(len(docs), generator=torch.Generator().manual_seed(seed)).tolist()
-    val_idx = set(order[:n_val])
-    train = [d for i, d in enumerate(docs) if i not in val_idx]
-    val = [d for i, d in enumerate(docs) if i in val_idx]
+    # copies of one text (a corpus that weights some tunes writes them twice) fall
+    # on one side together: held-out text is never trained on
+    unique = list(dict.fromkeys(docs))
+    n_val = max(1, round(len(unique) * val_fraction))
+    n_val = min(n_val, len(unique) - 1)
+    order = torch.randperm(len(unique), generator=torch.Generator().manual_seed(seed)).tolist()
+    held = {unique[i] for i in order[:n_val]}
+    train = [d for d in docs if d not in held]
+    val = [d for d in docs if d in held]
     return train, val
 
 

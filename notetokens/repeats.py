@@ -242,3 +242,10 @@ def note_marks(m: MarkSet) -> str:
     then the ending `[n` (ABC writes `|1`, `:|2` itself)."""
     bar = "::" if m.close and m.open else ":|" if m.close else "|:" if m.open else "|"
     return f"{bar} [{m.ending}" if m.ending else bar
+
+
+def written_in_parts(model_text: str) -> bool:
+    """Whether a note string's body has a repeat mark (`:|` or `::`; in a note
+    string a ':' before '|' or ':' is always a mark, never a duration)."""
+    body = model_text.partition("\n")[2]
+    return ":|" in body or "::" in body

@@ -42,7 +42,7 @@ for name in "${names[@]}"; do
     # (then: dynamic evaluation's rate and chunk and the continuation cache's weights, from
     # benchmarks/dynamic_eval.py on validation text; for folk 0.01 at 128 is within 0.001
     # of its best, 0.01 at 64)
-    folk) build folk notes "${PRESET:-small}" "${STEPS:-2400}" "${DROPOUT:-}" 0.01 128 8:0.2,12:0.8,16:0.9,24:0.8,32:0.6,48:0.1 --transpose ;;
+    folk) build folk notes "${PRESET:-small}" "${STEPS:-2400}" "${DROPOUT:-}" 0.01 128 8:0.2,12:0.8,16:0.9,24:0.8,32:0.6,48:0.1 "--transpose --parts-weight 2" ;;
     # kjv: wider; at 0.1 the medium model reads its training books at 1.17 bits/char and
     # its validation books at 1.69, but dropout 0.3 (2,800 steps) ended at 1.70: kept 0.1
     kjv) build kjv text "${PRESET:-medium}" "${STEPS:-3400}" "${DROPOUT:-}" 0.1 48 4:0.1,8:0.1,12:0.2,16:0.8,32:0.3 ;;

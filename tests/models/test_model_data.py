@@ -115,3 +115,11 @@ def test_document_rows_mix_the_corpus():
     first = s.inputs[:, 1].tolist()  # the first id after each row's bos
     long_ids = {d[1] for d in docs[:20]}
     assert any(t in long_ids for t in first) and any(t not in long_ids for t in first)
+
+
+def test_copies_of_one_document_are_held_out_together():
+    docs = [f"doc {i}" for i in range(40)]
+    weighted = docs + docs[:20]  # the first twenty written twice (a corpus's --parts-weight 2)
+    train, val = split_documents(weighted, 0.1, seed=3)
+    assert len(set(val)) == 4 and not set(val) & set(train)
+    assert sorted(train + val) == sorted(weighted)
