@@ -7,8 +7,9 @@
     player     the real-time driver: sends the core's events at their clock times; silences
                every note however it ends
     feed       the look-ahead: sampler -> note decoder -> bounded queue, in a thread
+    repeatplay a streamed tune's repeats played out as it is written
     respond    call and response: listen for a phrase, answer with its continuation
-    scoreplay  play a whole Score (`notegen sample --play`)
+    scoreplay  play a whole Score (`notegen sample --play`), repeats played out
     session    `run_live`: one session wired from the above, with clean stops
 
 Imports run one way: notetokens <- notegen.models <- notegen.live <- notegen.cli.

@@ -1,7 +1,9 @@
 """The look-ahead feed: sampler -> note decoder -> bounded queue.
 
 A thread runs the streaming sampler, feeds its characters to the incremental
-`NoteDecoder` and puts finished notes in a bounded queue, so it stays a few
+`NoteDecoder` (through `repeatplay.PlayedOut`, so a tune written in repeated
+parts is heard played out, as its MIDI file plays it) and puts finished notes
+in a bounded queue, so it stays a few
 notes ahead of the player and never further (the look-ahead). The temperature
 is read before every character from a holder a MIDI controller can change.
 The thread checks a stop event before every character, so `Generator.close`
@@ -22,6 +24,7 @@ from notetokens.errors import ParseError
 from notetokens.score import Note
 
 from .player import END
+from .repeatplay import PlayedOut, without_marks
 
 TEMP_MIN, TEMP_MAX = 0.1, 2.0
 
@@ -59,9 +62,11 @@ class Temperature:
 
 def _tail_prime(text: str, bars: int = 4, max_chars: int = 200) -> str:
     """The header line plus the last few bars of `text`, to carry a melody on
-    into the next sampled segment."""
+    into the next sampled segment; its repeat marks are plain bar lines there
+    (the segment does not play its prime, so it must not repeat or end a part
+    that began in it)."""
     header, _, body = text.rpartition("\n") if "\n" in text else ("", "", text)
-    body = body[-max_chars:]
+    body = without_marks(body)[-max_chars:]
     cut = -1
     for _ in range(bars):
         cut = body.rfind("|", 0, cut if cut >= 0 else len(body))
@@ -96,7 +101,8 @@ def endless_notes(
     and last bars and continues in time (segment i uses seed + i, so a seed
     fixes it all; the header fields and `min_notes` hold for the first only).
     `segment_chars` caps each segment's characters. `stop` ends it before the
-    next note.
+    next note. Repeats are played out: a part between `|:` and `:|` comes twice,
+    the rest of the tune (and the next segment) after it.
     """
     from notegen.models.tunes import NoteStream, prime_text
 
@@ -111,25 +117,59 @@ def endless_notes(
         first = segment == 0
         seed = None if opts.seed is None else opts.seed + segment
         s = NoteStream(lm, (opts if first else later).but(seed=seed), text_prime, play_prime and first)
-        got = 0
-        try:
-            for event in s:
-                if stop is not None and stop.is_set():
-                    return
-                if not isinstance(event, Note):
-                    continue  # a bar line
-                got += 1
-                shift = Fraction(0) if first and play_prime else offset - s.start
-                yield replace(event, onset=event.onset + shift)
-        except ParseError:
-            pass  # an unconstrained sample broke the notation: start a new segment
-        offset += s.time - (Fraction(0) if first and play_prime else s.start)
-        if not endless:
+        heard = _Heard(s, play_prime and first, stop)
+        for note in heard:
+            yield replace(note, onset=note.onset + (0 if heard.with_prime else offset - s.start))
+        offset += heard.time - (Fraction(0) if heard.with_prime else s.start)
+        if not endless or (stop is not None and stop.is_set()):
             return
         segment += 1
         text_prime = _tail_prime(s.text)
-        if got == 0 and segment > 3 and not text_prime.strip():
+        if heard.count == 0 and segment > 3 and not text_prime.strip():
             return  # the model produces nothing: do not spin forever
+
+
+class _Heard:
+    """The notes of one segment as heard: its text decoded as the stream writes
+    it, with the repeats played out (`PlayedOut`); the prime's notes only
+    `with_prime`. Onsets in beats from the start of the text, played out. A text
+    that stops parsing (an unconstrained sample) ends the segment there."""
+
+    def __init__(self, s: Any, with_prime: bool, stop: threading.Event | None = None) -> None:
+        self.s, self.with_prime, self.stop = s, with_prime, stop
+        self.played = PlayedOut() if s.streams_notes else None
+        self.count = 0  # notes of new material
+        self._fed = 0
+
+    @property
+    def time(self) -> Fraction:
+        """Where the segment ends as heard (the written end plus the replays)."""
+        return self.s.time + (self.played.shift if self.played is not None else 0)
+
+    def __iter__(self) -> Iterator[Note]:
+        try:
+            for event in self.s:
+                if self.stop is not None and self.stop.is_set():
+                    return
+                if self.played is None:  # a notation without a note decoder: as it is
+                    if isinstance(event, Note):
+                        yield from self._kept([event])
+                    continue
+                yield from self._kept(self._feed())
+            if self.played is not None:
+                yield from self._kept(self._feed() + self.played.close())
+        except ParseError:
+            pass  # an unconstrained sample broke the notation: start a new segment
+
+    def _feed(self) -> list[Note]:
+        assert self.played is not None
+        text, self._fed = self.s.text[self._fed :], len(self.s.text)
+        return self.played.feed(text)
+
+    def _kept(self, notes: list[Note]) -> list[Note]:
+        out = notes if self.with_prime else [n for n in notes if n.onset >= self.s.start]
+        self.count += sum(1 for n in out if n.onset >= self.s.start)
+        return out
 
 
 class Generator(threading.Thread):

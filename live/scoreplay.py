@@ -1,5 +1,7 @@
 """A whole Score played into a port at its tempo map (`notegen sample --play`),
-or rendered to events in seconds (the file-render driver of the beat core)."""
+or rendered to events in seconds (the file-render driver of the beat core).
+A tune written in repeated parts is heard as its MIDI file plays it: each part
+as many times as its marks say (`Score.played_out`)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,16 @@ from .player import Player, PlayStats
 
 
 def score_source(score: Score) -> list[Voiced]:
-    """Every note of every part with its channel, in time order."""
+    """Every note of every part with its channel, in time order, repeats played out."""
+    score = score.played_out()
     items = [(n, p.channel) for p in score.parts for n in p.notes]
     return sorted(items, key=lambda x: (x[0].onset, x[1], x[0].pitch))
 
 
 def tempo_scaled(score: Score, bpm: float) -> list[Voiced]:
     """Fold a tempo map into beat times at a constant `bpm`, so a Player at that
-    bpm plays each tempo section at its own speed."""
+    bpm plays each tempo section at its own speed (repeats played out)."""
+    score = score.played_out()
     tempos = sorted(score.tempos, key=lambda t: t.onset) or None
     if not tempos:
         return score_source(score)
