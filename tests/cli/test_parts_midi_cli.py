@@ -21,8 +21,9 @@ ABC_NAMES = {55: "G,", 57: "A,", 59: "B,", 60: "C", 62: "D", 64: "E", 66: "F", 6
 
 
 def bar_pitches(part: int, bar: int, per_bar: int) -> list[int]:
-    """A bar of its own: each bar of each part differs from every other."""
-    return [SCALE[(part * 5 + bar * 2 + i * (part + 1)) % len(SCALE)] for i in range(per_bar)]
+    """A bar of its own: its first two notes tell its part and its bar."""
+    rest = [SCALE[(bar * 2 + i) % len(SCALE)] for i in range(per_bar - 2)]
+    return [SCALE[bar + part], SCALE[9 + part], *rest]
 
 
 Notes = list[tuple[int, int, int]]  # (onset tick, pitch, duration ticks)
