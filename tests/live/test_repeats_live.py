@@ -155,3 +155,10 @@ def test_an_answer_in_parts_is_heard_with_its_repeat(fake) -> None:
                             now_beat=lambda: next(beats), clock=lambda: 100.0, stop=threading.Event()))
     assert [n.pitch for n in answer] == [67, 69, 71, 72] * 2  # cut at the call's 7.75 beats
     assert [n.onset - answer[0].onset for n in answer] == list(range(8))
+
+
+def test_a_prime_in_parts_is_played_out_before_the_continuation(fake) -> None:
+    model = fake("E5:4 |")
+    got = list(endless_notes(model, f"{HEADER}\n{TUNE} ", endless=False))
+    assert [n.pitch for n in got] == [67, 69, 71, 72, 74] * 2 + [76]
+    assert got[-1].onset == 16  # the continuation comes after the part's second time
