@@ -7,6 +7,7 @@ clock and in-memory port of test_player."""
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,6 +22,7 @@ from notegen.live.repeatplay import played_out_text, without_marks
 from notegen.live.respond import responses
 from notegen.live.scoreplay import render_score, score_source, tempo_scaled
 from notetokens import notes
+from notetokens.errors import ParseError
 from notetokens.score import Tempo
 
 from .test_player import FakeClock, check_balanced, player
@@ -85,6 +87,25 @@ def test_streamed_play_out_is_the_scores_play_out(text: str) -> None:
     got = heard(text)
     assert got == as_played(text)
     assert len(got) > len(notes.parse(text).notes)  # something was played again
+
+
+def test_random_tunes_in_parts_stream_as_their_scores_play_out() -> None:
+    rng = random.Random(20)
+    seps = ["|"] * 6 + [":|", "|:", "::", "| [1", ":| [2", ":| [3", "| [2"]
+    bars = ["G4 A4 B4 C5", "D5:4", "E5:2 F5:2", "[C4 E4]:4", "A4:2 R:2"]
+    checked = 0
+    for _ in range(1500):
+        n = rng.randint(1, 8)
+        body = ("C4 | " if rng.random() < 0.3 else "") + rng.choice(["", "|: "])
+        body += " ".join(rng.choice(bars) + " " + rng.choice(seps) for _ in range(n - 1))
+        text = f"{HEADER}\n{body} {rng.choice(bars)} {rng.choice(['|', ':|', ''])}"
+        try:
+            want = as_played(text)
+        except ParseError:
+            continue  # marks that make no tune: notes.parse refuses it
+        assert heard(text) == want, text
+        checked += 1
+    assert checked > 200
 
 
 def test_a_part_is_heard_twice_and_what_follows_after_it() -> None:
