@@ -10,6 +10,7 @@ for the MusicXML writer: measures made, then barlines and brackets put on them.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import Any
 
@@ -29,9 +30,10 @@ def _measures(s: Any) -> tuple[Any, list[Any]]:
     return None, []
 
 
-def marks(s: Any) -> list[Mark]:
+def marks(s: Any, numbered: bool = False) -> list[Mark]:
     """The repeat marks of the first part with measures, in time order. The mark's
-    `line` is the bar's number, counted from 1 (a pickup is bar 1)."""
+    `line` is the bar's number, counted from 1 (a pickup is bar 1), or with
+    `numbered` the measure's own number (MusicXML's `number="..."`)."""
     from music21 import bar, spanner
 
     part, ms = _measures(s)
@@ -43,7 +45,8 @@ def marks(s: Any) -> list[Mark]:
         if first is not None:
             brackets.setdefault(id(first), []).append(sp)
     out: list[Mark] = []
-    for number, m in enumerate(ms, 1):
+    for count, m in enumerate(ms, 1):
+        number = m.number if numbered and isinstance(m.number, int) else count
         start = Fraction(part.elementOffset(m))
         end = start + Fraction(m.duration.quarterLength)
         left, right = m.leftBarline, m.rightBarline
@@ -60,11 +63,12 @@ def marks(s: Any) -> list[Mark]:
     return out
 
 
-def score_sections(s: Any, score: Score) -> tuple[Section, ...]:
+def score_sections(s: Any, score: Score, where: str = "bar") -> tuple[Section, ...]:
     """The sections of stream `s`, read into `score` (whose meter and pickup are
-    set); a one-line ParseError naming the bar for marks that do not fit."""
+    set); a one-line ParseError naming the bar for marks that do not fit (with
+    `where="measure"`, the measure by its own number, as MusicXML numbers it)."""
     try:
-        found = marks(s)
+        found = marks(s, numbered=where == "measure")
         if not found:
             return ()
         meter = score.meter
@@ -73,8 +77,77 @@ def score_sections(s: Any, score: Score) -> tuple[Section, ...]:
         end = Fraction(part.elementOffset(ms[-1]) + ms[-1].duration.quarterLength) if ms else score.end
         return sections(found, max(end, score.end), bar, score.pickup)
     except RepeatError as e:
-        where = f"bar {e.mark.line}: " if e.mark and e.mark.line else ""
-        raise ParseError(f"the repeat marks do not fit: {where}{e.message}") from None
+        at = f"{where} {e.mark.line}: " if e.mark and e.mark.line is not None else ""
+        raise ParseError(f"the repeat marks do not fit: {at}{e.message}") from None
+
+
+def first_measure(s: Any) -> Fraction | None:
+    """The length in beats of the first measure of the first part with measures."""
+    _, ms = _measures(s)
+    return Fraction(ms[0].duration.quarterLength) if ms else None
+
+
+def measured(s: Any, score: Score) -> None:
+    """Make the measures of every part of stream `s` (made by `m21.score_to_stream`
+    from `score`), notes tied across bar lines, a pickup as a short first
+    measure, then the repeat marks of `score.sections` on them."""
+    from music21 import note, stream
+
+    meter = score.meter
+    bar = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+    shift = bar - score.pickup if bar is not None and 0 < score.pickup < bar else Fraction(0)
+    for p in list(s.getElementsByClass(stream.Part)):
+        if shift:
+            for el in list(p.elements):
+                if p.elementOffset(el) > 0 or isinstance(el, note.GeneralNote):
+                    p.setElementOffset(el, float(Fraction(p.elementOffset(el)) + shift))
+        p.makeMeasures(inPlace=True)
+        p.makeTies(inPlace=True)
+        if shift:
+            _short_first(p, shift)
+        _fill_tails(p)
+        if score.sections:
+            add_marks(p, score.sections)
+        ms = list(p.getElementsByClass(stream.Measure))
+        if ms and bar is not None:  # a short last bar stays short (a pickup fills it)
+            last = ms[-1]
+            full = float(last.barDuration.quarterLength)
+            last.paddingRight = max(0.0, full - last.paddingLeft - last.duration.quarterLength)
+
+
+def _fill_tails(p: Any) -> None:
+    """A rest at the end of each measure whose notes end before the next
+    measure starts, so that a measure lasts to the next (a mark at its end
+    falls on the bar line)."""
+    from music21 import note, stream
+
+    ms = list(p.getElementsByClass(stream.Measure))
+    for m, after in itertools.pairwise(ms):
+        gap = Fraction(p.elementOffset(after)) - Fraction(p.elementOffset(m)) - Fraction(
+            m.duration.quarterLength)
+        if gap > 0:
+            m.insert(float(Fraction(m.duration.quarterLength)), note.Rest(quarterLength=gap))
+
+
+def _short_first(p: Any, shift: Fraction) -> None:
+    """Measures made `shift` beats late: the first measure loses its leading
+    `shift` beats (a pickup), the others move back."""
+    from music21 import note, stream
+
+    ms = list(p.getElementsByClass(stream.Measure))
+    first = ms[0]
+    for el in list(first.elements):
+        at = Fraction(first.elementOffset(el))
+        if isinstance(el, note.Rest) and at < shift:
+            first.remove(el)
+        elif at >= shift or isinstance(el, note.GeneralNote):
+            first.setElementOffset(el, float(max(at - shift, Fraction(0))))
+    first.paddingLeft = float(shift)
+    for m in ms[1:]:
+        p.setElementOffset(m, float(Fraction(p.elementOffset(m)) - shift))
+    for el in list(p.elements):
+        if not isinstance(el, stream.Measure) and Fraction(p.elementOffset(el)) > 0:
+            p.setElementOffset(el, float(Fraction(p.elementOffset(el)) - shift))
 
 
 def add_marks(p: Any, secs: tuple[Section, ...]) -> None:
@@ -95,6 +168,8 @@ def add_marks(p: Any, secs: tuple[Section, ...]) -> None:
         if mk.open and t in starts:
             ms[starts[t]].leftBarline = bar.Repeat(direction="start")
     for sec in secs:
+        if not sec.endings:
+            continue
         stops = [*sec.endings[1:], sec.end]
         for n, (a, b) in enumerate(zip(sec.endings, stops, strict=True), 1):
             spanned = [m for m in ms if a <= Fraction(p.elementOffset(m)) < b]
@@ -110,7 +185,12 @@ def _split_at(p: Any, t: Fraction) -> None:
     for m in ms:
         on = Fraction(p.elementOffset(m))
         if on < t < on + Fraction(m.duration.quarterLength):
-            left, right = m.splitAtQuarterLength(float(t - on))
+            # each half pads to the full bar, or the writer fills it with rests
+            a, b = float(t - on), float(on + Fraction(m.duration.quarterLength) - t)
+            pad_left, pad_right = m.paddingLeft, m.paddingRight
+            left, right = m.splitAtQuarterLength(a)
+            left.paddingLeft, left.paddingRight = pad_left, pad_right + b
+            right.paddingLeft, right.paddingRight = pad_left + a, pad_right
             p.remove(m)
             p.insert(float(on), left)
             p.insert(float(t), right)

@@ -10,14 +10,21 @@ gigabytes) is refused before music21 builds anything; so is what music21 would
 misread (`notetokens.musicxml_check`). Transposing parts are read at concert
 pitch; unpitched percussion as General MIDI drums on channel 10. music21 then
 reads the parts: tied notes become one note, grace notes are skipped, chords are
-notes with one onset.
+notes with one onset. A first measure shorter than a bar is the pickup; repeat
+barlines (`<repeat direction="forward|backward">`) and endings (`<ending
+number="1" type="start|stop|discontinue">`) of the first part are the Score's
+sections (`notetokens.m21_repeats`), as the marks of a note string are; marks
+that do not fit are a one-line error naming the measure.
 
 Writing: music21 lays the score out: measures from the meter, ties across bar
-lines, rests in gaps, note types and tuplet brackets from the durations. A part
-with overlapping notes of different lengths is written as chords (one line of
-notation per staff). music21's layout grows faster than the score, so a score
-past `MUSICXML_WRITE_NOTES` notes or `MUSICXML_WRITE_MEASURES` measures is refused
-before it starts (`notetokens.limits`).
+lines, rests in gaps, note types and tuplet brackets from the durations; a
+pickup is a short first measure, and the sections are written as repeat
+barlines and endings (a part played more than twice without an ending for each
+pass is written played out). A part with overlapping notes of different lengths
+is written as chords (one line of notation per staff). music21's layout grows
+faster than the score, so a score past `MUSICXML_WRITE_NOTES` notes or
+`MUSICXML_WRITE_MEASURES` measures is refused before it starts
+(`notetokens.limits`).
 
 MusicXML has no model text of its own: a corpus or training run with
 `--notation notes` reads MusicXML files as the note strings of their melodies,
@@ -32,6 +39,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from fractions import Fraction
 from typing import Any
 
 from .errors import NotegenError, ParseError
@@ -45,7 +53,9 @@ from .limits import (
     check_write,
 )
 from .m21 import score_to_stream
+from .m21_repeats import first_measure, measured, score_sections
 from .musicxml_check import check_tree, refuse_dtd
+from .repeats import mark_layout
 from .score import Score
 
 MAX_BYTES = MAX_BINARY_BYTES["musicxml"]
@@ -60,7 +70,10 @@ def format(score: Score) -> bytes:
     if not any(p.notes for p in score.parts):
         raise NotegenError("cannot write MusicXML of no notes: notegen would not read it back")
     check_music21_write(score, "MusicXML")
+    score = _writable(score)
     stream = score_to_stream(score)
+    if score.sections or (score.meter and score.pickup):
+        measured(stream, score)
     try:
         # music21 prints warnings of its own ("out of midi channels" past 16 parts)
         with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
@@ -70,6 +83,16 @@ def format(score: Score) -> bytes:
         raise NotegenError(f"cannot write MusicXML: {' '.join(str(e).split())}") from None
     _check_written(data)
     return data
+
+
+def _writable(score: Score) -> Score:
+    """`score`, or played out when MusicXML's marks cannot write its sections
+    (a part played more than twice without an ending for each pass)."""
+    try:
+        mark_layout(score.sections)
+    except NotegenError:
+        return score.played_out()
+    return score
 
 
 def _check_written(data: bytes) -> None:
@@ -154,12 +177,28 @@ def _read_root(root: Any) -> Score:
             warnings.simplefilter("ignore")  # music21 warns about measures it mends
             importer.xmlRootToScore(root, importer.stream)
             importer.stream.toSoundingPitch(inPlace=True)  # a B-flat clarinet's D4 sounds C4
-        return stream_to_score(importer.stream)
+        score = stream_to_score(importer.stream)
+        _read_marks(importer.stream, score)
+        return score
+    except ParseError:
+        raise
     except RecursionError:
         raise ParseError("the MusicXML is nested too deeply to read") from None
     except Exception as e:  # music21 raises many types on odd MusicXML
         msg = " ".join(str(e).split())[:200] or type(e).__name__
         raise ParseError(f"cannot read the MusicXML: {msg}") from None
+
+
+def _read_marks(s: Any, score: Score) -> None:
+    """The pickup (a first measure shorter than a bar) and the sections that the
+    repeat barlines and endings make; ParseError naming the measure at fault."""
+    meter = score.meter
+    first = first_measure(s)
+    if meter is not None and first is not None:
+        bar = Fraction(4 * meter.numerator, meter.denominator)
+        if 0 < first < bar and first < score.end:
+            score.pickup = first
+    score.sections = score_sections(s, score, "measure")
 
 
 def _xml_message(e: Exception) -> str:

@@ -9,10 +9,11 @@ as every exporter writes, is read.
 `check_tree` refuses what music21 would read wrongly or without a word: a part
 that the part-list does not declare, `<divisions>` that is not positive, a
 negative `<duration>`, a pitch outside MIDI's 0..127, a meter notegen cannot
-write. It also rewrites unpitched percussion notes as the pitches of their
-General MIDI drum sounds (the instrument's `<midi-unpitched>`, else the
-displayed step and octave) on channel 10, since music21 reads them as notes
-without a pitch.
+write, an `<ending>` that starts and never stops (or stops with no start), a
+repeat on the wrong side of its measure (music21 would drop it). It also
+rewrites unpitched percussion notes as the pitches of their General MIDI drum
+sounds (the instrument's `<midi-unpitched>`, else the displayed step and
+octave) on channel 10, since music21 reads them as notes without a pitch.
 """
 
 from __future__ import annotations
@@ -75,11 +76,47 @@ def check_tree(root: Any) -> None:
                 f"(declared: {', '.join(repr(k) for k in declared) or 'none'})"
             )
         drums = _drum_notes(declared[pid])
+        _check_endings(part, pid)
         for measure in part.findall("measure"):
             where = f"part {pid!r}, measure {measure.get('number', '?')}"
             _check_measure(measure, where)
             if _unpitched(measure, drums, where):
                 _drum_channel(declared[pid])
+
+
+def _check_endings(part: Any, pid: str | None) -> None:
+    """Refuse an `<ending>` opened and never closed, or closed and never opened
+    (music21 drops such an ending without a word, and with it what it marks)."""
+    opened: tuple[str, str] | None = None  # (number, measure) of the open ending
+    for measure in part.findall("measure"):
+        where = f"part {pid!r}, measure {measure.get('number', '?')}"
+        for barline in measure.iter("barline"):
+            _check_repeat(barline, where)
+            for ending in barline.findall("ending"):
+                number, kind = (ending.get("number") or "").strip(), ending.get("type")
+                if kind == "start":
+                    if opened is not None:
+                        raise ParseError(f"{where}: ending {number} starts inside ending {opened[0]} "
+                                         f"(measure {opened[1]}), which has no stop")
+                    opened = (number, measure.get("number", "?"))
+                elif kind in ("stop", "discontinue"):
+                    if opened is None:
+                        raise ParseError(f"{where}: ending {number} {kind}s with no start")
+                    opened = None
+    if opened is not None:
+        raise ParseError(f"part {pid!r}, measure {opened[1]}: ending {opened[0]} starts and never "
+                         "stops (an <ending type=\"stop\"> or \"discontinue\" closes it)")
+
+
+def _check_repeat(barline: Any, where: str) -> None:
+    """A backward repeat closes a measure (right barline), a forward one opens it."""
+    side = barline.get("location") or "right"
+    for rep in barline.findall("repeat"):
+        direction = rep.get("direction")
+        if (direction, side) in (("backward", "left"), ("forward", "right")):
+            what = "backward repeat (:|) at the start" if side == "left" else "forward repeat (|:) at the end"
+            raise ParseError(f"{where}: a {what} of the measure; a backward repeat closes a measure "
+                             "(right barline) and a forward repeat opens one (left barline)")
 
 
 def _check_measure(measure: Any, where: str) -> None:

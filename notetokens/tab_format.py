@@ -19,6 +19,13 @@ Spacing is proportional to time: a `rhythm:` line states the beats per column,
 each onset takes as many columns as the time to the next onset, so `parse` reads
 the onsets back exactly. Bar lines go where an onset falls on a measure start.
 
+Repeats: a section played N times with no endings (`Score.sections`) is a
+system of its own, however wide, with `[Nx]` after its top line, which `parse`
+plays N times; the music between sections is packed as usual. A tab has no
+first and second endings, so a score with endings (or a part that starts
+without a note, whose system would lose its leading rest) is written played out
+(`Score.played_out()`): every note is kept, the repeat is not.
+
 Limits: at most `TAB_WRITE_NOTES` notes (the fingering search takes a few
 hundred steps a note), and no tab that `parse` would refuse (larger than
 `MAX_TEXT_BYTES`, or longer than `MAX_BEATS`); both refused before anything is
@@ -90,8 +97,39 @@ def instrument(pitches: list[int], capo: int = 0, tuning: str | None = None) -> 
     return strings
 
 
-def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:
-    """(onset, pitches, time to the next onset or the longest note) per onset."""
+Span = tuple[Fraction, Fraction, int]  # written start, stop, times played
+MAX_REPEAT = 32  # the most passes `tab_parse` reads from a `[Nx]`
+
+
+def repeat_spans(score: Score) -> list[Span] | None:
+    """The parts of `score` as tab systems can hold them: each section on a
+    system of its own with `[Nx]` after it (`tab_parse` plays such a system N
+    times), the music between sections once. None when a tab cannot hold the
+    sections: an ending (a tab has no first and second endings), more passes
+    than `MAX_REPEAT`, or a part that starts without a note (a system's leading
+    rest takes no time). No sections: []."""
+    if not score.sections:
+        return []
+    onsets = {n.onset for n in score.notes}
+    out: list[Span] = []
+    now = Fraction(0)
+    for sec in sorted(score.sections, key=lambda x: x.start):
+        if sec.endings or not 2 <= sec.times <= MAX_REPEAT or sec.start < now:
+            return None
+        if sec.start > now:
+            out.append((now, sec.start, 1))
+        out.append((sec.start, sec.end, sec.times))
+        now = sec.end
+    if now < score.end:
+        out.append((now, score.end, 1))
+    if any(a not in onsets for a, _, k in out if k > 1 or a > 0):
+        return None
+    return out
+
+
+def _events(notes: list[Note], spans: list[Span]) -> list[tuple[Fraction, list[int], Fraction]]:
+    """(onset, pitches, time to the next onset or the longest note) per onset; in
+    a repeated span, to the span's end at most (its last note lasts to the end)."""
     by_onset: dict[Fraction, list[Note]] = {}
     for n in notes:
         by_onset.setdefault(n.onset, []).append(n)
@@ -99,6 +137,9 @@ def _events(notes: list[Note]) -> list[tuple[Fraction, list[int], Fraction]]:
     out = []
     for i, t in enumerate(times):
         nxt = times[i + 1] - t if i + 1 < len(times) else max(n.duration for n in by_onset[t])
+        stop = next((b for a, b, k in spans if k > 1 and a <= t < b), None)
+        if stop is not None:
+            nxt = min(nxt, stop - t) if i + 1 < len(times) else stop - t
         out.append((t, sorted({n.pitch for n in by_onset[t]}), nxt))
     return out
 
@@ -190,6 +231,29 @@ def _beats(x: Fraction) -> str:
     return f"{x} {word} per column"
 
 
+def _systems(
+    events: list[tuple[Fraction, list[int], Fraction]], cells: list[list[str]],
+    spans: list[Span], bar: Fraction, room: int,
+) -> list[tuple[list[str], int]]:
+    """The systems (rows, times played) of the cells: a repeated span on one
+    system of its own, whatever its width; other music packed to `room`."""
+    starts = {a: k for a, _, k in spans}
+    groups: list[tuple[list[list[list[str]]], int]] = [([[]], starts.get(events[0][0], 1))]
+    for i, cell in enumerate(cells):
+        groups[-1][0][-1].append(cell)
+        nxt = events[i + 1][0] if i + 1 < len(events) else None
+        if nxt is not None and nxt in starts:
+            groups.append(([[]], starts[nxt]))
+        elif nxt is not None and nxt % bar == 0:
+            groups[-1][0].append([])
+    out: list[tuple[list[str], int]] = []
+    nlines = len(cells[0])
+    for measures, times in groups:
+        wide = room if times == 1 else sum(len(c[0]) + 1 for m in measures for c in m)
+        out += [(rows, times) for rows in _layout(measures, nlines, wide)]
+    return out
+
+
 def format(
     score: Score,
     *,
@@ -203,7 +267,11 @@ def format(
     """The score's chosen voice as tab text (see the module docstring)."""
     if not 0 <= capo <= MAX_FRET:
         raise NotegenError(f"capo must be in range 0..{MAX_FRET}, got {capo}")
-    notes = score.one_voice(track, channel).notes
+    voice = score.one_voice(track, channel)
+    spans = repeat_spans(voice)
+    if spans is None:  # what a tab cannot repeat is written as it is played
+        voice, spans = voice.played_out(), []
+    notes = voice.notes
     if len(notes) > TAB_WRITE_NOTES:
         raise NotegenError(
             f"{len(notes)} notes is more than notegen writes as tab ({TAB_WRITE_NOTES}); "
@@ -211,7 +279,7 @@ def format(
         )
     down = 0 if exact_pitch else octaves_down([n.pitch for n in notes], capo, tuning)
     notes = [replace(n, pitch=n.pitch - 12 * down) for n in notes]
-    events = _events(notes)
+    events = _events(notes, spans)
     strings = instrument([p for _, ps, _ in events for p in ps], capo, tuning)
     chords = _placed(events, strings, capo, down)
     fingers = fingering(chords, strings)
@@ -228,26 +296,19 @@ def format(
     iois = [d for _, _, d in events]
     widths = [max(len(str(fret)) for _, fret in f) if f else 1 for f in fingers]
     unit, cols = _columns(iois, widths)
-    if sum(cols) * unit > MAX_BEATS:  # the spacing was approximated: what `parse` reads back
-        raise NotegenError(
-            f"this tab would read back as {float(sum(cols) * unit):.0f} beats, more than notegen "
-            f"reads as tab ({MAX_BEATS}); split the music"
-        )
+    _check_length(events, cols, unit, spans)
     header.append(f"rhythm: {_beats(unit)}")
     meter = score.meter
     bar = Fraction(4 * meter.numerator, meter.denominator) if meter else Fraction(4)
-    # measures: lists of cells, a bar line between consecutive measures
-    measures: list[list[list[str]]] = [[]]
-    for i, (f, c) in enumerate(zip(fingers, cols, strict=True)):
-        measures[-1].append(_cell(f, len(strings), c))
-        nxt = events[i + 1][0] if i + 1 < len(events) else None
-        if nxt is not None and nxt % bar == 0:
-            measures.append([])
+    cells = [_cell(f, len(strings), c) for f, c in zip(fingers, cols, strict=True)]
     room = max(8, width - len(labels[0]) - 3)
     out = [*header]
-    for rows in _layout(measures, len(strings), room):
+    for rows, times in _systems(events, cells, spans, bar, room):
         out.append("")
-        out.extend(f"{lab}|-{row.rstrip('|')}|" for lab, row in zip(labels, rows, strict=True))
+        lines = [f"{lab}|-{row.rstrip('|')}|" for lab, row in zip(labels, rows, strict=True)]
+        if times > 1:
+            lines[0] += f"  [{times}x]"
+        out.extend(lines)
     text = "\n".join(out) + "\n"
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise NotegenError(
@@ -255,3 +316,17 @@ def format(
             f"tab ({size_text(MAX_TEXT_BYTES)}); split the music"
         )
     return text
+
+
+def _check_length(
+    events: list[tuple[Fraction, list[int], Fraction]], cols: list[int], unit: Fraction, spans: list[Span],
+) -> None:
+    """Refuse a tab `parse` would read back as longer than `MAX_BEATS` (the
+    spacing may be approximated; repeated systems count each pass)."""
+    times = [next((k for a, b, k in spans if a <= t < b), 1) for t, _, _ in events]
+    beats = sum(c * k for c, k in zip(cols, times, strict=True)) * unit
+    if beats > MAX_BEATS:
+        raise NotegenError(
+            f"this tab would read back as {float(beats):.0f} beats, more than notegen "
+            f"reads as tab ({MAX_BEATS}); split the music"
+        )

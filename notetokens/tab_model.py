@@ -13,6 +13,8 @@
   duration is one eighth). A slice of only `-` is a rest. A note lasts for its
   token's duration and the next token starts when it ends.
 - `|` tokens mark bar lines (structure only; a newline follows every 4th).
+- No repeat marks: a score in repeated parts is written played out
+  (`Score.played_out()`), so no note is lost.
 
 What round trips exactly: pitches (within the instrument's range), onsets, and
 durations of notes that end no later than the next onset; a note sounding past
@@ -57,9 +59,10 @@ def _slice(f: tuple[tuple[int, int], ...], nstrings: int) -> str:
 
 
 def to_model_text(score: Score) -> str:
-    """The busiest voice of `score` as model text (see the module docstring).
-    Raises NotegenError for a pitch the guitar or bass cannot play."""
-    notes = score.one_voice().notes
+    """The busiest voice of `score` as model text (see the module docstring),
+    repeats played out (the model text has no repeat marks). Raises
+    NotegenError for a pitch the guitar or bass cannot play."""
+    notes = score.played_out().one_voice().notes
     by_onset: dict[Fraction, list[Note]] = {}
     for n in notes:
         by_onset.setdefault(n.onset, []).append(n)
