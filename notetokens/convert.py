@@ -13,6 +13,7 @@ from .errors import NotegenError
 from .io import read_tune, render
 from .outputs import check, write_bytes
 from .registry import Notation, for_path, get
+from .repeats import mark_layout
 from .score import Note, Score
 
 
@@ -36,12 +37,28 @@ def reduce(score: Score, track: int | None, channel: int | None, top_line: bool)
 
 
 PITCHED_ONLY = ("notes", "tab", "abc")  # notations that would play drum sounds as pitches
+# notations that write repeat marks (a tab writes the parts it can as `[2x]`
+# and plays out the rest itself; MIDI plays every repeat out)
+MARKED = ("notes", "abc", "musicxml", "mxl")
+
+
+def keep_marks(score: Score, notation: Notation) -> Score:
+    """`score` with its repeat marks where `notation` can write them, else
+    played out, so that no note is lost."""
+    if not score.sections or notation.name not in MARKED:
+        return score
+    try:
+        mark_layout(score.sections)
+    except NotegenError:  # a part played more than twice with no ending for each pass
+        return score.played_out()
+    return score
 
 
 def fit(score: Score, notation: Notation) -> Score:
     """`score` as `notation` can hold it: a one-voice notation takes the main part,
     which it must hold as it is (one length per chord, no note sounding past the
-    next onset); drums go only where drums can be written (MIDI, MusicXML)."""
+    next onset); drums go only where drums can be written (MIDI, MusicXML); repeat
+    marks stay where the notation writes them and are played out elsewhere."""
     if notation.one_voice and len(score.parts) > 1:
         score = replace(score, parts=[score.voice()])
     sounding = [p for p in score.parts if p.notes]
@@ -52,7 +69,7 @@ def fit(score: Score, notation: Notation) -> Score:
         )
     if notation.one_voice and score.parts:
         _check_one_voice(score.parts[0].notes, notation.name)
-    return score
+    return keep_marks(score, notation)
 
 
 def _check_one_voice(notes: list[Note], name: str) -> None:

@@ -244,3 +244,22 @@ def test_tab_model_text_plays_repeats_out():
     src = notes.parse(ENDINGS)
     back = tab_model.from_model_text(tab_model.to_model_text(src))
     assert [(n.onset, n.pitch) for n in back.notes] == [(t, p) for t, p, _ in played(src)]
+
+
+# --- convert ----------------------------------------------------------------------
+
+
+def test_convert_fit_keeps_marks_a_notation_writes_and_plays_out_the_rest():
+    from notetokens.convert import fit
+    from notetokens.registry import get
+
+    thrice = Score.from_notes([Note(F(i), 60 + i, F(1)) for i in range(8)],
+                              time_signatures=[TimeSignature(F(0), 4, 4)],
+                              sections=(Section(F(0), F(4), 3),))
+    for name in ("notes", "abc", "musicxml", "mxl"):  # their marks write a part played twice
+        out = fit(thrice, get(name))
+        assert out.sections == () and written(out) == played(thrice), name
+    assert fit(thrice, get("tab")).sections == thrice.sections  # a tab writes [3x]
+    twice = notes.parse(ENDINGS)
+    for name in ("notes", "abc", "musicxml", "mxl", "tab", "midi"):
+        assert fit(twice, get(name)).sections == twice.sections, name
