@@ -11,10 +11,11 @@ from typing import Any
 
 from .errors import NotegenError
 from .io import read_tune, render
+from .m21_repeats import writable
 from .outputs import check, write_bytes
 from .registry import Notation, for_path, get
 from .repeats import mark_layout
-from .score import Note, Score
+from .score import Note, Score, Section
 
 
 def notation_for(path: str | Path, name: str | None, role: str) -> Notation:
@@ -37,21 +38,28 @@ def reduce(score: Score, track: int | None, channel: int | None, top_line: bool)
 
 
 PITCHED_ONLY = ("notes", "tab", "abc")  # notations that would play drum sounds as pitches
-# notations that write repeat marks (a tab writes the parts it can as `[2x]`
-# and plays out the rest itself; MIDI plays every repeat out)
-MARKED = ("notes", "abc", "musicxml", "mxl")
+# notations that write repeat marks, and whether their marks write the sections
+# (a tab writes the parts it can as `[Nx]` and plays out the rest itself; MIDI
+# plays every repeat out)
+def _note_marks(secs: tuple[Section, ...]) -> bool:
+    try:
+        mark_layout(secs)
+    except NotegenError:  # a part played more than twice with no ending for each pass
+        return False
+    return True
+
+
+MARKED: dict[str, Callable[[tuple[Section, ...]], bool]] = {
+    "notes": _note_marks, "abc": _note_marks, "musicxml": writable, "mxl": writable}
 
 
 def keep_marks(score: Score, notation: Notation) -> Score:
     """`score` with its repeat marks where `notation` can write them, else
     played out, so that no note is lost."""
-    if not score.sections or notation.name not in MARKED:
+    holds = MARKED.get(notation.name)
+    if not score.sections or holds is None or holds(score.sections):
         return score
-    try:
-        mark_layout(score.sections)
-    except NotegenError:  # a part played more than twice with no ending for each pass
-        return score.played_out()
-    return score
+    return score.played_out()
 
 
 def fit(score: Score, notation: Notation) -> Score:

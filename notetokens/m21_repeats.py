@@ -4,19 +4,24 @@ music21 reads ABC's `|:`, `:|`, `::` (which `abc_prep` spells `:||:`) and
 MusicXML's repeat barlines as `bar.Repeat` barlines of measures, and ABC's
 `[1`, `|1`, `:|2` and MusicXML's `<ending>` as `spanner.RepeatBracket`s over
 measures. `marks` reads them into `repeats.Mark`s, and `score_sections` checks
-them (`repeats.sections`), naming the bar at fault. `add_marks` is the other way,
+them (`repeats.sections`), naming the bar at fault; a backward repeat's
+`times` (MusicXML's `<repeat direction="backward" times="3">`) is the number of
+passes of a part without endings. `measured` and `add_marks` are the other way,
 for the MusicXML writer: measures made, then barlines and brackets put on them.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from .errors import ParseError
+from .errors import NotegenError, ParseError
 from .repeats import END, ENDING, START, Mark, RepeatError, mark_layout, sections
 from .score import Score, Section
+
+MAX_TIMES = 32  # the most passes a repeat is read or written with (as tabs read `[Nx]`)
 
 
 def _measures(s: Any) -> tuple[Any, list[Any]]:
@@ -75,10 +80,59 @@ def score_sections(s: Any, score: Score, where: str = "bar") -> tuple[Section, .
         bar = Fraction(4 * meter.numerator, meter.denominator) if meter else None
         part, ms = _measures(s)  # the last measure may end in a rest
         end = Fraction(part.elementOffset(ms[-1]) + ms[-1].duration.quarterLength) if ms else score.end
-        return sections(found, max(end, score.end), bar, score.pickup)
+        return _with_times(sections(found, max(end, score.end), bar, score.pickup), _times(s))
     except RepeatError as e:
         at = f"{where} {e.mark.line}: " if e.mark and e.mark.line is not None else ""
         raise ParseError(f"the repeat marks do not fit: {at}{e.message}") from None
+
+
+def _times(s: Any) -> dict[Fraction, tuple[int, int]]:
+    """The `times` of backward repeats (MusicXML's `<repeat times="3">`) that
+    ask for more than two passes: (times, bar number) by the repeat's beat."""
+    from music21 import bar
+
+    part, ms = _measures(s)
+    out = {}
+    for number, m in enumerate(ms, 1):
+        right = m.rightBarline
+        if isinstance(right, bar.Repeat) and right.direction == "end" and right.times not in (None, 2):
+            at = Fraction(part.elementOffset(m)) + Fraction(m.duration.quarterLength)
+            out[at] = (int(right.times), m.number if isinstance(m.number, int) else number)
+    return out
+
+
+def _with_times(secs: tuple[Section, ...], times: dict[Fraction, tuple[int, int]]) -> tuple[Section, ...]:
+    """`secs` played as many times as their closing repeats say."""
+    out = []
+    for sec in secs:
+        n, number = times.pop(sec.end, (sec.times, 0))
+        if n != sec.times:
+            if sec.endings or not 2 <= n <= MAX_TIMES:
+                why = "with endings" if sec.endings else f"outside 2..{MAX_TIMES}"
+                raise RepeatError(f"a repeat played {n} times {why} is not read",
+                                  Mark(END, sec.end, 0, number))
+            sec = replace(sec, times=n)
+        out.append(sec)
+    if times:
+        at, (n, number) = min(times.items())
+        raise RepeatError(f"a repeat played {n} times that closes no part", Mark(END, at, 0, number))
+    return tuple(out)
+
+
+def writable(secs: tuple[Section, ...]) -> bool:
+    """Whether MusicXML's marks write `secs`: a part with endings has one for
+    each pass; one without is played any number of times up to `MAX_TIMES`."""
+    try:
+        mark_layout(_twice(secs))
+    except NotegenError:
+        return False
+    return all(s.endings or s.times <= MAX_TIMES for s in secs)
+
+
+def _twice(secs: tuple[Section, ...]) -> tuple[Section, ...]:
+    """`secs` with parts without endings played twice: the marks' layout (the
+    number of passes is the repeat's `times`)."""
+    return tuple(s if s.endings else replace(s, times=2) for s in secs)
 
 
 def first_measure(s: Any) -> Fraction | None:
@@ -156,15 +210,17 @@ def add_marks(p: Any, secs: tuple[Section, ...]) -> None:
     splits its measure, as notation programs do."""
     from music21 import bar, spanner, stream
 
-    layout = mark_layout(secs)
+    layout = mark_layout(_twice(secs))
     for t in sorted(layout):
         _split_at(p, t)
     ms = list(p.getElementsByClass(stream.Measure))
     starts = {Fraction(p.elementOffset(m)): i for i, m in enumerate(ms)}
     ends = {Fraction(p.elementOffset(m)) + Fraction(m.duration.quarterLength): i for i, m in enumerate(ms)}
+    times = {s.end: s.times for s in secs if not s.endings}
     for t, mk in layout.items():
         if mk.close and t in ends:
-            ms[ends[t]].rightBarline = bar.Repeat(direction="end")
+            n = times.get(t, 2)
+            ms[ends[t]].rightBarline = bar.Repeat(direction="end", times=n if n != 2 else None)
         if mk.open and t in starts:
             ms[starts[t]].leftBarline = bar.Repeat(direction="start")
     for sec in secs:

@@ -14,17 +14,18 @@ notes with one onset. A first measure shorter than a bar is the pickup; repeat
 barlines (`<repeat direction="forward|backward">`) and endings (`<ending
 number="1" type="start|stop|discontinue">`) of the first part are the Score's
 sections (`notetokens.m21_repeats`), as the marks of a note string are; marks
-that do not fit are a one-line error naming the measure.
+that do not fit are a one-line error naming the measure. A backward repeat's
+`times="N"` plays a part without endings N times.
 
 Writing: music21 lays the score out: measures from the meter, ties across bar
 lines, rests in gaps, note types and tuplet brackets from the durations; a
 pickup is a short first measure, and the sections are written as repeat
-barlines and endings (a part played more than twice without an ending for each
-pass is written played out). A part with overlapping notes of different lengths
-is written as chords (one line of notation per staff). music21's layout grows
-faster than the score, so a score past `MUSICXML_WRITE_NOTES` notes or
-`MUSICXML_WRITE_MEASURES` measures is refused before it starts
-(`notetokens.limits`).
+barlines (with `times="N"` for a part played N times) and endings (a part with
+endings played more times than it has endings is written played out). A part
+with overlapping notes of different lengths is written as chords (one line of
+notation per staff). music21's layout grows faster than the score, so a score
+past `MUSICXML_WRITE_NOTES` notes or `MUSICXML_WRITE_MEASURES` measures is
+refused before it starts (`notetokens.limits`).
 
 MusicXML has no model text of its own: a corpus or training run with
 `--notation notes` reads MusicXML files as the note strings of their melodies,
@@ -53,9 +54,8 @@ from .limits import (
     check_write,
 )
 from .m21 import score_to_stream
-from .m21_repeats import first_measure, measured, score_sections
+from .m21_repeats import first_measure, measured, score_sections, writable
 from .musicxml_check import check_tree, refuse_dtd
-from .repeats import mark_layout
 from .score import Score
 
 MAX_BYTES = MAX_BINARY_BYTES["musicxml"]
@@ -87,12 +87,8 @@ def format(score: Score) -> bytes:
 
 def _writable(score: Score) -> Score:
     """`score`, or played out when MusicXML's marks cannot write its sections
-    (a part played more than twice without an ending for each pass)."""
-    try:
-        mark_layout(score.sections)
-    except NotegenError:
-        return score.played_out()
-    return score
+    (a part with endings played more times than it has endings)."""
+    return score if writable(score.sections) else score.played_out()
 
 
 def _check_written(data: bytes) -> None:

@@ -89,12 +89,26 @@ def test_mxl_keeps_sections(tmp_path):
     assert back.sections == src.sections and played(back) == played(src)
 
 
-def test_a_part_played_three_times_is_written_played_out():
-    notes_ = [Note(F(i), 60 + i, F(1)) for i in range(8)]
-    s = Score.from_notes(notes_, time_signatures=[TimeSignature(F(0), 4, 4)],
-                         sections=(Section(F(0), F(4), 3),))
+def test_a_part_played_three_times_is_written_with_times_3(tmp_path):
+    from music21 import bar, converter, stream
+
+    s = Score.from_notes([Note(F(i), 60 + i, F(1)) for i in range(8)],
+                         time_signatures=[TimeSignature(F(0), 4, 4)], sections=(Section(F(0), F(4), 3),))
+    path = tmp_path / "thrice.musicxml"
+    path.write_bytes(musicxml.format(s))
+    first = next(iter(converter.parse(str(path)).parts[0].getElementsByClass(stream.Measure)))
+    assert isinstance(first.rightBarline, bar.Repeat) and first.rightBarline.times == 3
+    back = musicxml.parse(path.read_bytes())
+    assert back.sections == s.sections and played(back) == played(s)
+
+
+def test_a_part_with_endings_played_past_them_is_written_played_out():
+    # three passes, two endings: the third pass plays the body alone
+    s = Score.from_notes([Note(F(i), 60 + i, F(1)) for i in range(12)],
+                         time_signatures=[TimeSignature(F(0), 4, 4)],
+                         sections=(Section(F(0), F(12), 3, (F(4), F(8))),))
     data = musicxml.format(s)
-    assert b"<repeat" not in data
+    assert b"<repeat" not in data and b"<ending" not in data
     back = musicxml.parse(data)
     assert back.sections == () and written(back) == played(s)
 
@@ -145,6 +159,12 @@ HOSTILE = {
                                           "measure 2: a backward repeat (:|) at the start"),
     "forward repeat on a right barline": (dict(measure=2, right=FORWARD),
                                           "measure 2: a forward repeat (|:) at the end"),
+    "three passes with endings": (
+        dict(measure=3, left=ending("1", "start"),
+             right=ending("1", "stop") + '<repeat direction="backward" times="3"/>'),
+        "measure 3: a repeat played 3 times with endings is not read"),
+    "forty passes": (dict(measure=2, right='<repeat direction="backward" times="40"/>'),
+                     "measure 2: a repeat played 40 times outside 2..32"),
     "ending for two passes": (dict(measure=3, left=ending("1, 2", "start"), right=ending("1, 2", "stop")),
                               "measure 3: an ending for several passes"),
 }
@@ -256,10 +276,11 @@ def test_convert_fit_keeps_marks_a_notation_writes_and_plays_out_the_rest():
     thrice = Score.from_notes([Note(F(i), 60 + i, F(1)) for i in range(8)],
                               time_signatures=[TimeSignature(F(0), 4, 4)],
                               sections=(Section(F(0), F(4), 3),))
-    for name in ("notes", "abc", "musicxml", "mxl"):  # their marks write a part played twice
+    for name in ("notes", "abc"):  # their marks write a part played twice
         out = fit(thrice, get(name))
         assert out.sections == () and written(out) == played(thrice), name
-    assert fit(thrice, get("tab")).sections == thrice.sections  # a tab writes [3x]
+    for name in ("musicxml", "mxl", "tab"):  # times="3", [3x]
+        assert fit(thrice, get(name)).sections == thrice.sections, name
     twice = notes.parse(ENDINGS)
     for name in ("notes", "abc", "musicxml", "mxl", "tab", "midi"):
         assert fit(twice, get(name)).sections == twice.sections, name
