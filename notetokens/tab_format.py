@@ -254,6 +254,17 @@ def _systems(
     return out
 
 
+def _header(strings: Tuning, capo: int, score: Score, down: int) -> list[str]:
+    header = [f"tuning: {' '.join(note_name(p) for p in strings)}"]
+    if capo:
+        header.append(f"capo: {capo}")
+    if score.tempos:
+        header.append(f"tempo: {score.bpm:g}")
+    if down:
+        header.append(TRANSPOSED.format(down=down, s="s" if down > 1 else ""))
+    return header
+
+
 def format(
     score: Score,
     *,
@@ -283,13 +294,7 @@ def format(
     strings = instrument([p for _, ps, _ in events for p in ps], capo, tuning)
     chords = _placed(events, strings, capo, down)
     fingers = fingering(chords, strings)
-    header = [f"tuning: {' '.join(note_name(p) for p in strings)}"]
-    if capo:
-        header.append(f"capo: {capo}")
-    if score.tempos:
-        header.append(f"tempo: {score.bpm:g}")
-    if down:
-        header.append(TRANSPOSED.format(down=down, s="s" if down > 1 else ""))
+    header = _header(strings, capo, score, down)
     labels = _labels(strings)
     if not events:
         return "\n".join([*header, "", *(f"{lab}|--------|" for lab in labels)]) + "\n"
