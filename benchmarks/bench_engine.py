@@ -50,8 +50,8 @@ def measure(args: list[str]) -> dict[str, float]:
 
 def options(lm: LoadedModel, seed: int) -> SampleOptions:
     if lm.notation == "text":
-        return SampleOptions(seed=seed, max_chars=2000, min_notes=0, echo=0.0)
-    return SampleOptions(seed=seed)  # what `notegen sample` draws
+        return SampleOptions(parts="one", seed=seed, max_chars=2000, min_notes=0, echo=0.0)
+    return SampleOptions(parts="one", seed=seed)  # what `notegen sample` draws
 
 
 def python_rate(lm: LoadedModel, chars: int) -> float:

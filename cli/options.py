@@ -84,6 +84,8 @@ def _click_option(f: Any) -> Callable[[F], F]:
         kw["is_flag"] = True
     elif f.name == "seed":
         kw["type"] = SEED
+    elif m.get("choices"):
+        kw["type"] = click.Choice(m["choices"], case_sensitive=False)
     elif m.get("range") is not None:
         r = m["range"]
         if r.whole:

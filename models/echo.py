@@ -15,7 +15,9 @@ At the bar line before such a bar, with probability `chance`, the sampler
 feeds the two source bars (their characters, bar lines included) instead of
 sampling them; the model reads them like any other text, so what follows
 continues from the echo. A character the grammar does not allow at that point
-(a winding-down or closing tune) ends the echo and sampling takes over.
+(a winding-down or closing tune) ends the echo and sampling takes over. A tune
+written in repeated parts (notetokens/parts_grammar.py) brings its strains back
+itself: once it writes a repeat mark, the echo plans no more.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class PhraseEcho:
     def _plan(self, grammar: object) -> None:
         if getattr(grammar, "winding", False) or getattr(grammar, "closing", False):
             return
+        if getattr(grammar, "marks_used", False):
+            return  # a tune in parts repeats its own strains: the echo stands aside
         pickup = 1 if getattr(grammar, "pickup", 0) else 0
         k = len(self.chunks) - pickup  # the full bar about to begin
         for period, at, back in RULES:

@@ -123,6 +123,9 @@ class Engine:
             raise NotegenError("the C engine takes a fixed temperature, without --cache or --dynamic")
         if o.max_chars is None:
             raise NotegenError("the C engine needs a character cap (max_chars)")
+        if o.parts != "one" and o.constrain:
+            raise NotegenError("the C engine writes tunes in one part (--form one): "
+                               "repeat marks are the Python sampler's for now")
         low, high = pitch_range("range", o.range) if o.range is not None else (-1, -1)
         seed = o.seed if o.seed is not None else int.from_bytes(os.urandom(8), "little")
         chosen = self._fields(o, fields).items()
@@ -146,7 +149,7 @@ class Engine:
         """The characters sampled after `prime`, as `sampling.stream` gives them."""
         from .options import BARE
 
-        opts = (options or BARE).but(**changes)
+        opts = (options or BARE.but(parts="one")).but(**changes)
         raw = self._options(opts, fields)
         self._check(self.lib.ng_start(self.handle, C.byref(raw), self._prime(prime), len(prime)))
         return self._run()
@@ -156,7 +159,7 @@ class Engine:
         --length or --bars): as models/tunes.py composes it, the header line is
         drawn first (200 characters at most, the requested fields), then the
         tune after it with the same seed."""
-        opts = options or SampleOptions()
+        opts = options or SampleOptions(parts="one")
         if opts.prime or opts.length or opts.bars:
             raise NotegenError("Engine.tune takes no prime, --length or --bars; use stream()")
         fields = self._fields(opts, None)

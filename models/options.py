@@ -25,6 +25,7 @@ from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from notetokens.errors import NotegenError
+from notetokens.parts_grammar import FORMS
 from notetokens.score import Score
 
 from . import ranges
@@ -57,7 +58,7 @@ def flag(name: str) -> str:
     return f"--{FLAGS.get(name, name.replace('_', '-'))}"
 
 
-FLAGS = {"tune_type": "type"}
+FLAGS = {"tune_type": "type", "parts": "form"}
 
 
 def option(default: Any, help: str, *, commands: frozenset[str] = EVERY, **how: Any) -> Any:
@@ -114,6 +115,11 @@ class SampleOptions:
                                    range=ranges.CHARS)
     constrain: bool = option(True, "A music model's grammar keeps the text valid.", commands=NONE)
     form: bool = option(True, "A melody ends on the tonic after a multiple of four bars.", commands=NONE)
+    parts: str = option(
+        "auto", "The tune's form: auto (the model writes repeated parts or not, as its tunes of "
+        "the type do), AABB (two eight-bar parts, each repeated), AB (two eight-bar parts played "
+        "once), free (repeats, no phrase rule), one (one part, no repeat marks).",
+        commands=FILES | {JUDGE}, choices=FORMS, metavar="FORM")
 
     def __post_init__(self) -> None:
         try:
@@ -138,6 +144,8 @@ class SampleOptions:
                 raise OptionError(f.name, value, f"must be {limits.words}")
             if f.metadata.get("parse") and value is not None:
                 PARSERS[f.metadata["parse"]](f.name, value)
+        if self.parts not in FORMS:
+            raise OptionError("parts", self.parts, f"must be one of {', '.join(FORMS)}")
         for name in ("key", "meter", "tune_type"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):

@@ -95,7 +95,7 @@ def stream(
     grammar = None
     if opts.constrain:
         grammar = grammar_for(lm.notation, fields, min_notes=opts.min_notes, min_bars=opts.bars or 0,
-                              alphabet=frozenset(lm.vocab.chars), form=opts.form)
+                              alphabet=frozenset(lm.vocab.chars), form=opts.form, parts=opts.parts)
     if grammar is not None:
         _feed_prime(grammar, prime, lm.notation)
         grammar.begin()

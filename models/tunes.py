@@ -143,7 +143,10 @@ class NoteStream:
     without one, the model first writes a header (holding the `fields` asked
     for), and the prime melody is then rewritten under it. Stops at the tune's
     end, after `length` notes of new material, or at the end of bar `bars`
-    (counted by the meter from the tune's start, a pickup not counted).
+    (counted by the meter from the tune's start, a pickup not counted). A tune
+    cut at a count is written in one part (`parts="one"`, no repeat marks: a
+    cut could not close a part), so its bars and notes as written are the ones
+    played.
     """
 
     def __init__(
@@ -151,7 +154,7 @@ class NoteStream:
     ) -> None:
         self.lm = lm
         self.streams_notes = check_music_model(lm)
-        self.options = options
+        self.options = options.but(parts="one") if options.length or options.bars else options
         self.length, self.bars, self.include_prime = options.length, options.bars, include_prime
         if (self.length or self.bars) and not self.streams_notes:
             raise NotegenError(f"--length/--bars need a note-string model, not {lm.notation}")

@@ -59,13 +59,14 @@ class Grammar(Protocol):
 
 def grammar_for(
     notation: str, fields: Mapping[str, Any] | None = None, *, min_notes: int = 0, min_bars: int = 0,
-    alphabet: frozenset[str] | None = None, form: bool = True,
+    alphabet: frozenset[str] | None = None, form: bool = True, parts: str = "one",
 ) -> Restricted | None:
     """The grammar the sampler uses for `notation`, complete, or None (plain text
     has none): `fields` fixes header values, `min_notes` and `min_bars` delay
     the end, a meter and a key are required unless `alphabet` (the model's
     characters) cannot write them, and with `form` a tune ends on the tonic
-    after a multiple of four bars. It reads the prime leniently until `begin()`."""
+    after a multiple of four bars. `parts` is the form of notetokens/parts_grammar.py
+    ("one": no repeat marks). It reads the prime leniently until `begin()`."""
     from .errors import NotegenError
     from .notes_grammar import NotesGrammar
     from .registry import get
@@ -81,7 +82,13 @@ def grammar_for(
             )
         return Restricted(nt.grammar(), known)
     required = ("M" if set("M:/") <= known else "") + ("K" if set("K:") <= known else "")
-    inner = NotesGrammar(fields, min_notes, min_bars, required=required, form=form, relaxed=True)
+    if parts == "one":
+        inner = NotesGrammar(fields, min_notes, min_bars, required=required, form=form, relaxed=True)
+    else:
+        from .parts_grammar import PartsGrammar
+
+        inner = PartsGrammar(fields, min_notes, min_bars, required=required, form=form, relaxed=True,
+                             parts=parts)
     return Restricted(inner, known)
 
 

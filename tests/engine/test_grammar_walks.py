@@ -67,7 +67,7 @@ def walk(lm, engine: Engine, seed: int, steps: int) -> int:
     (57 walks go once round them all), the others from a random prime; the
     header fields go round FIELDS, so a hostile prime meets different ones."""
     rng = random.Random(seed)
-    opts = SampleOptions(min_notes=rng.choice([0, 1, 8, 20]), bars=rng.choice([None, 4, 8]),
+    opts = SampleOptions(parts="one", min_notes=rng.choice([0, 1, 8, 20]), bars=rng.choice([None, 4, 8]),
                          form=rng.random() < 0.8, echo=0.0)
     fields = FIELDS[seed % len(FIELDS)]
     prime = HOSTILE[seed // 3 % len(HOSTILE)] if seed % 3 == 0 else _random_prime(rng, lm)

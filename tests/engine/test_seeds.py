@@ -40,12 +40,12 @@ def test_the_same_seed_gives_the_same_folk_tune(folk):
     lm, engine = folk
     pairs = []
     for seed in range(SEEDS):
-        opts = SampleOptions(seed=seed, max_chars=1500)
+        opts = SampleOptions(parts="one", seed=seed, max_chars=1500)
         pairs.append(("".join(stream(lm, options=opts)), "".join(engine.stream(opts))))
     same = sum(a == b for a, b in pairs)
     assert same >= SEEDS - 1  # one may part where a draw falls within rounding of a boundary
     assert len({b for _, b in pairs}) > SEEDS - 3  # the seed matters
-    assert all(accepted(lm, SampleOptions(seed=0, max_chars=1500), "", b) for _, b in pairs)
+    assert all(accepted(lm, SampleOptions(parts="one", seed=0, max_chars=1500), "", b) for _, b in pairs)
 
 
 @pytest.mark.parametrize("change", VARIANTS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
@@ -53,7 +53,7 @@ def test_options_give_the_same_tune_in_both(folk, change):
     lm, engine = folk
     alike = False
     for seed in (1, 2):
-        opts = SampleOptions(seed=seed, max_chars=1500).but(**change)
+        opts = SampleOptions(parts="one", seed=seed, max_chars=1500).but(**change)
         c = "".join(engine.stream(opts))
         assert accepted(lm, opts, "", c)
         # the slow Python sampler runs for the second seed only where the first parted
@@ -64,7 +64,7 @@ def test_options_give_the_same_tune_in_both(folk, change):
 def test_a_prime_is_continued_alike(folk):
     lm, engine = folk
     prime = "L:1/8 M:6/8 K:D\nD4:2 F#4 A4:2 D5 | "
-    opts = SampleOptions(seed=5, max_chars=800)
+    opts = SampleOptions(parts="one", seed=5, max_chars=800)
     py = "".join(stream(lm, prime, options=opts))
     assert py == "".join(engine.stream(opts, prime))
     assert accepted(lm, opts, prime, py)
@@ -73,7 +73,7 @@ def test_a_prime_is_continued_alike(folk):
 def test_the_same_seed_gives_the_same_text(kjv):
     lm, engine = kjv
     for seed in range(3):
-        opts = SampleOptions(seed=seed, max_chars=300, min_notes=0, echo=0.0)
+        opts = SampleOptions(parts="one", seed=seed, max_chars=300, min_notes=0, echo=0.0)
         assert "".join(stream(lm, options=opts)) == "".join(engine.stream(opts))
 
 
@@ -82,9 +82,9 @@ def test_what_the_engine_cannot_do_is_one_line(folk):
     from notetokens.errors import NotegenError
 
     with pytest.raises(NotegenError, match="fixed temperature"):
-        engine.stream(SampleOptions(temperature=lambda: 1.0))
+        engine.stream(SampleOptions(parts="one", temperature=lambda: 1.0))
     with pytest.raises(NotegenError, match="not valid notes text"):
-        list(engine.stream(SampleOptions(seed=1), "K:Dx"))
+        list(engine.stream(SampleOptions(parts="one", seed=1), "K:Dx"))
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
@@ -105,7 +105,7 @@ def test_every_cell_samples_alike(built, tmp_path, cell):
     lm, engine = checkpoint.load(path), Engine(path)
     same = 0
     for seed in range(4):
-        opts = SampleOptions(seed=seed, max_chars=300)
+        opts = SampleOptions(parts="one", seed=seed, max_chars=300)
         c = "".join(engine.stream(opts))
         assert accepted(lm, opts, "", c)
         if same < 3:  # the slow Python sampler runs until three of the four agree
@@ -118,7 +118,7 @@ def test_the_engine_writes_what_notegen_sample_writes(folk):
 
     lm, engine = folk
     for seed, change in ((7, {}), (8, {"key": "D", "meter": "6/8"}), (9, {"tune_type": "jig", "top_k": 8})):
-        opts = SampleOptions(seed=seed, **change)
+        opts = SampleOptions(parts="one", seed=seed, **change)
         s = note_stream(lm, "", opts)
         for _ in s:
             pass

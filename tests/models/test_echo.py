@@ -75,7 +75,8 @@ def full_bars(text: str) -> list[str]:
 
 
 def test_sampled_tunes_echo_their_opening_bars(notes_lm):
-    options = {"fields": FIELDS, "min_notes": 40, "max_chars": 700, "temperature": 1.2}
+    options = {"fields": FIELDS, "min_notes": 40, "max_chars": 700, "temperature": 1.2,
+               "parts": "one"}  # the echo plans in tunes without repeat marks
     echoed = 0
     for seed in range(4):
         text = "".join(stream(notes_lm, seed=seed, echo=1.0, **options))
@@ -107,3 +108,20 @@ def test_dynamic_sampling_adapts_a_copy_and_leaves_the_model_alone(notes_lm):
     assert all(torch.equal(a, b) for a, b in zip(before, notes_lm.model.parameters(), strict=True))
     with pytest.raises(NotegenError, match=r"dynamic_lr=0.0: must be a number in \(0, 10\]"):
         next(stream(notes_lm, dynamic_lr=0.0))
+
+
+def test_the_echo_stands_aside_in_a_tune_in_parts():
+    from types import SimpleNamespace
+
+    from notegen.models.echo import PhraseEcho
+
+    def fed(marks_used: bool) -> list[str]:
+        echo, facts = PhraseEcho(1.0, seed=1), SimpleNamespace(pickup=0, marks_used=marks_used)
+        planned = []
+        for ch in "M:2/4 K:C\n" + "C4 D4 | E4 F4 | G4 A4 | B4 C5 |":
+            echo.push(ch, facts)
+            planned.append(echo.forced() or "")
+        return planned
+
+    assert any(fed(marks_used=False))  # at bar 5, bars 1-2 come back
+    assert not any(fed(marks_used=True))

@@ -53,3 +53,12 @@ def test_told_apart_uses_the_held_out_tunes_of_the_asked_type():
     assert n == 12 and floor is None  # 6 and 6: too few for a figure
     acc, floor, n = judge.told_apart(jigs, jigs + reels)
     assert n == 24 and acc is not None
+
+
+def test_held_out_tunes_without_types_are_taken_by_the_types_meter():
+    jig = "L:1/8 M:6/8 K:D\nD5:6 | A4:6 | D5:6 |"
+    reel = "L:1/8 M:4/4 K:D\nD5:8 | A4:8 | D5:8 |"
+    _, _, n = judge.told_apart([jig], [jig] * 5 + [reel] * 7, "reel")
+    assert n == 7
+    _, _, n = judge.told_apart([jig], [jig] * 5 + [reel] * 7, "jig")
+    assert n == 5

@@ -61,7 +61,7 @@ def test_one_check_for_sample_and_live(make_untrained):
 
 def test_streamed_notes_are_the_notes_of_the_text(notes_lm):
     for seed in range(4):
-        s = note_stream(notes_lm, seed=seed, max_chars=200)
+        s = note_stream(notes_lm, seed=seed, max_chars=200, parts="one")  # bar lines counted as `|`
         events = list(s)
         got = [e for e in events if isinstance(e, Note)]
         assert got == notes.parse(s.text).notes
@@ -101,7 +101,7 @@ def test_no_end_before_min_notes(notes_lm):
 
 def test_at_the_cap_the_tune_is_finished_not_cut(notes_lm):
     for seed in range(8):
-        text = "".join(stream(notes_lm, seed=seed, max_chars=80, temperature=1.5))
+        text = "".join(stream(notes_lm, seed=seed, max_chars=80, temperature=1.5, parts="one"))
         assert len(text) <= 80 + GRACE
         notes.parse(text)  # parses: no open chord, no cut note
         bar = bar_beats(text)
@@ -134,7 +134,7 @@ def most_repeats_of_a_bar(text: str) -> int:
 
 
 def test_argmax_does_not_loop_with_the_guard(notes_lm):
-    options = {"argmax": True, "max_chars": 1000, "min_notes": 60, "form": False}
+    options = {"argmax": True, "max_chars": 1000, "min_notes": 60, "form": False, "parts": "one"}
     loose = "".join(stream(notes_lm, loop_guard=False, **options))
     assert most_repeats_of_a_bar(loose) >= 5  # this model loops at argmax
     guarded = "".join(stream(notes_lm, **options))
@@ -156,3 +156,16 @@ def test_the_cache_repeats_what_the_tune_played(notes_lm):
     cached = "".join(stream(notes_lm, seed=3, max_chars=600, min_notes=60, form=False, cache=True))
     assert plain != cached
     notes.parse(cached)
+
+
+def test_at_the_cap_a_tune_in_parts_closes_its_part(notes_lm):
+    from notetokens.bars import bar_errors
+
+    in_parts = 0
+    for seed in range(8):
+        text = "".join(stream(notes_lm, seed=seed, max_chars=80, temperature=1.5, parts="auto"))
+        assert len(text) <= 80 + GRACE, text  # no `::` after `::` at the cap
+        score = notes.parse(text)  # the marks fit: no part left open
+        assert bar_errors(text) == [], text
+        in_parts += bool(score.sections)
+    assert in_parts  # this small model writes marks now and then
