@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notetokens import ParseError, Note, Part, Score, Tempo, TimeSignature, abc
+from notetokens import Note, ParseError, Part, Score, Tempo, TimeSignature, abc
 
 F = Fraction
 KEYS = ["C", "G", "D", "A", "E", "B", "F#", "C#", "F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb",
