@@ -9,7 +9,7 @@ as every exporter writes, is read.
 `check_tree` refuses what music21 would read wrongly or without a word: a part
 that the part-list does not declare, `<divisions>` that is not positive, a
 negative `<duration>`, a pitch outside MIDI's 0..127, a meter notegen cannot
-write, an `<ending>` that starts and never stops (or stops with no start), a
+write, an `<ending>` that starts and never stops, a
 repeat on the wrong side of its measure (music21 would drop it). It also
 rewrites unpitched percussion notes as the pitches of their General MIDI drum
 sounds (the instrument's `<midi-unpitched>`, else the displayed step and
@@ -85,8 +85,8 @@ def check_tree(root: Any) -> None:
 
 
 def _check_endings(part: Any, pid: str | None) -> None:
-    """Refuse an `<ending>` opened and never closed, or closed and never opened
-    (music21 drops such an ending without a word, and with it what it marks)."""
+    """Refuse an `<ending>` opened and never closed (music21 drops such an
+    ending without a word, and with it what it marks)."""
     opened: tuple[str, str] | None = None  # (number, measure) of the open ending
     for measure in part.findall("measure"):
         where = f"part {pid!r}, measure {measure.get('number', '?')}"
@@ -100,9 +100,7 @@ def _check_endings(part: Any, pid: str | None) -> None:
                                          f"(measure {opened[1]}), which has no stop")
                     opened = (number, measure.get("number", "?"))
                 elif kind in ("stop", "discontinue"):
-                    if opened is None:
-                        raise ParseError(f"{where}: ending {number} {kind}s with no start")
-                    opened = None
+                    opened = None  # a stop with no start (some exporters write one) marks nothing
     if opened is not None:
         raise ParseError(f"part {pid!r}, measure {opened[1]}: ending {opened[0]} starts and never "
                          "stops (an <ending type=\"stop\"> or \"discontinue\" closes it)")

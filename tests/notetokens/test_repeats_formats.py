@@ -153,8 +153,6 @@ HOSTILE = {
                                     "measure 3: [2 with no first ending"),
     "ending that never stops": (dict(measure=3, left=ending("1", "start")),
                                 "measure 3: ending 1 starts and never stops"),
-    "ending that stops with no start": (dict(measure=2, right=ending("1", "stop")),
-                                        "measure 2: ending 1 stops with no start"),
     "backward repeat on a left barline": (dict(measure=2, left=BACKWARD),
                                           "measure 2: a backward repeat (:|) at the start"),
     "forward repeat on a right barline": (dict(measure=2, right=FORWARD),
@@ -178,6 +176,14 @@ def test_marks_that_do_not_fit_are_one_line_errors_naming_the_measure(plain_xml,
         musicxml.parse(data)
     assert message in str(e.value)
     assert "\n" not in str(e.value)
+
+
+def test_an_ending_stop_with_no_start_is_read_as_music21_reads_it(plain_xml):
+    # as an exporter wrote Mozart's K. 458 in music21's corpus: <ending number="" type="stop"/>
+    # with no start; music21 brackets the measure it closes as a first ending
+    back = musicxml.parse(_with(plain_xml, measure=2, right=ending("", "stop") + BACKWARD))
+    assert back.sections == (Section(F(0), F(8), 2, (F(4),)),)
+    assert len(back.notes) == 13
 
 
 def test_a_backward_repeat_alone_repeats_from_the_start(plain_xml):
