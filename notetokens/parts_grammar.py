@@ -165,7 +165,9 @@ class PartsGrammar(NotesGrammar):
         if self.parts == "AABB":
             last = self.closed == 1
             return bars == PART_BARS and (not last or not self.form or self.last_tonic)
-        return self.closing or not self.form or bars % PHRASE_BARS == 0
+        if self.closing:  # this :| ends the tune: at home
+            return not self.form or self.tonic is None or self.last_tonic
+        return not self.form or bars % PHRASE_BARS == 0
 
     def _both_allowed(self) -> bool:
         if self.closing or (self.parts == "AABB" and self.closed):
@@ -277,7 +279,7 @@ class PartsGrammar(NotesGrammar):
         if not self.marks_used or self.bar_len is None:
             return super()._last_of_phrase()
         bars = (self._passed() + self.bar_len - self.pos) / self.bar_len
-        return not self.form or bars % PHRASE_BARS == 0 or bars > PHRASE_BARS * 4
+        return not self.form or bars % PHRASE_BARS == 0
 
     # -- reading ----------------------------------------------------------------
     def feed(self, ch: str) -> None:
