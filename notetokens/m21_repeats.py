@@ -197,6 +197,9 @@ def _short_first(p: Any, shift: Fraction) -> None:
         elif at >= shift or isinstance(el, note.GeneralNote):
             first.setElementOffset(el, float(max(at - shift, Fraction(0))))
     first.paddingLeft = float(shift)
+    first.showNumber = stream.enums.ShowNumber.NEVER  # <measure implicit="yes">, as exporters mark a pickup
+    for j, m in enumerate(ms):
+        m.number = j  # the pickup is measure 0
     for m in ms[1:]:
         p.setElementOffset(m, float(Fraction(p.elementOffset(m)) - shift))
     for el in list(p.elements):
@@ -250,7 +253,8 @@ def _split_at(p: Any, t: Fraction) -> None:
             p.remove(m)
             p.insert(float(on), left)
             p.insert(float(t), right)
-            for j, x in enumerate(p.getElementsByClass(stream.Measure), 1):
+            base = ms[0].number if ms[0].number in (0, 1) else 1
+            for j, x in enumerate(p.getElementsByClass(stream.Measure), base):
                 x.number = j
             return
         if on >= t:

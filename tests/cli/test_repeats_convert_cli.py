@@ -54,13 +54,14 @@ def test_musicxml_written_by_convert_has_repeat_barlines_and_endings(tmp_path, n
     assert notegen("convert", str(src), str(out)).returncode == 0
     part = converter.parse(str(out)).parts[0]
     ms = list(part.getElementsByClass(stream.Measure))
-    kinds = [(i, b.direction) for i, m in enumerate(ms, 1) for b in (m.leftBarline, m.rightBarline)
+    kinds = [(m.number, b.direction) for m in ms for b in (m.leftBarline, m.rightBarline)
              if isinstance(b, bar.Repeat)]
-    # measure 1 is the lead-in; the second ending (measure 7) is followed by |: B :|
-    assert kinds == [(2, "start"), (6, "end"), (8, "start"), (11, "end")]
+    # measure 0 is the lead-in; the second ending (measure 6) is followed by |: B :|
+    assert [m.number for m in ms] == list(range(11))
+    assert kinds == [(1, "start"), (5, "end"), (7, "start"), (10, "end")]
     endings = sorted((int(b.number), b.getFirst().number) for b in part.spannerBundle.getByClass(
         spanner.RepeatBracket))
-    assert endings == [(1, 6), (2, 7)]
+    assert endings == [(1, 5), (2, 6)]
 
 
 def test_tab_by_convert_repeats_parts_with_no_endings(tmp_path, notegen):

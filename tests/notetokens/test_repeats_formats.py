@@ -78,6 +78,7 @@ def test_pickup_is_a_short_first_measure(tmp_path):
     path.write_bytes(data)
     ms = list(converter.parse(str(path)).parts[0].getElementsByClass(stream.Measure))
     assert ms[0].duration.quarterLength == 1
+    assert re.search(rb'<measure implicit="yes" number="0"', data)  # as exporters mark a pickup
     assert [m.duration.quarterLength for m in ms[1:-1]] == [4.0] * (len(ms) - 2)
 
 
