@@ -78,6 +78,8 @@ def score_sections(s: Any, score: Score, where: str = "bar") -> tuple[Section, .
             return ()
         meter = score.meter
         bar = Fraction(4 * meter.numerator, meter.denominator) if meter else None
+        if len({(t.numerator, t.denominator) for t in score.time_signatures}) > 1:
+            bar = None  # bars of several lengths: parts are not counted in bars of the first
         part, ms = _measures(s)  # the last measure may end in a rest
         end = Fraction(part.elementOffset(ms[-1]) + ms[-1].duration.quarterLength) if ms else score.end
         return _with_times(sections(found, max(end, score.end), bar, score.pickup), _times(s))

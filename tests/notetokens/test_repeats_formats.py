@@ -114,6 +114,15 @@ def test_a_part_with_endings_played_past_them_is_written_played_out():
     assert back.sections == () and written(back) == played(s)
 
 
+def test_a_part_over_a_meter_change_is_read_back():
+    # a bar of 4/4 and a bar of 3/4 repeated: 7 beats, no whole number of 4/4 bars
+    s = Score.from_notes([Note(F(i), 60 + i, F(1)) for i in range(11)],
+                         time_signatures=[TimeSignature(F(0), 4, 4), TimeSignature(F(4), 3, 4)],
+                         sections=(Section(F(0), F(7)),))
+    back = musicxml.parse(musicxml.format(s))
+    assert back.sections == s.sections and played(back) == played(s)
+
+
 PLAIN = "M:4/4 L:1/4 K:C\nC4 D4 E4 F4 | G4 A4 B4 C5 | D5 C5 B4 A4 | G4:4 |"
 
 
