@@ -329,10 +329,10 @@ def told_apart(
     floor: two halves of those held-out tunes against each other."""
     import random
 
-    from .twosample import accuracy
+    from .twosample import MIN_PER_SET, accuracy
 
     same = [t for t in reference if tune_type is None or _tune_type(t) == tune_type]
-    if tune_type is not None and not any(map(_tune_type, reference)) and tune_type in TYPE_METERS:
+    if tune_type is not None and len(same) < MIN_PER_SET and tune_type in TYPE_METERS:
         # the held-out collections seldom name a type: take the type's meters instead
         same = [t for t in reference if _meter(t) in TYPE_METERS[tune_type]]
     halves = list(same)
