@@ -42,6 +42,9 @@ def main() -> None:
     ap.add_argument("--cache-weights", default=None,
                     help="the continuation cache's ORDER:WEIGHT pairs (benchmarks/dynamic_eval.py fits "
                     "them on validation text); default: notegen eval's")
+    ap.add_argument("--no-dynamic", action="store_true",
+                    help="skip the cache and dynamic-evaluation figures (an hour on a slow CPU); "
+                    "the card says they were not measured")
     a = ap.parse_args()
 
     from notegen.models import checkpoint
@@ -59,7 +62,10 @@ def main() -> None:
     metrics["dynamic_chunk"] = a.dynamic_chunk
     weights = parse_weights(a.cache_weights) if a.cache_weights is not None else WEIGHTS
     metrics["cache_weights"] = format_weights(weights)
-    figures = adaptive_figures(lm, test_docs, weights, lr=metrics["dynamic_lr"], seq_len=a.dynamic_chunk)
+    if a.no_dynamic:
+        figures: dict = {"static + cache": None, "dynamic": None, "dynamic + cache": None}
+    else:
+        figures = adaptive_figures(lm, test_docs, weights, lr=metrics["dynamic_lr"], seq_len=a.dynamic_chunk)
     metrics["test_bpc_cache"] = figures["static + cache"]
     metrics["test_bpc_dynamic"] = figures["dynamic"]
     metrics["test_bpc_dynamic_cache"] = figures["dynamic + cache"]
@@ -108,6 +114,23 @@ def render_card(a: argparse.Namespace, lm, metrics: dict, rows: list, out: Path,
         "| method | bits/char |",
         "|---|---|",
         f"| notegen `{a.name}` (static) | {metrics['test_bpc']:.3f} |",
+    ]
+    lines += _adaptive_rows(a, metrics)
+    lines += [f"| {name} (given the training text) | {bpc:.3f} |" for name, bpc in rows]
+    lines += ["", f"Statically, the model {verdict} the best compressor, {best_name} ({best:.3f}), on the "
+              f"same test text: {ratio:.3f} x its figure. A compressor's figure is size(train + test) "
+              "- size(train), in bits, over the test characters. " + _adaptive_text(metrics, best)]
+    if "validity" in metrics:
+        lines += ["", f"Validity: {metrics['validity']:.0%} of {a.samples} samples drawn with no grammar "
+                  "parse as note strings (with the grammar, as `notegen sample` draws, all do)."]
+    return "\n".join(lines) + "\n"
+
+
+def _adaptive_rows(a: argparse.Namespace, metrics: dict) -> list[str]:
+    if metrics["test_bpc_dynamic"] is None:
+        return [f"| notegen `{a.name}`, continuation cache and dynamic evaluation | not measured "
+                "for this model (`--no-dynamic`; `notegen eval --dynamic --cache` measures them) |"]
+    return [
         f"| notegen `{a.name}`, static + continuation cache (weights {metrics['cache_weights']}; "
         f"`notegen eval --cache`) | {metrics['test_bpc_cache']:.3f} |",
         f"| notegen `{a.name}`, dynamic evaluation (SGD lr {metrics['dynamic_lr']} after each "
@@ -116,22 +139,19 @@ def render_card(a: argparse.Namespace, lm, metrics: dict, rows: list, out: Path,
         f"| **notegen `{a.name}`, dynamic + cache** (`notegen eval --dynamic --cache`) | "
         f"**{metrics['test_bpc_dynamic_cache']:.3f}** |",
     ]
-    lines += [f"| {name} (given the training text) | {bpc:.3f} |" for name, bpc in rows]
+
+
+def _adaptive_text(metrics: dict, best: float) -> str:
+    if metrics["test_bpc_dynamic"] is None:
+        return ""
     adaptive = metrics["test_bpc_dynamic_cache"]
-    lines += [
-        "",
-        f"Statically, the model {verdict} the best compressor, {best_name} ({best:.3f}), on the "
-        f"same test text: {ratio:.3f} x its figure. A compressor's figure is size(train + test) "
-        "- size(train), in bits, over the test characters. Adapting to the test text as it reads "
+    return (
+        "Adapting to the test text as it reads "
         f"it, as PPMd does: dynamic evaluation {metrics['test_bpc_dynamic'] / best:.3f} x, the "
         f"continuation cache {metrics['test_bpc_cache'] / best:.3f} x, both {adaptive / best:.3f} x. "
         "The dynamic rate and chunk and the cache weights were chosen on validation text "
-        "(`benchmarks/dynamic_eval.py`), never on the test text; `notegen eval` uses them by default.",
-    ]
-    if "validity" in metrics:
-        lines += ["", f"Validity: {metrics['validity']:.0%} of {a.samples} samples drawn with no grammar "
-                  "parse as note strings (with the grammar, as `notegen sample` draws, all do)."]
-    return "\n".join(lines) + "\n"
+        "(`benchmarks/dynamic_eval.py`), never on the test text; `notegen eval` uses them by default."
+    )
 
 
 if __name__ == "__main__":

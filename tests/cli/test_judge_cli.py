@@ -35,7 +35,11 @@ def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
     assert rows[0] == "| figure | held-out tunes | folk |"
-    assert len(rows) == 11  # header and 10 figures
+    assert len(rows) == 16  # header, 10 figures and 5 of form
+    names = [row.split("|")[1].strip() for row in rows]
+    for figure in ("written in repeated parts", "in AABB form", "repeated parts a whole number of bars"):
+        assert figure in names
+    assert any(name.startswith("told apart from") for name in names)
     written = rows[1].split("|")[3]
     saved = out.read_text().splitlines()
     assert f"{len(saved)} of 1" in written
