@@ -97,14 +97,23 @@ class PartsGrammar(NotesGrammar):
         bar_start = self.t - self.pos
         return (self._part_start() - bar_start) % bar or bar
 
+    def _longest_part(self) -> int | None:
+        """Bars a part may have at most: eight in AABB and in a tune of a named
+        type under "auto" (dance tunes' parts are eight bars, or four)."""
+        if self.parts == "AABB" or (self.parts == "auto" and self.header.get("T")):
+            return PART_BARS
+        return None
+
     def _must_close(self) -> bool:
-        """Steering to the part's end: closing, or AABB's part at its eighth bar."""
+        """Steering to the part's end: closing, or a part in a tune in parts at
+        its longest (AABB's at its eighth bar)."""
         if not self.marks_used and self.parts != "AABB":
             return False
         if self.closing:
             return True
-        if self.parts == "AABB" and self.bar_len is not None and self.ending != 2:
-            return self._passed() + (self.bar_len - self.pos) > (PART_BARS - 1) * self.bar_len
+        longest = self._longest_part()
+        if longest and self.bar_len is not None and self.ending != 2 and not self.relaxed:
+            return self._passed() + (self.bar_len - self.pos) > (longest - 1) * self.bar_len
         return False
 
     def played_bars(self) -> Fraction:
@@ -162,6 +171,9 @@ class PartsGrammar(NotesGrammar):
         if passed <= 0 or passed % self.bar_len or (self.ending == 1 and self.t <= self.ending_at):
             return False
         bars = passed / self.bar_len
+        longest = self._longest_part()
+        if longest and bars > longest and not (self.opened or self.ending == 1):
+            return False  # a long stretch without marks is no part (closing, it ends without one)
         if self.parts == "AABB":
             last = self.closed == 1
             return bars == PART_BARS and (not last or not self.form or self.last_tonic)
@@ -182,6 +194,9 @@ class PartsGrammar(NotesGrammar):
             return False
         if self.after_endings and not self.opened:
             return False
+        longest = self._longest_part()
+        if longest and not self.relaxed and self._passed() >= (longest - 1) * self.bar_len:
+            return False  # no room left for the ending before the part's close
         return self.relaxed or self._passed() >= self.bar_len
 
     def _bar_allowed(self, after_sep: bool) -> bool:

@@ -134,3 +134,19 @@ def test_min_notes_and_bars_count_the_tune_played_out():
     assert not accepts(PartsGrammar(min_notes=15, form=True), tune)
     assert accepts(PartsGrammar(min_bars=8, form=True), tune)
     assert not accepts(PartsGrammar(min_bars=9, form=True), tune)
+
+
+def test_a_dance_tune_in_parts_has_parts_of_eight_bars_or_four():
+    reel = "T:reel M:4/4 K:G\n"
+    bars = lambda n: " | ".join(["G4:4"] * n)  # noqa: E731
+    assert accepts(PartsGrammar(form=True), reel + "|: " + bars(8) + " :|")
+    assert accepts(PartsGrammar(form=True), reel + "|: " + bars(4) + " :|")
+    assert not accepts(PartsGrammar(form=True), reel + "|: " + bars(12) + " :|")
+    assert accepts(PartsGrammar(form=True), G + "|: " + bars(12) + " :|")  # no type: any phrase
+    # the eighth bar of a part in a tune in parts closes it: no bar line there
+    g = PartsGrammar(form=True)
+    for ch in reel + "|: " + bars(7) + " | G4:4 ":
+        g.feed(ch)
+    assert "|" not in g.allowed() and ":" in g.allowed()
+    # a first ending must leave room for the close by bar 8
+    assert not accepts(PartsGrammar(form=True), reel + "|: " + bars(8) + " | [1 G4:4 :| [2 G4:4")
