@@ -112,8 +112,10 @@ class PartsGrammar(NotesGrammar):
         if self.closing:
             return True
         longest = self._longest_part()
-        if longest and self.bar_len is not None and self.ending != 2 and not self.relaxed:
-            return self._passed() + (self.bar_len - self.pos) > (longest - 1) * self.bar_len
+        point = self._close_point()
+        if longest and point is not None and self.ending != 2 and not self.relaxed:
+            # the part's next whole-bar point (in this bar) makes it `longest` bars
+            return self._passed() + (point - self.pos) >= longest * self.bar_len  # type: ignore[operator]
         return False
 
     def played_bars(self) -> Fraction:
@@ -142,8 +144,9 @@ class PartsGrammar(NotesGrammar):
         if self.ending == 2:
             r = min(r, self.ending_end - self.t)
         point = self._close_point()
-        if self._must_close() and point is not None and point > self.pos:
-            r = min(r, point - self.pos)
+        if self._must_close() and point is not None:
+            if point > self.pos or (point == self.pos and self._close_allowed()):
+                r = min(r, point - self.pos)  # 0 at the point: the part closes here
         return r
 
     def _open_allowed(self, at_start: bool) -> bool:

@@ -150,3 +150,11 @@ def test_a_dance_tune_in_parts_has_parts_of_eight_bars_or_four():
     assert "|" not in g.allowed() and ":" in g.allowed()
     # a first ending must leave room for the close by bar 8
     assert not accepts(PartsGrammar(form=True), reel + "|: " + bars(8) + " | [1 G4:4 :| [2 G4:4")
+
+
+def test_a_part_that_begins_inside_a_bar_closes_inside_its_eighth():
+    jig = "T:jig L:1/8 M:6/8 K:G\n|: D5 | " + " | ".join(["G4:6"] * 7) + " | G4:5 :: D5 | "
+    g = PartsGrammar(form=True)
+    for ch in jig + " | ".join(["B4:6"] * 7) + " | B4:5 ":
+        g.feed(ch)
+    assert g.allowed() == frozenset(":")  # the B part is eight bars at this point: no more notes
