@@ -289,8 +289,8 @@ class PartsGrammar(NotesGrammar):
             return end == self.ending_end
         passed = end - self._part_start()
         whole = passed > 0 and passed % self.bar_len == 0
-        if self.parts == "AABB":
-            return False
+        if self.parts == "AABB" or (self.closed and self._longest_part()):
+            return False  # a dance tune whose first part repeats repeats the last one too
         return whole and (not self.form or self.closing or (passed / self.bar_len) % PHRASE_BARS == 0)
 
     def _last_of_phrase(self) -> bool:

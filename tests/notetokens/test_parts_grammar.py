@@ -158,3 +158,11 @@ def test_a_part_that_begins_inside_a_bar_closes_inside_its_eighth():
     for ch in jig + " | ".join(["B4:6"] * 7) + " | B4:5 ":
         g.feed(ch)
     assert g.allowed() == frozenset(":")  # the B part is eight bars at this point: no more notes
+
+
+def test_a_dance_tune_whose_first_part_repeats_repeats_its_last():
+    reel = "T:reel M:4/4 K:G\n"
+    bars = " | ".join(["G4:4"] * 8)
+    assert not accepts(PartsGrammar(form=True), reel + "|: " + bars + " :| " + bars)
+    assert accepts(PartsGrammar(form=True), reel + "|: " + bars + " :| " + bars + " :|")
+    assert accepts(PartsGrammar(form=True), G + "|: " + bars + " :| " + bars)  # no type: AAB may end
