@@ -187,6 +187,8 @@ class PartsGrammar(NotesGrammar):
     def _both_allowed(self) -> bool:
         if self.closing or (self.parts == "AABB" and self.closed):
             return False  # closing: the part ends the tune, none begins
+        if self._longest_part() and self.closed >= 2:
+            return False  # a dance tune has two or three parts: the third closes with :|
         return self._close_allowed() and self.ending == 0
 
     def _ending_allowed(self) -> bool:
