@@ -144,9 +144,10 @@ class PartsGrammar(NotesGrammar):
         if self.ending == 2:
             r = min(r, self.ending_end - self.t)
         point = self._close_point()
-        if self._must_close() and point is not None:
-            if point > self.pos or (point == self.pos and self._close_allowed()):
-                r = min(r, point - self.pos)  # 0 at the point: the part closes here
+        ahead = point is not None and (point > self.pos or (point == self.pos and self._close_allowed()))
+        if ahead and self._must_close():
+            assert point is not None
+            r = min(r, point - self.pos)  # 0 at the point: the part closes here
         return r
 
     def _open_allowed(self, at_start: bool) -> bool:
