@@ -54,6 +54,7 @@ class PartsGrammar(NotesGrammar):
         self.extra_notes = 0  # and the notes they add
         self.part_events = 0  # notes and chords read before the current part
         self.ending_events = 0  # and before its first ending
+        self.first_bar_events = 0  # notes and chords of the pickup
         self.start_at = Fraction(0)  # where the current part starts
         self.opened = False  # a `|:` opened the current part
         self.ending = 0  # 1 or 2 while in that ending
@@ -367,18 +368,22 @@ class PartsGrammar(NotesGrammar):
         if self.ending == 1:
             self.ending1 = self.t - self.ending_at
             self.extra += self.ending_at - start  # the body is played again
-            self.extra_notes += self.ending_events - self.part_events
+            lead_in = start != self.start_at
+            self.extra_notes += self.ending_events - (self.first_bar_events if lead_in else self.part_events)
             self.ending, self.expect2 = 0, True
             self.start_at, self.opened = start, False
             return
         self.extra += self.t - start
-        self.extra_notes += self.events - self.part_events
+        lead_in = start != self.start_at  # the pickup is heard once: its notes are not replayed
+        self.extra_notes += self.events - (self.first_bar_events if lead_in else self.part_events)
         self.part_events = self.events
         self.closed += 1
         self.just_closed = True
         self.start_at, self.opened = self.t, both
 
     def _bar_line(self) -> None:
+        if self.bars == 0:
+            self.first_bar_events = self.events
         super()._bar_line()
         if self.parts == "AB" and self.bars + (self.pickup == 0) == 2 * PART_BARS and not self.relaxed:
             self.closing = True  # the sixteenth bar: close on the tonic
