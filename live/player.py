@@ -272,11 +272,12 @@ class Player:
         assert self.follow is not None
         running, epoch = self.follow.transport()
         if epoch != self._epoch:
-            # a Start: the next stream beat becomes the DAW's beat 0
+            # a Start: the next stream beat becomes the DAW's beat 0, or, seen
+            # late, the DAW's next bar line (the missed beats are not crammed in)
             nxt = self.core.next_beat()
             if not self.core.buffered:
                 nxt = min(Fraction(self._position), nxt if nxt is not None else math.inf)
-            self._base = math.ceil(nxt)
+            self._base = math.ceil(nxt) - self.follow.join_beat(self.clock())
             self._epoch = epoch
             if self.core.sounding:
                 self.silence()
@@ -284,8 +285,11 @@ class Player:
             self._running = running
             if not running and self.core.sounding:
                 self.silence()
-        if not running or self.follow.time_of(0.0) is None:
+        if not running:
             self.sleep(min(self.max_wait, 0.005))
+            return False
+        if self.follow.time_of(0.0) is None:  # started: beat 0 is the next tick, soon
+            self.sleep(0.0005)
             return False
         return True
 

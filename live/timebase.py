@@ -9,10 +9,16 @@ beat of ticks (a moving window, which smooths the arrival jitter of single
 ticks); the position is the last tick, extrapolated at that tempo until the next
 one. Start puts the position at beat 0 on the next tick, stop freezes it,
 continue resumes from it, a song position pointer moves it.
+
+A player that sees a Start late (it was still filling its lookahead while the
+DAW began) does not play the beats it missed all at once: `join_beat` puts its
+next note on the DAW's next bar line (a bar of four beats: MIDI clock does not
+carry the DAW's meter, and 4/4 is every DAW's default).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from typing import Any
@@ -79,6 +85,19 @@ class ClockFollower:
             if not self._running or self._anchor is None:
                 return None
             return self._anchor + (beat - self._tick / TICKS_PER_BEAT) * self._spb()
+
+    def join_beat(self, now: float, grid: int = 4, grace: float = 0.05) -> int:
+        """The DAW beat (since the last Start) a player joining at `now` starts on:
+        beat 0 while it has not passed by more than `grace` seconds, else the
+        next multiple of `grid` beats that is at least `grace` away."""
+        beat = self.beat_at(now)
+        if beat is None:
+            return 0
+        with self._lock:
+            ahead = grace / self._spb()
+        if beat <= ahead:
+            return 0
+        return math.ceil((beat + ahead) / grid) * grid
 
     def beat_at(self, t: float) -> float | None:
         """The beat (since the last Start) at clock time `t`, or None while stopped."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import queue
 import random
 import threading
@@ -220,6 +221,33 @@ def test_follows_stop_and_continue() -> None:
     assert len(ons) == 8
     offs = [t for t, m in port.sent if m.type in ("note_off", "control_change")]
     assert any(t_stop <= t < t_stop + 0.02 for t in offs)  # the sounding note ended at stop
+    check_balanced(port)
+
+
+@pytest.mark.parametrize("late", [0.0, 0.02, 1.0, 2.9])
+def test_a_start_seen_late_comes_in_on_the_next_bar_without_a_burst(late: float) -> None:
+    """The DAW started `late` seconds before the player did (it was filling its
+    lookahead): within 50 ms it plays from beat 0 (the first note that little
+    late), else from the next bar line
+    of four beats, every note on the tick of its beat and none crammed in."""
+    clock = FakeClock()
+    follower = ClockFollower(default_bpm=60)
+    spb = 60.0 / 200
+    t0 = clock.now
+    feed_clock(clock, follower, t0, 200, 30)
+    while clock.hooks and clock.hooks[0][0] <= t0 + late:  # what came before play
+        t, fn = clock.hooks.pop(0)
+        clock.now = t
+        fn(t)
+    clock.now = t0 + late
+    p, port = player(clock, follow=follower, length=8)
+    p.play(melody(16, step=F(1)))
+    ons = [t for t, _ in port.of("note_on")]
+    assert len(ons) == 8
+    first = 0 if late <= 0.05 else 4 * math.ceil((late / spb + 0.05 / spb) / 4)
+    for i, t in enumerate(ons):  # within the grace, beat 0 is played as soon as it can
+        due = max(t0 + 1e-4 + (first + i) * spb, t0 + late)
+        assert t == pytest.approx(due, abs=2e-3), (i, first)
     check_balanced(port)
 
 
