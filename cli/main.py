@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "live": "notegen.cli.live:live",
     "embed": "notegen.cli.embed_cmd:embed",
     "classify": "notegen.cli.classify_cmd:classify",
+    "plugin": "notegen.cli.plugin_cmd:plugin",
 }
 
 
