@@ -15,3 +15,10 @@ if command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
 else
     echo "setup: no C compiler (cc): skipping the C engine; the Python sampler works without it" >&2
 fi
+# The LV2 plugin (plugin/lv2/: notegen.lv2 with the C engine inside), where the
+# LV2 headers are installed; nothing else needs it.
+if [ -d /usr/include/lv2 ] && command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
+    make -s -C plugin/lv2 || echo "setup: the LV2 plugin did not build (plugin/lv2); the rest of notegen works without it" >&2
+else
+    echo "setup: no LV2 headers (/usr/include/lv2, Debian package lv2-dev): skipping the LV2 plugin" >&2
+fi

@@ -1,0 +1,244 @@
+/* The notegen LV2 plugin: instantiate, ports, run() and the descriptor.
+ * run() reads the transport, plays the score through the playback core and
+ * asks the worker for more score; it never allocates, locks, prints or makes
+ * a system call. */
+#include "plugin.h"
+
+#include <lv2/atom/util.h>
+#include <lv2/midi/midi.h>
+#include <lv2/time/time.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void map_uris(ng_plugin *p) {
+    LV2_URID_Map *m = p->map;
+    ng_uris *u = &p->uris;
+#define MAP(uri) m->map(m->handle, uri)
+    u->atom_Object = MAP(LV2_ATOM__Object);
+    u->atom_Blank = MAP(LV2_ATOM__Blank);
+    u->atom_Sequence = MAP(LV2_ATOM__Sequence);
+    u->atom_Path = MAP(LV2_ATOM__Path);
+    u->atom_Int = MAP(LV2_ATOM__Int);
+    u->atom_Float = MAP(LV2_ATOM__Float);
+    u->atom_URID = MAP(LV2_ATOM__URID);
+    u->midi_Event = MAP(LV2_MIDI__MidiEvent);
+    u->time_Position = MAP(LV2_TIME__Position);
+    u->ng_seed = MAP(NG_PREFIX "seed");
+    u->ng_temperature = MAP(NG_PREFIX "temperature");
+    u->ng_key = MAP(NG_PREFIX "key");
+    u->ng_meter = MAP(NG_PREFIX "meter");
+    u->ng_type = MAP(NG_PREFIX "type");
+    u->ng_channel = MAP(NG_PREFIX "channel");
+    u->ng_model = MAP(NG_PREFIX "model");
+    u->ng_score = MAP(NG_PREFIX "score");
+    u->ng_Score = MAP(NG_PREFIX "Score");
+    u->ng_tunes = MAP(NG_PREFIX "tunes");
+    tr_uris *t = &u->tr;
+    t->atom_Int = u->atom_Int;
+    t->atom_Long = MAP(LV2_ATOM__Long);
+    t->atom_Float = u->atom_Float;
+    t->atom_Double = MAP(LV2_ATOM__Double);
+    t->atom_Bool = MAP(LV2_ATOM__Bool);
+    t->time_bar = MAP(LV2_TIME__bar);
+    t->time_barBeat = MAP(LV2_TIME__barBeat);
+    t->time_beat = MAP(LV2_TIME__beat);
+    t->time_beatsPerBar = MAP(LV2_TIME__beatsPerBar);
+    t->time_beatUnit = MAP(LV2_TIME__beatUnit);
+    t->time_beatsPerMinute = MAP(LV2_TIME__beatsPerMinute);
+    t->time_speed = MAP(LV2_TIME__speed);
+    t->time_frame = MAP(LV2_TIME__frame);
+#undef MAP
+}
+
+int ng_open_model(ng_plugin *p, const char *path) {
+    char err[512];
+    if (strlen(path) >= sizeof p->model) {
+        lv2_log_error(&p->logger, "notegen: model path too long\n");
+        return -1;
+    }
+    ng_engine *e = ng_open(path, err, sizeof err);
+    if (!e) {
+        lv2_log_error(&p->logger, "notegen: %s: %s\n", path, err);
+        return -1;
+    }
+    if (p->builder->engine) ng_close(p->builder->engine);
+    p->builder->engine = e;
+    snprintf(p->model, sizeof p->model, "%s", path);
+    return 0;
+}
+
+static void cleanup(LV2_Handle h) {
+    ng_plugin *p = h;
+    if (!p) return;
+    if (p->builder && p->builder->engine) ng_close(p->builder->engine);
+    free(p->builder);
+    free(p->store[0]);
+    free(p->store[1]);
+    free(p);
+}
+
+static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *bundle,
+                              const LV2_Feature *const *features) {
+    (void)d;
+    ng_plugin *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    LV2_Log_Log *log = NULL;
+    for (int i = 0; features && features[i]; i++) {
+        if (!strcmp(features[i]->URI, LV2_URID__map)) p->map = features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_WORKER__schedule)) p->schedule = features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_LOG__log)) log = features[i]->data;
+    }
+    lv2_log_logger_init(&p->logger, p->map, log);
+    if (!p->map || !p->schedule) {
+        lv2_log_error(&p->logger, "notegen: the host lacks urid:map or work:schedule\n");
+        free(p);
+        return NULL;
+    }
+    map_uris(p);
+    lv2_atom_forge_init(&p->forge, p->map);
+    p->rate = rate;
+    p->store[0] = calloc(1, sizeof(sc_score));
+    p->store[1] = calloc(1, sizeof(sc_score));
+    p->builder = calloc(1, sizeof(sc_builder));
+    snprintf(p->bundle, sizeof p->bundle, "%s", bundle ? bundle : "");
+    char path[NG_PATH_MAX + 32];
+    size_t n = strlen(p->bundle);
+    snprintf(path, sizeof path, "%s%smodel.safetensors", p->bundle, n && p->bundle[n - 1] != '/' ? "/" : "");
+    if (!p->store[0] || !p->store[1] || !p->builder || ng_open_model(p, path)) {
+        cleanup(p);
+        return NULL;
+    }
+    p->play = p->store[0];
+    p->spare = p->store[1];
+    sc_clear(p->play);
+    sc_clear(p->spare);
+    tr_init(&p->clock, rate);
+    pb_reset(&p->pb);
+    return p;
+}
+
+static void connect_port(LV2_Handle h, uint32_t port, void *data) {
+    ng_plugin *p = h;
+    if (port == P_CONTROL) p->control = data;
+    else if (port == P_NOTES) p->notes = data;
+    else if (port < P_COUNT) p->port[port] = data;
+}
+
+static void activate(LV2_Handle h) {
+    ng_plugin *p = h;
+    tr_init(&p->clock, p->rate);
+    pb_reset(&p->pb);
+    p->want_new = 0;
+    p->last_trigger = p->port[P_NEW_TUNE] ? *p->port[P_NEW_TUNE] : 0.0f;
+}
+
+static void deactivate(LV2_Handle h) {
+    ng_plugin *p = h;
+    pb_reset(&p->pb);
+}
+
+static float control(const ng_plugin *p, int i, float fallback) {
+    return p->port[i] && isfinite(*p->port[i]) ? *p->port[i] : fallback;
+}
+
+static int clampi(float v, int lo, int hi) {
+    long x = lroundf(v);
+    return x < lo ? lo : x > hi ? hi : (int)x;
+}
+
+/* the controls as the worker needs them (a copy: the job travels by value) */
+static void controls(const ng_plugin *p, sc_controls *c) {
+    float t = control(p, P_TEMPERATURE, 0.8f);
+    c->temperature = t < 0.1f ? 0.1 : t > 2.0f ? 2.0 : t;
+    c->seed = clampi(control(p, P_SEED, 7), 0, 1000000);
+    c->key = clampi(control(p, P_KEY, 0), 0, 99);
+    c->meter = clampi(control(p, P_METER, 0), 0, 99);
+    c->type = clampi(control(p, P_TYPE, 0), 0, 99);
+    c->host_bpb = p->clock.bpb;
+    c->host_unit = p->clock.unit;
+}
+
+/* the events of frames [from, to) into the output sequence */
+static void play(ng_plugin *p, uint32_t from, uint32_t to, int channel) {
+    pb_block b = {tr_position(&p->clock), tr_frames_per_quarter(&p->clock), to - from, from,
+                  tr_rolling(&p->clock), p->clock.relocated, channel, 100};
+    int n;
+    do {
+        n = pb_run(&p->pb, p->play->notes, p->play->count, &b, p->events, NG_EVENTS);
+        for (int i = 0; i < n; i++) {
+            if (!lv2_atom_forge_frame_time(&p->forge, p->events[i].frame)) return;
+            if (!lv2_atom_forge_atom(&p->forge, 3, p->uris.midi_Event)) return;
+            if (!lv2_atom_forge_write(&p->forge, p->events[i].msg, 3)) return;
+        }
+        b.relocated = 0; /* a second call continues the same stretch */
+    } while (n == NG_EVENTS && b.rolling);
+    p->clock.relocated = 0;
+    tr_advance(&p->clock, to - from);
+}
+
+/* ask the worker for what the score needs next (one job at a time) */
+static void schedule(ng_plugin *p) {
+    if (p->pending) return;
+    ng_job job;
+    memset(&job, 0, sizeof job);
+    job.epoch = p->epoch;
+    double q = tr_position(&p->clock), bar = tr_bar_quarters(&p->clock);
+    job.until = q + NG_LOOKAHEAD_BARS * bar;
+    if (!p->have_score) job.kind = JOB_FIRST;
+    else if (p->want_new) {
+        job.kind = JOB_NEW_TUNE;
+        job.cut = (floor(q / bar + 1e-9) + 1.0) * bar; /* the next bar line */
+        job.until = job.cut + NG_LOOKAHEAD_BARS * bar;
+        p->want_new = 0;
+    } else if (!p->play->full && p->play->end < job.until)
+        job.kind = JOB_EXTEND;
+    else
+        return;
+    controls(p, &job.controls);
+    if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) == LV2_WORKER_SUCCESS) p->pending = 1;
+}
+
+static void run(LV2_Handle h, uint32_t frames) {
+    ng_plugin *p = h;
+    if (!p->notes) return;
+    const uint32_t space = p->notes->atom.size;
+    lv2_atom_forge_set_buffer(&p->forge, (uint8_t *)p->notes, space);
+    LV2_Atom_Forge_Frame seq;
+    lv2_atom_forge_sequence_head(&p->forge, &seq, 0);
+    int channel = clampi(control(p, P_CHANNEL, 1), 1, 16) - 1;
+    float trig = control(p, P_NEW_TUNE, 0);
+    if (trig > 0.5f && p->last_trigger <= 0.5f) p->want_new = 1;
+    p->last_trigger = trig;
+    uint32_t at = 0;
+    if (p->control) {
+        LV2_ATOM_SEQUENCE_FOREACH (p->control, ev) {
+            uint32_t f = ev->time.frames < 0 ? 0 : (uint32_t)ev->time.frames;
+            if (f > frames) f = frames;
+            const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+            int is_obj = ev->body.type == p->uris.atom_Object || ev->body.type == p->uris.atom_Blank;
+            if (!is_obj || obj->body.otype != p->uris.time_Position) continue;
+            if (f > at) play(p, at, f, channel), at = f;
+            tr_pos pos;
+            tr_read(&p->uris.tr, obj, &pos);
+            tr_update(&p->clock, &pos);
+        }
+    }
+    if (frames > at) play(p, at, frames, channel);
+    lv2_atom_forge_pop(&p->forge, &seq);
+    schedule(p);
+}
+
+static const void *extension_data(const char *uri) {
+    static const LV2_Worker_Interface worker = {ng_work, ng_work_response, ng_end_run};
+    static const LV2_State_Interface state = {ng_save, ng_restore};
+    if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
+    if (!strcmp(uri, LV2_STATE__interface)) return &state;
+    return NULL;
+}
+
+static const LV2_Descriptor descriptor = {NG_URI,   instantiate, connect_port, activate, run,
+                                          deactivate, cleanup,   extension_data};
+
+LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index) { return index == 0 ? &descriptor : NULL; }

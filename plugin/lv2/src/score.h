@@ -1,0 +1,61 @@
+/* The score builder (worker thread only): tunes drawn by the C engine from
+ * the controls, decoded to notes in quarter beats and laid on bars.
+ *
+ * Layout: tune k uses seed + k. Tune 0 starts at beat 0. A tune opening with
+ * a pickup of p quarter beats (before its first '|') is shifted by bar - p, so
+ * its first full bar lands on a bar line. Tune k+1 starts on the first bar
+ * line (of tune k's meter, counted from tune k's start) at or after the end of
+ * tune k's last note, plus one empty bar. */
+#ifndef NG_SCORE_H
+#define NG_SCORE_H
+
+#include <stdint.h>
+
+#include "../../engine/notegen_engine.h"
+#include "playback.h"
+
+#define SC_CAP 8192     /* notes in one score buffer */
+#define SC_TEXT 8192    /* characters of one tune (header + 3000 at most) */
+#define SC_MAX_CHARS 3000
+#define SC_HEADER_CHARS 200
+
+/* A score: plain data (the state blob is this struct's used part). */
+typedef struct sc_score {
+    uint32_t count;  /* notes */
+    uint32_t tunes;  /* tunes laid so far: the next one uses seed + tunes */
+    uint32_t full;   /* 1: the next tune did not fit; no more are added */
+    uint32_t failed; /* tunes the engine could not draw (skipped) */
+    double end;      /* where the next tune starts, quarter beats */
+    double bar;      /* the last tune's bar, quarter beats */
+    pb_note notes[SC_CAP];
+} sc_score;
+
+/* What the controls asked for when the work was scheduled. */
+typedef struct sc_controls {
+    double temperature;
+    int32_t seed, key, meter, type;
+    double host_bpb, host_unit; /* the host's bar (meter 0 follows it) */
+} sc_controls;
+
+/* The builder's working memory (allocated once, with the plugin). */
+typedef struct sc_builder {
+    ng_engine *engine;
+    char text[SC_TEXT];
+    int32_t prime[SC_HEADER_CHARS + 2];
+    ng_note decoded[SC_CAP];
+    char fields[96];
+    char err[256];
+} sc_builder;
+
+void sc_clear(sc_score *s);
+/* Keep the notes that start before q, end them by q, and lay the next tune at q. */
+void sc_cut(sc_score *s, double q);
+/* Lay tunes until the score's end reaches `until` or the score is full
+ * (64 tries at most); returns the tunes added. */
+int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until);
+/* The header fields the controls ask for, as ng_options.fields ("T=jig;L=1/8;M=6/8;K=D"). */
+void sc_fields(const sc_controls *c, char *out, int cap);
+/* One tune's text (header line + notes) for seed; returns its length or -1. */
+int sc_draw(sc_builder *b, const sc_controls *c, uint64_t seed);
+
+#endif

@@ -1,0 +1,142 @@
+/* The state interface: the controls, the model's path and the laid score, so
+ * that a restored instance plays the same notes without drawing them again.
+ *
+ * The score travels as one ng:Score atom: a little header (magic, version,
+ * counts, the end and bar of the layout) then the notes, each as two doubles
+ * and an int32 pitch, in the machine's byte order (not portable, like the
+ * struct it mirrors). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin.h"
+
+#define BLOB_MAGIC 0x3153474eu /* "NGS1" */
+#define BLOB_VERSION 1u
+
+typedef struct blob_head {
+    uint32_t magic, version, count, tunes, full, failed;
+    double end, bar;
+} blob_head;
+
+typedef struct blob_note {
+    double on, off;
+    int32_t pitch, pad;
+} blob_note;
+
+static LV2_State_Status put_int(ng_plugin *p, LV2_State_Store_Function store, LV2_State_Handle sh, LV2_URID key,
+                                int32_t v) {
+    return store(sh, key, &v, sizeof v, p->uris.atom_Int, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+}
+
+static int32_t port_int(const ng_plugin *p, int i, int32_t fallback) {
+    return p->port[i] ? (int32_t)(*p->port[i] + (*p->port[i] >= 0 ? 0.5f : -0.5f)) : fallback;
+}
+
+static const LV2_Feature *feature(const LV2_Feature *const *features, const char *uri) {
+    for (int i = 0; features && features[i]; i++)
+        if (!strcmp(features[i]->URI, uri)) return features[i];
+    return NULL;
+}
+
+static LV2_State_Status save_score(ng_plugin *p, LV2_State_Store_Function store, LV2_State_Handle sh) {
+    const sc_score *s = p->play;
+    size_t size = sizeof(blob_head) + sizeof(blob_note) * s->count;
+    unsigned char *buf = malloc(size);
+    if (!buf) return LV2_STATE_ERR_NO_SPACE;
+    blob_head head = {BLOB_MAGIC, BLOB_VERSION, s->count, s->tunes, s->full, s->failed, s->end, s->bar};
+    memcpy(buf, &head, sizeof head);
+    for (uint32_t i = 0; i < s->count; i++) {
+        blob_note n = {s->notes[i].on, s->notes[i].off, s->notes[i].pitch, 0};
+        memcpy(buf + sizeof head + i * sizeof n, &n, sizeof n);
+    }
+    LV2_State_Status st = store(sh, p->uris.ng_score, buf, size, p->uris.ng_Score, LV2_STATE_IS_POD);
+    free(buf);
+    return st;
+}
+
+LV2_State_Status ng_save(LV2_Handle h, LV2_State_Store_Function store, LV2_State_Handle sh, uint32_t flags,
+                         const LV2_Feature *const *features) {
+    (void)flags;
+    ng_plugin *p = h;
+    ng_uris *u = &p->uris;
+    float t = p->port[P_TEMPERATURE] ? *p->port[P_TEMPERATURE] : 0.8f;
+    store(sh, u->ng_temperature, &t, sizeof t, u->atom_Float, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+    put_int(p, store, sh, u->ng_seed, port_int(p, P_SEED, 7));
+    put_int(p, store, sh, u->ng_key, port_int(p, P_KEY, 0));
+    put_int(p, store, sh, u->ng_meter, port_int(p, P_METER, 0));
+    put_int(p, store, sh, u->ng_type, port_int(p, P_TYPE, 0));
+    put_int(p, store, sh, u->ng_channel, port_int(p, P_CHANNEL, 1));
+    const LV2_Feature *f = feature(features, LV2_STATE__mapPath);
+    const LV2_State_Map_Path *mp = f ? f->data : NULL;
+    char *abstract = mp ? mp->abstract_path(mp->handle, p->model) : NULL;
+    const char *path = abstract ? abstract : p->model;
+    store(sh, u->ng_model, path, strlen(path) + 1, u->atom_Path, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+    if (abstract) {
+        const LV2_Feature *ff = feature(features, LV2_STATE__freePath);
+        const LV2_State_Free_Path *fp = ff ? ff->data : NULL;
+        if (fp) fp->free_path(fp->handle, abstract);
+        else free(abstract);
+    }
+    if (!p->have_score) return LV2_STATE_SUCCESS;
+    return save_score(p, store, sh);
+}
+
+/* the blob back into the played score; 0, or -1 when it is not one */
+static int load_score(ng_plugin *p, const void *data, size_t size) {
+    blob_head head;
+    if (size < sizeof head) return -1;
+    memcpy(&head, data, sizeof head);
+    if (head.magic != BLOB_MAGIC || head.version != BLOB_VERSION || head.count > SC_CAP ||
+        size != sizeof head + sizeof(blob_note) * head.count)
+        return -1;
+    sc_score *s = p->play;
+    s->count = head.count, s->tunes = head.tunes, s->full = head.full, s->failed = head.failed;
+    s->end = head.end, s->bar = head.bar;
+    const unsigned char *at = (const unsigned char *)data + sizeof head;
+    for (uint32_t i = 0; i < head.count; i++) {
+        blob_note n;
+        memcpy(&n, at + i * sizeof n, sizeof n);
+        s->notes[i] = (pb_note){n.on, n.off, n.pitch};
+    }
+    return 0;
+}
+
+static void restore_model(ng_plugin *p, const char *stored, const LV2_Feature *const *features) {
+    const LV2_Feature *f = feature(features, LV2_STATE__mapPath);
+    const LV2_State_Map_Path *mp = f ? f->data : NULL;
+    char *absolute = mp ? mp->absolute_path(mp->handle, stored) : NULL;
+    const char *path = absolute ? absolute : stored;
+    /* the worker uses the engine while a job is out: keep it then */
+    if (strcmp(path, p->model) && !p->pending) ng_open_model(p, path);
+    if (absolute) {
+        const LV2_Feature *ff = feature(features, LV2_STATE__freePath);
+        const LV2_State_Free_Path *fp = ff ? ff->data : NULL;
+        if (fp) fp->free_path(fp->handle, absolute);
+        else free(absolute);
+    }
+}
+
+LV2_State_Status ng_restore(LV2_Handle h, LV2_State_Retrieve_Function retrieve, LV2_State_Handle sh,
+                            uint32_t flags, const LV2_Feature *const *features) {
+    (void)flags;
+    ng_plugin *p = h;
+    size_t size;
+    uint32_t type, vflags;
+    const void *model = retrieve(sh, p->uris.ng_model, &size, &type, &vflags);
+    if (model && type == p->uris.atom_Path && size > 1 && ((const char *)model)[size - 1] == '\0')
+        restore_model(p, model, features);
+    const void *score = retrieve(sh, p->uris.ng_score, &size, &type, &vflags);
+    if (!score || type != p->uris.ng_Score) return LV2_STATE_SUCCESS; /* none saved: draw as usual */
+    p->epoch++; /* an answer to a job scheduled before this is dropped */
+    if (load_score(p, score, size)) {
+        lv2_log_error(&p->logger, "notegen: the saved score is not one this version reads; drawing anew\n");
+        p->have_score = 0;
+        sc_clear(p->play);
+        return LV2_STATE_ERR_BAD_TYPE;
+    }
+    p->have_score = 1;
+    pb_reset(&p->pb);
+    p->want_new = 0;
+    return LV2_STATE_SUCCESS;
+}
