@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -71,34 +72,29 @@ def is_visible(folder: Path) -> bool:
 
 
 # -- the tools ---------------------------------------------------------------
-def find_compiler() -> str:
-    cc = os.environ.get("CC", "cc")
-    found = shutil.which(cc)
-    if found is None:
-        raise NotegenError(f"no C compiler found ({cc}): install gcc (Debian/Ubuntu: apt install "
+def find_compiler() -> list[str]:
+    """The C compiler make will use ($CC, else cc) as a command line."""
+    cc = shlex.split(os.environ.get("CC") or "cc")
+    if not cc or shutil.which(cc[0]) is None:
+        name = cc[0] if cc else "cc"
+        raise NotegenError(f"no C compiler found ({name}): install gcc (Debian/Ubuntu: apt install "
                            "build-essential; Fedora: dnf install gcc; macOS: xcode-select --install)")
     if shutil.which("make") is None:
         raise NotegenError("no make found: install make (Debian/Ubuntu: apt install build-essential)")
-    return found
+    return cc
 
 
-def _include_dirs() -> list[Path]:
-    dirs: list[Path] = []
-    if shutil.which("pkg-config"):
-        out = subprocess.run(["pkg-config", "--cflags-only-I", "lv2"], capture_output=True, text=True)
-        if out.returncode == 0:
-            dirs += [Path(f[2:]) for f in out.stdout.split() if f.startswith("-I")]
-    for var in ("CPATH", "C_INCLUDE_PATH"):
-        dirs += [Path(p) for p in os.environ.get(var, "").split(os.pathsep) if p]
-    return [*dirs, Path("/usr/include"), Path("/usr/local/include"), Path("/opt/homebrew/include")]
+LV2_HEADER = "lv2/core/lv2.h"
 
 
-def find_lv2_headers() -> Path:
-    for d in _include_dirs():
-        if (d / "lv2" / "core" / "lv2.h").is_file():
-            return d / "lv2"
-    raise NotegenError("no LV2 headers found (lv2/core/lv2.h, e.g. in /usr/include/lv2): install "
-                       "lv2-dev (Debian/Ubuntu), lv2-devel (Fedora) or lv2 (Homebrew)")
+def find_lv2_headers(cc: list[str]) -> None:
+    """The compiler itself finds <lv2/core/lv2.h> where it looks (its include path,
+    CPATH): the same search the build makes."""
+    probe = subprocess.run([*cc, "-E", "-x", "c", "-o", os.devnull, "-"], input=f"#include <{LV2_HEADER}>\n",
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise NotegenError(f"no LV2 headers found ({LV2_HEADER}, e.g. /usr/include/lv2): install "
+                           "lv2-dev (Debian/Ubuntu), lv2-devel (Fedora) or lv2 (Homebrew)")
 
 
 def _make(folder: Path, *args: str) -> None:
@@ -132,11 +128,6 @@ def build() -> Path:
     """The bundle built by plugin/lv2's Makefile (a no-op when up to date). It is
     built with its default model: the chosen one is copied into the installed
     bundle, so the shared build folder, which the plugin's tests use, keeps folk."""
-    if not (SOURCES / "Makefile").is_file():
-        raise NotegenError(f"{SOURCES}: no plugin sources here (install notegen from its git clone "
-                           "with scripts/setup.sh to build the plugin)")
-    find_compiler()
-    find_lv2_headers()
     _make(SOURCES)
     built = SOURCES / "build" / BUNDLE
     missing = [f for f in FILES if not (built / f).is_file()]
@@ -251,6 +242,10 @@ def install(model: str | Path = "folk", folder: Path | None = None) -> Installed
     target = folder / BUNDLE
     if os.path.lexists(target) and not is_bundle(target) and not target.is_symlink():
         raise NotegenError(f"{target}: exists and is not a notegen bundle; not replacing it")
+    if not (SOURCES / "Makefile").is_file():
+        raise NotegenError(f"{SOURCES}: no plugin sources here (install notegen from its git clone "
+                           "with scripts/setup.sh to build the plugin)")
+    find_lv2_headers(find_compiler())  # before the engine may be built to check the model
     checkpoint = check_model(model)
     built = build()
     _folder(folder)

@@ -165,6 +165,30 @@ def test_no_compiler_is_one_line_naming_the_package(tmp_path: Path) -> None:
     assert not (tmp_path / "lv2").exists()
 
 
+def test_no_lv2_headers_is_one_line_naming_the_package(tmp_path: Path) -> None:
+    """A compiler that does not see /usr/include, as on a machine without lv2-dev."""
+    cc = tmp_path / "cc-without-headers"
+    cc.write_text(f'#!/bin/sh\nexec {shutil.which("cc")} -nostdinc "$@"\n')
+    cc.chmod(0o755)
+    r = notegen("install", "--dir", str(tmp_path / "lv2"), env={"CC": str(cc)})
+    one_line(r, "no LV2 headers", "lv2/core/lv2.h", "lv2-dev")
+    assert not (tmp_path / "lv2").exists()
+
+
+def test_install_goes_to_the_users_lv2_folder_by_default(installed: tuple[Path, float],
+                                                          tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LV2_PATH"}
+    r = subprocess.run([NOTEGEN, "plugin", "install"], capture_output=True, text=True, timeout=300,
+                       env={**env, "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr
+    bundle = tmp_path / ".lv2" / "notegen.lv2"
+    assert {p.name for p in bundle.iterdir()} == FILES
+    assert r.stdout.splitlines()[1] == f"check it: lv2info {URI}"  # hosts look in ~/.lv2
+    r = subprocess.run([NOTEGEN, "plugin", "uninstall"], capture_output=True, text=True, timeout=300,
+                       env={**env, "HOME": str(tmp_path)})
+    assert r.returncode == 0 and not bundle.exists(), r.stderr
+
+
 def test_install_will_not_replace_a_folder_of_another_plugin(tmp_path: Path) -> None:
     other = tmp_path / "notegen.lv2"
     other.mkdir()
