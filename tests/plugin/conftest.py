@@ -79,11 +79,11 @@ class Run:
 
 
 def host(binary: Path, bundle: Path, script: str, folder: Path, uri: str | None = None,
-         name: str = "script.txt") -> Run:
+         name: str = "script.txt", options: tuple[str, ...] = ()) -> Run:
     """ng_host on this script (written to folder/name, run in folder)."""
     path = folder / name
     path.write_text(script)
-    command = [str(binary), "--bundle", str(bundle), *(["--uri", uri] if uri else []), str(path)]
+    command = [str(binary), "--bundle", str(bundle), *(["--uri", uri] if uri else []), *options, str(path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder)
     assert done.returncode == 0, f"ng_host failed ({done.returncode}): {done.stderr}"
     lines = [json.loads(line) for line in done.stdout.splitlines()]

@@ -334,15 +334,28 @@ static void read_output(host *h, uint32_t n)
         return;
     }
     int64_t last = 0;
+    const uint8_t *end = (const uint8_t *)LV2_ATOM_BODY_CONST(&seq->atom) + seq->atom.size;
     LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
         int64_t at = ev->time.frames;
+        const uint8_t *body = LV2_ATOM_BODY_CONST(&ev->body);
+        if ((const uint8_t *)&ev->body + sizeof ev->body > end || body + ev->body.size > end) {
+            fprintf(stderr, "ng_host: block %ld: an event runs past the end of the sequence\n", h->blocks);
+            h->violations++;
+            break;
+        }
         if (at < last || at >= n) {
             fprintf(stderr, "ng_host: block %ld: an event at frame %lld of a %u-frame block\n", h->blocks,
                     (long long)at, n);
             h->violations++;
         }
         last = at;
-        if (ev->body.type == h->u.midi_event) print_event(h, at, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size);
+        if (ev->body.type != h->u.midi_event) continue;
+        if (ev->body.size == 0 || body[0] < 0x80) {
+            fprintf(stderr, "ng_host: block %ld: a MIDI event at frame %lld without a status byte\n", h->blocks,
+                    (long long)at);
+            h->violations++;
+        }
+        print_event(h, at, body, ev->body.size);
     }
 }
 
