@@ -54,6 +54,13 @@ def ng_host() -> Path:
 
 
 @pytest.fixture(scope="session")
+def ng_host_asan(ng_host: Path) -> Path:
+    """The test host built with AddressSanitizer and UBSan (it counts no heap calls)."""
+    _make(LV2 / "host", "asan")
+    return BUILD / "ng_host_asan"
+
+
+@pytest.fixture(scope="session")
 def bundle(ng_host: Path) -> Path:
     """notegen.lv2, built."""
     _make(LV2)
@@ -238,7 +245,7 @@ def _pickup(text: str) -> Fraction:
 
 
 def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
-          meter: str | None = "4/4") -> list[Note]:
+          meter: str | None = "4/4", key: str | None = None, tune_type: str | None = None) -> list[Note]:
     """The contract's score: tune k = the engine's tune for seed + k (the options
     `notegen sample` takes with parts one), laid from beat 0 with its pickup
     shifted onto a bar line, the next tune from the bar line after its last
@@ -251,7 +258,7 @@ def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
     end, k = Fraction(0), 0
     while end < until:
         opts = SampleOptions(seed=seed + k, temperature=float(f32(temperature)), parts="one", meter=meter,
-                             max_chars=3000)
+                             key=key, tune_type=tune_type, max_chars=3000)
         text = engine.tune(opts)
         bar, pickup = _bar(text), _pickup(text)
         shift = bar - pickup if 0 < pickup < bar else Fraction(0)

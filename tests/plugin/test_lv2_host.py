@@ -154,6 +154,20 @@ def test_notes_land_on_their_frames(ng_host, bundle, tmp_path, rate, bpm, meter,
     assert len(run.events) > 6
 
 
+@pytest.mark.parametrize(("controls", "asked"), [
+    ({"meter": 5, "key": 3}, {"meter": "6/8", "key": "D"}),  # the tune's 6/8 bars on a 4/4 host
+    ({"type": 2, "temperature": 1.3, "seed": 1234}, {"tune_type": "jig", "temperature": 1.3, "seed": 1234}),
+    ({"meter": 1, "key": 10}, {"meter": None, "key": "Bb"}),  # the model's own meter
+])
+def test_the_controls_ask_the_engine_for_the_tune(ng_host, bundle, tmp_path, controls, asked):
+    song = start()
+    for symbol, value in controls.items():
+        song.lines.insert(1, f"set {symbol} {value}")
+    song.run(song.seconds(16))
+    run = play(ng_host, bundle, song, tmp_path)
+    check(run, expected(song, score(bundle / "model.safetensors", until(song), **{"meter": "4/4", **asked})))
+
+
 def test_stop_mid_note_ends_it_and_resume_goes_on(ng_host, bundle, tmp_path):
     song = start()
     song.run(song.seconds(2.1) + 17).stop().run(song.seconds(0.5)).roll().run(song.seconds(3))
@@ -298,6 +312,17 @@ def test_worker_thread_gives_the_events_of_sync(ng_host, bundle, tmp_path):
 
     sync, thread = (play(ng_host, bundle, song(t), tmp_path, name=f"w{t}.txt") for t in (False, True))
     assert len(sync.events) > 50 and thread.events == sync.events
+
+
+def test_host_under_sanitizers_gives_the_same_events(ng_host, ng_host_asan, bundle, tmp_path):
+    song = Song().say("worker thread").say("blocks 1,333,4096,64").say("set seed 11")
+    song.run(PREROLL).say("wait").roll().run(song.seconds(3))
+    song.say(f"save {tmp_path / 's.ttl'}").stop().run(1000)
+    song.say(f"restore {tmp_path / 's.ttl'}").position(1, 0.5).roll().say("posevery on").run(song.seconds(2))
+    plain = play(ng_host, bundle, song, tmp_path)
+    checked = host(ng_host_asan, bundle, song.script(), tmp_path, name="asan.txt")
+    assert "Sanitizer" not in checked.stderr and "runtime error" not in checked.stderr, checked.stderr
+    assert plain.events and checked.events == plain.events
 
 
 # -- the host itself, on its metronome -----------------------------------------
