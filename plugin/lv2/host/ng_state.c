@@ -83,6 +83,10 @@ static char *slurp(const char *path)
 
 void state_restore(host *h, const char *path, int line)
 {
+    /* restore() is in the instantiation threading class: nothing else of the
+     * instance (the worker's work() included) may run while it does */
+    if (h->w.threaded && worker_wait(&h->w, 60) < 0)
+        die("%s:%d: the worker did not answer within 60 s", h->s->path, line);
     char *text = slurp(path);
     LilvState *state = lilv_state_new_from_string(h->world, &h->map, text);
     free(text);
