@@ -126,18 +126,17 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     else if (port < P_COUNT) p->port[port] = data;
 }
 
+/* The notes sounding at deactivate stay in the table: the first block after
+ * activate ends them (tr_init marks it a relocation). */
 static void activate(LV2_Handle h) {
     ng_plugin *p = h;
     tr_init(&p->clock, p->rate);
-    pb_reset(&p->pb);
+    p->pb.seek = 1;
     p->want_new = 0;
     p->last_trigger = p->port[P_NEW_TUNE] ? *p->port[P_NEW_TUNE] : 0.0f;
 }
 
-static void deactivate(LV2_Handle h) {
-    ng_plugin *p = h;
-    pb_reset(&p->pb);
-}
+static void deactivate(LV2_Handle h) { (void)h; }
 
 static float control(const ng_plugin *p, int i, float fallback) {
     return p->port[i] && isfinite(*p->port[i]) ? *p->port[i] : fallback;
@@ -160,21 +159,32 @@ static void controls(const ng_plugin *p, sc_controls *c) {
     c->host_unit = p->clock.unit;
 }
 
-/* the events of frames [from, to) into the output sequence */
+/* MIDI events the output sequence still has room for (each one: the event
+ * header, the atom header and 3 bytes padded to 8) */
+static int room(const LV2_Atom_Forge *f) {
+    const uint32_t each = sizeof(LV2_Atom_Event) + 8;
+    uint32_t left = f->size > f->offset ? f->size - f->offset : 0;
+    uint32_t n = left / each;
+    return n < NG_EVENTS ? (int)n : NG_EVENTS;
+}
+
+/* the events of frames [from, to) into the output sequence; what does not fit
+ * stays in the playback core and comes (late) at the next chance */
 static void play(ng_plugin *p, uint32_t from, uint32_t to, int channel) {
     pb_block b = {tr_position(&p->clock), tr_frames_per_quarter(&p->clock), to - from, from,
                   tr_rolling(&p->clock), p->clock.relocated, channel, 100};
-    int n;
+    int n, cap;
     do {
-        n = pb_run(&p->pb, p->play->notes, p->play->count, &b, p->events, NG_EVENTS);
+        cap = room(&p->forge);
+        n = cap > 0 ? pb_run(&p->pb, p->play->notes, p->play->count, &b, p->events, cap) : 0;
         for (int i = 0; i < n; i++) {
-            if (!lv2_atom_forge_frame_time(&p->forge, p->events[i].frame)) return;
-            if (!lv2_atom_forge_atom(&p->forge, 3, p->uris.midi_Event)) return;
-            if (!lv2_atom_forge_write(&p->forge, p->events[i].msg, 3)) return;
+            lv2_atom_forge_frame_time(&p->forge, p->events[i].frame);
+            lv2_atom_forge_atom(&p->forge, 3, p->uris.midi_Event);
+            lv2_atom_forge_write(&p->forge, p->events[i].msg, 3);
         }
         b.relocated = 0; /* a second call continues the same stretch */
-    } while (n == NG_EVENTS && b.rolling);
-    p->clock.relocated = 0;
+    } while (n == NG_EVENTS && cap == NG_EVENTS);
+    if (cap > 0 || !b.rolling) p->clock.relocated = 0;
     tr_advance(&p->clock, to - from);
 }
 

@@ -136,7 +136,10 @@ LV2_State_Status ng_restore(LV2_Handle h, LV2_State_Retrieve_Function retrieve, 
         return LV2_STATE_ERR_BAD_TYPE;
     }
     p->have_score = 1;
-    pb_reset(&p->pb);
+    /* the next block ends the notes sounding now (at its frame 0) and finds
+     * its place in the restored score */
+    p->clock.relocated = 1;
+    p->pb.seek = 1;
     p->want_new = 0;
     return LV2_STATE_SUCCESS;
 }
