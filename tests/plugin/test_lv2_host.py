@@ -314,6 +314,16 @@ def test_worker_thread_gives_the_events_of_sync(ng_host, bundle, tmp_path):
     assert len(sync.events) > 50 and thread.events == sync.events
 
 
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="plugin bug (report of #22): the score keeps every note played and "
+                   "stops growing at SC_CAP (8192 notes): silence after about 53 minutes at 120 bpm")
+def test_tunes_never_run_out(ng_host, bundle, tmp_path):
+    song = Song().say("blocks 4096")
+    song.tempo(1000).run(PREROLL).roll().run(song.seconds(900))  # 15000 quarter beats
+    run = play(ng_host, bundle, song, tmp_path)
+    assert run.events[-1]["frame"] > song.frame - song.seconds(10), run.events[-1]
+
+
 def test_host_under_sanitizers_gives_the_same_events(ng_host, ng_host_asan, bundle, tmp_path):
     song = Song().say("worker thread").say("blocks 1,333,4096,64").say("set seed 11")
     song.run(PREROLL).say("wait").roll().run(song.seconds(3))
