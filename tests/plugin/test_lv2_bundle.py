@@ -1,6 +1,6 @@
 """The LV2 bundle itself (make -C plugin/lv2): it validates, lilv reads its
-ports as the contract lists them, its playback core passes its C test under
-ASan/UBSan, the .so exports lv2_descriptor alone and needs only libc and libm,
+ports as the contract lists them, its playback core and transport reader pass
+their C tests under ASan/UBSan, the .so exports lv2_descriptor alone and needs only libc and libm,
 and the score builder draws the same tunes as the Python side of the engine and
 lays them as the contract says. Skipped where the LV2 headers or tools are
 missing, except in CI."""
@@ -124,9 +124,13 @@ def test_enumerations_are_values_the_grammar_accepts(lv2_bundle: Path) -> None:
     assert table("NG_GRAMMAR_METERS") == list(METERS)
 
 
-def test_playback_core_under_sanitizers() -> None:
+def test_playback_and_transport_under_sanitizers() -> None:
+    """plugin/lv2/test/: frame-exact events at 120 and 133.7 bpm, 4/4 and 6/8,
+    blocks of 1, 333 and 4096, stop mid-note, relocation back, a loop; the
+    transport reader with every numeric atom type and Ardour's rounding."""
     done = _make("test")
-    assert "test_playback: all passed" in done.stdout
+    assert "test_playback: all passed" in done.stdout, done.stdout
+    assert "test_transport: all passed" in done.stdout, done.stdout
 
 
 def test_exports_only_the_descriptor(lv2_bundle: Path) -> None:
