@@ -269,9 +269,8 @@ def test_state_restored_into_the_same_instance_plays_the_same(ng_host, bundle, t
     assert first and first == last
 
 
-@pytest.mark.xfail(strict=True, reason="plugin bug (report of #22): restore() drops the sounding notes "
-                   "(pb_reset) without their note-offs: a stuck note")
 def test_restore_mid_note_ends_the_sounding_note(ng_host, bundle, tmp_path):
+    """(Found here: restore() once dropped the sounding notes without note-offs.)"""
     song = start()
     song.run(song.seconds(1)).say(f"save {tmp_path / 's.ttl'}").run(song.seconds(6.75))  # mid-note
     song.say(f"restore {tmp_path / 's.ttl'}").position(0, 0).run(song.seconds(1)).stop().run(256)
@@ -280,9 +279,8 @@ def test_restore_mid_note_ends_the_sounding_note(ng_host, bundle, tmp_path):
     check(run, expected(song, score(bundle / "model.safetensors", until(song))))
 
 
-@pytest.mark.xfail(strict=True, reason="plugin bug (report of #22): a full output buffer leaves a MIDI "
-                   "event whose body runs past the sequence, and the notes it could not write are lost")
 def test_a_full_output_buffer_leaves_a_valid_sequence(ng_host, bundle, tmp_path):
+    """(Found here: a full buffer once left a torn MIDI event at its end.)"""
     song = Song().say("blocks 65536")
     song.tempo(1000).run(PREROLL).roll().run(song.seconds(5))
     play(ng_host, bundle, song, tmp_path, options=("--atom-size", "1024"))
