@@ -303,13 +303,16 @@ def test_new_tune_replaces_the_score_from_the_next_bar(ng_host, bundle, tmp_path
 
 
 def test_worker_thread_gives_the_events_of_sync(ng_host, bundle, tmp_path):
+    """Through several tunes, each drawn while the one before plays: the thread
+    worker, given 1/5 of real time (--pace 5), answers in time as sync does."""
     def song(thread: bool) -> Song:
         s = Song().say("worker thread" if thread else "worker sync").say("blocks 64,333")
-        s.run(PREROLL).say("wait").roll().run(s.seconds(40))
+        s.tempo(400).run(PREROLL).say("wait").roll().run(s.seconds(20))  # 133 quarter beats
         return s
 
-    sync, thread = (play(ng_host, bundle, song(t), tmp_path, name=f"w{t}.txt") for t in (False, True))
-    assert len(sync.events) > 50 and thread.events == sync.events
+    sync = play(ng_host, bundle, song(False), tmp_path, name="sync.txt")
+    thread = play(ng_host, bundle, song(True), tmp_path, name="thread.txt", options=("--pace", "5"))
+    assert len(sync.events) > 250 and thread.events == sync.events
 
 
 @pytest.mark.slow

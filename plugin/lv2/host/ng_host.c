@@ -1,8 +1,10 @@
-/* ng_host [--bundle DIR] [--uri URI] [--atom-size BYTES] SCRIPT
+/* ng_host [--bundle DIR] [--uri URI] [--atom-size BYTES] [--pace FACTOR] SCRIPT
  *
  * Loads an LV2 MIDI plugin (urn:notegen:generator unless --uri names
  * another) with lilv, runs the script's transport through it block by block
  * and prints one JSON line per MIDI event it outputs, then a summary line.
+ * --pace runs the blocks at FACTOR times real time (default: as fast as it
+ * can), so that a worker thread has the time a live host would give it.
  * Errors: one line on stderr, exit 2. */
 #define _GNU_SOURCE
 #include "ng_host.h"
@@ -391,9 +393,25 @@ static void run_block(host *h, uint32_t n)
     h->blocks++;
 }
 
+/* --pace: wait until the frames run so far are due at `pace` times real time */
+static void pace(host *h)
+{
+    static struct timespec start;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!start.tv_sec && !start.tv_nsec) start = now;
+    double due = (double)h->t.frame / h->t.rate / h->pace;
+    double ran = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+    if (due > ran) {
+        struct timespec nap = {(time_t)(due - ran), (long)((due - ran - floor(due - ran)) * 1e9)};
+        nanosleep(&nap, NULL);
+    }
+}
+
 static void run_frames(host *h, int64_t frames)
 {
     while (frames > 0) {
+        if (h->pace > 0) pace(h);
         int64_t n = h->cycle[h->cycle_at];
         h->cycle_at = (h->cycle_at + 1) % h->cycle_len;
         if (n > frames) n = frames;
@@ -485,7 +503,7 @@ static void summary(host *h)
            percentile(h->times, n, 0.99), n ? h->times[n - 1] : 0.0, h->violations, h->w.refused);
 }
 
-static void usage(void) { die("usage: ng_host [--bundle DIR] [--uri URI] [--atom-size BYTES] SCRIPT"); }
+static void usage(void) { die("usage: ng_host [--bundle DIR] [--uri URI] [--atom-size BYTES] [--pace FACTOR] SCRIPT"); }
 
 int main(int argc, char **argv)
 {
@@ -497,6 +515,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--bundle") && i + 1 < argc) bundle = argv[++i];
         else if (!strcmp(argv[i], "--uri") && i + 1 < argc) h.uri = argv[++i];
         else if (!strcmp(argv[i], "--atom-size") && i + 1 < argc) h.atom_cap = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--pace") && i + 1 < argc) h.pace = strtod(argv[++i], NULL);
         else if (argv[i][0] == '-' || path) usage();
         else path = argv[i];
     }

@@ -75,6 +75,7 @@ typedef struct host {
     double *times;
     size_t time_count, time_cap;
     long blocks, violations;
+    double pace; /* --pace: times real time; 0 = as fast as it can */
 } host;
 
 _Noreturn void die(const char *fmt, ...);
