@@ -39,13 +39,17 @@ class Reader:
         targets that are not padding, in order)."""
         if self.hidden is not None and keep is not None:
             self.hidden = mask_hidden(self.hidden, keep)
-        logits, hidden = self.model(x, self.hidden)
+        # cuDNN's RNN has no backward pass in eval mode: on CUDA the step runs
+        # PyTorch's own GRU/LSTM kernels instead (the same arithmetic, no dropout)
+        with torch.backends.cudnn.flags(enabled=x.device.type != "cuda"):
+            logits, hidden = self.model(x, self.hidden)
         nats = F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="none")
         real = y.flatten() != IGNORE
         n = int(real.sum())
         if n:
             self.optimizer.zero_grad(set_to_none=True)
-            (nats.sum() / n).backward()
+            with torch.backends.cudnn.flags(enabled=x.device.type != "cuda"):
+                (nats.sum() / n).backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             self.optimizer.step()
         self.hidden = detach_hidden(hidden)
