@@ -214,3 +214,73 @@ def test_score_builder_draws_and_lays_as_python(lv2_bundle: Path, controls: tupl
     assert tail["end"] == pytest.approx(float(end)) and tail["tunes"] == 3
     if "meter" in asked:
         assert all(f"M:{asked['meter']}" in t.split("\n", 1)[0] for t in texts)
+
+
+PHRASE = "67:4:5,71:5:6,74:6:8,72:8:8.5,71:8.5:9,69:9:10,67:10:12"  # G B D C B A G, in G major
+
+
+def test_a_played_phrase_primes_the_next_tune(lv2_bundle: Path) -> None:
+    """Continuing from the user: the phrase on an eighth grid from its bar,
+    whole bars, in the key it fits; the model's continuation of that prime is
+    the Python sampler's, and only the continuation is laid."""
+    from notegen.models import engine
+    from notegen.models.options import SampleOptions
+    from notetokens import notes as note_strings
+
+    need(engine.available(), engine.MISSING)
+    _make("dump")
+    model = lv2_bundle / "model.safetensors"
+    done = subprocess.run([str(BUILD / "score_dump"), str(model), "5", "0"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NG_PHRASE": PHRASE})
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    head = next(r for r in rows if "prime" in r)
+    prime, text = head["prime"], head["continued"]
+    assert prime.split("\n")[0] == "L:1/8 M:4/4 K:G"
+    call = note_strings.parse(prime)
+    assert call.pickup == 0 and call.end == 8  # bars 1 and 2 of the host, from the phrase's bar line
+    played = [(p, Fraction(on) - 4, Fraction(off) - Fraction(on))
+              for p, on, off in (map(Fraction, x.split(":")) for x in PHRASE.split(","))]
+    assert [(n.pitch, n.onset, n.duration) for n in call.notes] == played
+    assert text.startswith(prime)
+    opts = SampleOptions(seed=5, parts="one", temperature=0.8)
+    assert text[len(prime):] == "".join(engine.Engine(model).stream(opts, prime, fields={}))
+    laid = [(r["on"], r["off"], r["pitch"]) for r in rows if "on" in r]
+    whole = note_strings.parse(text)
+    want = [(float(n.onset - 8), float(n.onset - 8 + n.duration), n.pitch)
+            for n in whole.notes if n.onset >= 8]
+    assert laid and laid == [pytest.approx(w) for w in want]
+
+
+def _host_script(phrase: bool) -> str:
+    lines = ["blocks 256", "tempo 120", "meter 4 4", "run 256f", "position 0 0", "roll", "run 4b"]
+    if phrase:  # G B D, one beat each but the last two: it ends at beat 8
+        lines += ["midi 0x90 67 100", "run 1b", "midi 0x80 67 0", "midi 0x90 71 100", "run 1b",
+                  "midi 0x80 71 0", "midi 0x90 74 100", "run 2b", "midi 0x80 74 0", "run 16b"]
+    else:
+        lines += ["run 20b"]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_plugin_answers_a_phrase_from_the_next_bar(lv2_bundle: Path, tmp_path: Path) -> None:
+    """In the lilv host: the score is the same up to the bar line after a bar of
+    silence (the phrase ends at beat 8: ready at 12, cut at 16), then it is the
+    continuation; run() still makes no heap call."""
+    need(subprocess.run(["pkg-config", "--exists", "lilv-0"], capture_output=True).returncode == 0,
+         "no lilv (Debian package liblilv-dev) for the test host")
+    _make("host")
+    runs = []
+    for phrase in (False, True):
+        script = tmp_path / f"s{int(phrase)}.txt"
+        script.write_text(_host_script(phrase))
+        done = subprocess.run([str(BUILD / "ng_host"), "--bundle", str(lv2_bundle), str(script)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        assert rows[-1]["summary"]["allocations"] == 0
+        runs.append([r for r in rows if "frame" in r])
+    plain, answered = runs
+    cut = 256 + 16 * 24000
+    assert [e for e in answered if e["frame"] < cut] == [e for e in plain if e["frame"] < cut]
+    after = [e for e in answered if e["frame"] >= cut and e["bytes"][0] == 0x90]
+    assert after and after != [e for e in plain if e["frame"] >= cut and e["bytes"][0] == 0x90]

@@ -196,18 +196,28 @@ static void schedule(ng_plugin *p) {
     job.epoch = p->epoch;
     double q = tr_position(&p->clock), bar = tr_bar_quarters(&p->clock);
     job.until = q + NG_LOOKAHEAD_BARS * bar;
+    int phrase = ph_ready(&p->phrase, q, bar);
     if (!p->have_score) job.kind = JOB_FIRST;
-    else if (p->want_new) {
-        job.kind = JOB_NEW_TUNE;
+    else if (p->want_new || phrase) {
+        job.kind = phrase ? JOB_CONTINUE : JOB_NEW_TUNE;
         job.cut = (floor(q / bar + 1e-9) + 1.0) * bar; /* the next bar line */
         job.until = job.cut + NG_LOOKAHEAD_BARS * bar;
-        p->want_new = 0;
+        if (phrase) job.phrase = p->phrase, ph_clear(&p->phrase);
+        else p->want_new = 0;
     } else if (!p->play->full && p->play->end < job.until)
         job.kind = JOB_EXTEND;
     else
         return;
     controls(p, &job.controls);
     if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) == LV2_WORKER_SUCCESS) p->pending = 1;
+}
+
+/* a note the user played (continuing from the user: src/phrase.h) */
+static void listen(ng_plugin *p, const uint8_t *msg) {
+    int kind = msg[0] & 0xf0, pitch = msg[1] & 0x7f, vel = msg[2] & 0x7f;
+    double q = tr_position(&p->clock);
+    if (kind == 0x90 && vel > 0) ph_on(&p->phrase, q, pitch);
+    else if (kind == 0x80 || kind == 0x90) ph_off(&p->phrase, q, pitch);
 }
 
 static void run(LV2_Handle h, uint32_t frames) {
@@ -228,8 +238,14 @@ static void run(LV2_Handle h, uint32_t frames) {
             if (f > frames) f = frames;
             const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
             int is_obj = ev->body.type == p->uris.atom_Object || ev->body.type == p->uris.atom_Blank;
-            if (!is_obj || obj->body.otype != p->uris.time_Position) continue;
+            int is_pos = is_obj && obj->body.otype == p->uris.time_Position;
+            int is_midi = ev->body.type == p->uris.midi_Event && ev->body.size >= 3;
+            if (!is_pos && !is_midi) continue;
             if (f > at) play(p, at, f, channel), at = f;
+            if (is_midi) {
+                listen(p, (const uint8_t *)LV2_ATOM_BODY_CONST(&ev->body));
+                continue;
+            }
             tr_pos pos;
             tr_read(&p->uris.tr, obj, &pos);
             tr_update(&p->clock, &pos);

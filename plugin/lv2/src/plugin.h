@@ -20,7 +20,6 @@
 #define NG_PREFIX NG_URI "#"
 #define NG_PATH_MAX 4096
 #define NG_EVENTS 512        /* events one pb_run call may write */
-#define NG_USER_NOTES 64     /* MIDI note-ons from the user kept for the next tune */
 #define NG_LOOKAHEAD_BARS 16 /* the score is extended while its end is nearer than this */
 
 enum { P_CONTROL, P_NOTES, P_TEMPERATURE, P_SEED, P_KEY, P_METER, P_TYPE, P_NEW_TUNE, P_CHANNEL, P_COUNT };
@@ -34,12 +33,13 @@ typedef struct ng_uris {
 } ng_uris;
 
 /* a job for the worker */
-enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE };
+enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE };
 typedef struct ng_job {
     uint32_t kind, epoch;
     double until; /* lay tunes until the score's end reaches this */
-    double cut;   /* JOB_NEW_TUNE: the new tune starts here */
+    double cut;   /* JOB_NEW_TUNE, JOB_CONTINUE: the new tune starts here */
     sc_controls controls;
+    ph_phrase phrase; /* JOB_CONTINUE: what the user played */
 } ng_job;
 
 typedef struct ng_plugin {
@@ -67,6 +67,7 @@ typedef struct ng_plugin {
     int pending;    /* a job is out */
     uint32_t epoch; /* bumped by restore: answers to older jobs are dropped */
     int want_new;   /* a new_tune edge waits for the worker */
+    ph_phrase phrase; /* the notes the user is playing into the control port */
     float last_trigger;
 
     char bundle[NG_PATH_MAX];

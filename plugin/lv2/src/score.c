@@ -140,34 +140,72 @@ static double pickup(sc_builder *b, int len) {
     return n > 0 ? b->decoded[n - 1].onset : 0.0;
 }
 
-/* lay one drawn tune (b->text) at s->end; 0, or -1 when it does not fit */
-static int lay(sc_builder *b, sc_score *s, int len) {
-    double bar = header_bar(b->text);
-    double p = pickup(b, len);
-    int n = ng_decode(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
-    if (n < 0) return -2;
-    if ((uint32_t)n > SC_CAP - s->count) return -1;
-    double start = s->end;
-    double shift = p > SC_EPS && p < bar - SC_EPS ? bar - p : 0.0;
-    double last = start;
+/* append the decoded notes with onset >= from at s->end + shift + onset, keep
+ * the score sorted, and move its end to the bar line after the last note plus
+ * an empty bar; 0, or -1 when they do not fit */
+static int append(sc_builder *b, sc_score *s, int n, double shift, double from, double bar) {
+    uint32_t first = s->count, count = 0;
+    for (int i = 0; i < n; i++) count += b->decoded[i].onset >= from - SC_EPS;
+    if (count > SC_CAP - s->count) return -1;
+    double start = s->end, last = start;
     for (int i = 0; i < n; i++) {
-        pb_note *note = &s->notes[s->count + (uint32_t)i];
+        if (b->decoded[i].onset < from - SC_EPS) continue;
+        pb_note *note = &s->notes[s->count++];
         note->on = start + shift + b->decoded[i].onset;
         note->off = note->on + b->decoded[i].duration;
         note->pitch = b->decoded[i].pitch;
         if (note->off > last) last = note->off;
     }
-    /* a chord's notes come in pitch order at one onset: keep the score sorted
-     * by onset (insertion sort; the decoder's onsets never go back otherwise) */
-    for (uint32_t i = s->count + 1; i < s->count + (uint32_t)n; i++) {
+    /* a chord's notes share an onset and the decoder's onsets never go back,
+     * so this insertion sort only guards the order */
+    for (uint32_t i = first + 1; i < s->count; i++) {
         pb_note x = s->notes[i];
         uint32_t j = i;
-        while (j > s->count && s->notes[j - 1].on > x.on) s->notes[j] = s->notes[j - 1], j--;
+        while (j > first && s->notes[j - 1].on > x.on) s->notes[j] = s->notes[j - 1], j--;
         s->notes[j] = x;
     }
-    s->count += (uint32_t)n;
     s->bar = bar;
     s->end = start + bar * ceil((last - start) / bar - SC_EPS) + bar;
+    return 0;
+}
+
+/* lay one drawn tune (b->text) at s->end; 0, -1 when it does not fit, -2
+ * when it does not decode */
+static int lay(sc_builder *b, sc_score *s, int len) {
+    double bar = header_bar(b->text);
+    double p = pickup(b, len);
+    int n = ng_decode(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
+    if (n < 0) return -2;
+    double shift = p > SC_EPS && p < bar - SC_EPS ? bar - p : 0.0;
+    return append(b, s, n, shift, -INFINITY, bar);
+}
+
+int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph) {
+    char hm[16];
+    const char *meter = host_meter(c, hm, sizeof hm);
+    if (!meter) meter = "4/4";
+    int num = 4, den = 4;
+    sscanf(meter, "%d/%d", &num, &den);
+    double bar = 4.0 * num / den, beats = 0;
+    const char *type = choice(NG_TYPES, NG_COUNT(NG_TYPES), c->type);
+    int n = ph_prime(ph, bar, meter, type, b->text, SC_TEXT, &beats);
+    if (n < 0 || n >= SC_TEXT) return -1;
+    b->last_prime = n;
+    for (int i = 0; i < n; i++) b->prime[i] = (unsigned char)b->text[i];
+    ng_options o = options(c, (uint64_t)(int64_t)c->seed + s->tunes, SC_MAX_CHARS, "");
+    if (ng_start(b->engine, &o, b->prime, n) < 0) return -1;
+    int id;
+    while ((id = ng_next(b->engine)) >= 0)
+        if (n < SC_TEXT - 1) b->text[n++] = ascii(ng_codepoint(b->engine, id));
+    b->text[n] = '\0';
+    if (id == NG_FAIL) return -1;
+    int count = ng_decode(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
+    if (count < 0) return -1;
+    if (append(b, s, count, -beats, beats, bar) < 0) {
+        s->full = 1;
+        return -1;
+    }
+    s->tunes++;
     return 0;
 }
 

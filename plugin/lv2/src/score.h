@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../../engine/notegen_engine.h"
+#include "phrase.h"
 #include "playback.h"
 
 #define SC_CAP 8192     /* notes in one score buffer */
@@ -41,10 +42,11 @@ typedef struct sc_controls {
 typedef struct sc_builder {
     ng_engine *engine;
     char text[SC_TEXT];
-    int32_t prime[SC_HEADER_CHARS + 2];
+    int32_t prime[SC_TEXT]; /* a prime's code points */
     ng_note decoded[SC_CAP];
     char fields[96];
     char err[256];
+    int last_prime; /* sc_continue: the prime's length at the start of text */
 } sc_builder;
 
 void sc_clear(sc_score *s);
@@ -53,6 +55,10 @@ void sc_cut(sc_score *s, double q);
 /* Lay tunes until the score's end reaches `until` or the score is full
  * (64 tries at most); returns the tunes added. */
 int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until);
+/* Lay the model's continuation of a user's phrase at the score's end (one
+ * tune, seed + tunes; the phrase itself is not laid): the prime is
+ * ph_prime's text in the host's meter; 0, or -1 when it could not be drawn. */
+int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph);
 /* The header fields the controls ask for, as ng_options.fields ("T=jig;L=1/8;M=6/8;K=D"). */
 void sc_fields(const sc_controls *c, char *out, int cap);
 /* One tune's text (header line + notes) for seed; returns its length or -1. */

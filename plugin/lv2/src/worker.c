@@ -27,7 +27,9 @@ LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2
     sc_score *s = p->spare;
     if (job.kind == JOB_FIRST) sc_clear(s);
     else copy_score(s, p->play);
-    if (job.kind == JOB_NEW_TUNE) sc_cut(s, job.cut);
+    if (job.kind == JOB_NEW_TUNE || job.kind == JOB_CONTINUE) sc_cut(s, job.cut);
+    if (job.kind == JOB_CONTINUE && p->builder->engine && sc_continue(p->builder, s, &job.controls, &job.phrase))
+        lv2_log_warning(&p->logger, "notegen: the phrase played could not be continued\n");
     if (p->builder->engine) sc_extend(p->builder, s, &job.controls, job.until);
     if (s->failed) lv2_log_warning(&p->logger, "notegen: %u tunes could not be drawn\n", s->failed);
     ng_answer a = {job.kind, job.epoch, job.cut};
@@ -47,7 +49,7 @@ LV2_Worker_Status ng_work_response(LV2_Handle h, uint32_t size, const void *data
     p->spare = t;
     p->have_score = 1;
     p->pb.seek = 1; /* the cursor indexes the old score */
-    if (a.kind == JOB_NEW_TUNE) pb_clip(&p->pb, a.cut);
+    if (a.kind == JOB_NEW_TUNE || a.kind == JOB_CONTINUE) pb_clip(&p->pb, a.cut);
     return LV2_WORKER_SUCCESS;
 }
 

@@ -2,9 +2,12 @@
  * type temperature host_bpb host_unit]` lays TUNES tunes as the worker would
  * and prints, as JSON lines, each tune's text ({"tune": k, "text": ...}) and
  * then every note ({"on": .., "off": .., "pitch": ..}) and the layout's end.
+ * With NG_PHRASE="pitch:on:off,..." (quarter beats) the layout opens with the
+ * continuation of that phrase ({"continued": text, "prime": its prime} first).
  * tests/plugin/test_lv2_bundle.py compares it with the Python sampler. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../src/score.h"
 
@@ -53,6 +56,28 @@ int main(int argc, char **argv) {
         printf("}\n");
     }
     sc_clear(&s);
+    const char *phrase = getenv("NG_PHRASE");
+    if (phrase && *phrase) {
+        static ph_phrase ph;
+        ph_clear(&ph);
+        for (const char *at = phrase; at && *at; at = strchr(at, ',') ? strchr(at, ',') + 1 : NULL) {
+            int pitch;
+            double on, off;
+            if (sscanf(at, "%d:%lf:%lf", &pitch, &on, &off) != 3) return 2;
+            ph_on(&ph, on, pitch);
+            ph_off(&ph, off, pitch);
+        }
+        if (sc_continue(&b, &s, &c, &ph)) {
+            fprintf(stderr, "score_dump: the phrase was not continued: %s\n", ng_error(b.engine));
+            return 1;
+        }
+        printf("{\"continued\": ");
+        json_string(b.text);
+        printf(", \"prime\": ");
+        b.text[b.last_prime] = '\0';
+        json_string(b.text);
+        printf("}\n");
+    }
     while ((int)s.tunes < tunes && !s.full) sc_extend(&b, &s, &c, s.end + 1e-6);
     for (uint32_t i = 0; i < s.count; i++)
         printf("{\"on\": %.17g, \"off\": %.17g, \"pitch\": %d}\n", s.notes[i].on, s.notes[i].off, s.notes[i].pitch);
