@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -49,10 +49,12 @@ def encode_stream(documents: list[str], vocab: CharVocab, strict: bool = True) -
 
 
 def split_documents(
-    documents: list[str], val_fraction: float, seed: int
+    documents: list[str], val_fraction: float, seed: int, group: Callable[[str], str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Train and validation documents: whole documents chosen by `seed`, or with
-    fewer than ten documents (a few text files) the tail of each."""
+    fewer than ten documents (a few text files) the tail of each. Documents that
+    `group` maps to one string (a tune and its copies in other keys) fall on one
+    side together."""
     docs = [d for d in documents if d]
     if not docs:
         raise NotegenError("the corpus is empty")
@@ -66,13 +68,14 @@ def split_documents(
         return train or docs, val
     # copies of one text (a corpus that weights some tunes writes them twice) fall
     # on one side together: held-out text is never trained on
-    unique = list(dict.fromkeys(docs))
+    keys = [group(d) for d in docs] if group is not None else docs
+    unique = list(dict.fromkeys(keys))
     n_val = max(1, round(len(unique) * val_fraction))
     n_val = min(n_val, len(unique) - 1)
     order = torch.randperm(len(unique), generator=torch.Generator().manual_seed(seed)).tolist()
     held = {unique[i] for i in order[:n_val]}
-    train = [d for d in docs if d not in held]
-    val = [d for d in docs if d in held]
+    train = [d for d, k in zip(docs, keys, strict=True) if k not in held]
+    val = [d for d, k in zip(docs, keys, strict=True) if k in held]
     return train, val
 
 

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 import notetokens
 from notetokens.errors import NotegenError
+from notetokens.transpose import transposition_class
 from notetokens.vocab import CharVocab
 
 from . import checkpoint, ckpt_meta, precision, runtime, trainstate
@@ -227,7 +228,10 @@ class _Run:
 
     def _data(self, vocab: CharVocab) -> tuple[Streams, Streams | None]:
         c, d = self.config, self.dist
-        train_docs, val_docs = split_documents(self.documents, c.val_fraction, c.seed)
+        # a tune's copies in other keys (corpus --transpose) are held out with it:
+        # validation text is never a transposition of training text
+        group = transposition_class if self.notation == "notes" else None
+        train_docs, val_docs = split_documents(self.documents, c.val_fraction, c.seed, group)
         train = layout(self.notation, train_docs, vocab, c.batch_size, c.seq_len,
                        rank=d.rank, world=d.world)
         val = None

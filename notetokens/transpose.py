@@ -12,6 +12,7 @@ appends the copies to a corpus.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from . import notes
@@ -47,3 +48,25 @@ def fiddle_copy(text: str) -> str | None:
         parts=[replace(p, notes=[replace(n, pitch=n.pitch + shift) for n in p.notes]) for p in score.parts],
     )
     return notes.to_model_text(moved)
+
+
+_PITCH = re.compile(r"(?<![A-Za-z])([A-Ga-g])(##|#|bb|b)?(\d)")
+_ALTER = {"": 0, "#": 1, "##": 2, "b": -1, "bb": -2}
+_KEY = re.compile(r"K:\S+")
+
+
+def transposition_class(text: str) -> str:
+    """One string for a tune and every copy of it in another key (its pitches as
+    semitones from its first, the key field blanked), so that a training split
+    keeps `fiddle_copy`'s copies on the side of their tune. Read with a pattern,
+    not parsed: it runs over whole corpora before training."""
+    head, newline, body = text.partition("\n")
+    first: list[int] = []
+
+    def relative(m: re.Match[str]) -> str:
+        pitch = LETTER_PC[m.group(1).upper()] + _ALTER[m.group(2) or ""] + 12 * int(m.group(3))
+        if not first:
+            first.append(pitch)
+        return f"<{pitch - first[0]}>"
+
+    return _KEY.sub("K:", head) + newline + _PITCH.sub(relative, body)

@@ -123,3 +123,24 @@ def test_copies_of_one_document_are_held_out_together():
     train, val = split_documents(weighted, 0.1, seed=3)
     assert len(set(val)) == 4 and not set(val) & set(train)
     assert sorted(train + val) == sorted(weighted)
+
+
+def test_a_tune_and_its_copies_in_other_keys_are_held_out_together():
+    from notetokens.transpose import fiddle_copy, transposition_class
+
+    tunes = [f"M:3/4 K:F\nF4 A4 C5 | {a}:2 {b} | F4:3" for a in ("Bb4", "A4", "G4", "E4", "D5")
+             for b in ("C5", "F4", "E4", "G4")]
+    copies = [fiddle_copy(t) for t in tunes]
+    assert all(c is not None and c != t for c, t in zip(copies, tunes, strict=True))
+    assert all(transposition_class(c) == transposition_class(t) for c, t in zip(copies, tunes, strict=True))
+    assert transposition_class(tunes[0]) != transposition_class(tunes[1])
+    docs = tunes + copies
+    for seed in range(5):
+        train, val = split_documents(docs, 0.25, seed, group=transposition_class)
+        assert val and sorted(train + val) == sorted(docs)
+        for t, c in zip(tunes, copies, strict=True):
+            assert (t in val) == (c in val)
+    # without the grouping some copy lands on the other side of its tune
+    assert any((t in val) != (c in val) for seed in range(5)
+               for train, val in [split_documents(docs, 0.25, seed)]
+               for t, c in zip(tunes, copies, strict=True))
