@@ -284,3 +284,27 @@ def test_the_plugin_answers_a_phrase_from_the_next_bar(lv2_bundle: Path, tmp_pat
     assert [e for e in answered if e["frame"] < cut] == [e for e in plain if e["frame"] < cut]
     after = [e for e in answered if e["frame"] >= cut and e["bytes"][0] == 0x90]
     assert after and after != [e for e in plain if e["frame"] >= cut and e["bytes"][0] == 0x90]
+
+
+def test_a_full_score_moves_its_window_and_lays_again_when_sent_back(lv2_bundle: Path) -> None:
+    """With room for 1024 notes (score_window), 1200 quarter beats of music
+    (some 16 tunes) come out note for note as the whole layout has them: a full
+    score drops what ended 16 bars behind the position; a relocation back
+    before the window lays the score again from beat 0 and plays the same."""
+    _make("dump")
+    model = str(lv2_bundle / "model.safetensors")
+
+    def rows(*args: str) -> list[dict[str, float]]:
+        done = subprocess.run([str(BUILD / args[0]), model, *args[1:]], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+    whole = [(r["on"], r["off"], r["pitch"]) for r in rows("score_dump", "7", "-1300") if "on" in r]
+    out = rows("score_window", "7", "1200", "300")
+    split = next(i for i, r in enumerate(out) if "floor" in r)
+    assert out[split]["floor"] > 300  # the window moved past the place the test goes back to
+    played = [(r["on"], r["off"], r["pitch"]) for r in out[:split]]
+    assert len(played) > 1024 and played == [n for n in whole if n[0] < 1200]
+    back = [(r["on"], r["off"], r["pitch"]) for r in out[split + 2:]]
+    assert back and back == [n for n in whole if 300 <= n[0] < 364]

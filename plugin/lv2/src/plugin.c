@@ -196,15 +196,17 @@ static void schedule(ng_plugin *p) {
     job.epoch = p->epoch;
     double q = tr_position(&p->clock), bar = tr_bar_quarters(&p->clock);
     job.until = q + NG_LOOKAHEAD_BARS * bar;
+    job.keep = q - NG_LOOKAHEAD_BARS * bar;
     int phrase = ph_ready(&p->phrase, q, bar);
     if (!p->have_score) job.kind = JOB_FIRST;
+    else if (q < p->play->floor - 1e-9) job.kind = JOB_RELAY; /* back before the window */
     else if (p->want_new || phrase) {
         job.kind = phrase ? JOB_CONTINUE : JOB_NEW_TUNE;
         job.cut = (floor(q / bar + 1e-9) + 1.0) * bar; /* the next bar line */
         job.until = job.cut + NG_LOOKAHEAD_BARS * bar;
         if (phrase) job.phrase = p->phrase, ph_clear(&p->phrase);
         else p->want_new = 0;
-    } else if (!p->play->full && p->play->end < job.until)
+    } else if ((!p->play->full || job.keep > p->play->floor + 4 * bar) && p->play->end < job.until)
         job.kind = JOB_EXTEND;
     else
         return;

@@ -33,10 +33,11 @@ typedef struct ng_uris {
 } ng_uris;
 
 /* a job for the worker */
-enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE };
+enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE, JOB_RELAY };
 typedef struct ng_job {
     uint32_t kind, epoch;
     double until; /* lay tunes until the score's end reaches this */
+    double keep;  /* a full score may drop the notes that ended by here */
     double cut;   /* JOB_NEW_TUNE, JOB_CONTINUE: the new tune starts here */
     sc_controls controls;
     ph_phrase phrase; /* JOB_CONTINUE: what the user played */

@@ -15,6 +15,19 @@ void sc_clear(sc_score *s) {
     s->count = s->tunes = s->full = s->failed = 0;
     s->end = 0.0;
     s->bar = 4.0;
+    s->floor = 0.0;
+}
+
+uint32_t sc_compact(sc_score *s, double q) {
+    uint32_t k = 0;
+    while (k < s->count && s->notes[k].on < q && s->notes[k].off <= q) k++;
+    if (k == 0) return 0;
+    memmove(s->notes, s->notes + k, sizeof(pb_note) * (s->count - k));
+    s->count -= k;
+    double floor_at = s->count ? s->notes[0].on : q;
+    if (floor_at > q) floor_at = q;
+    if (floor_at > s->floor) s->floor = floor_at;
+    return k;
 }
 
 void sc_cut(sc_score *s, double q) {
@@ -145,17 +158,23 @@ static double pickup(sc_builder *b, int len) {
  * an empty bar; 0, or -1 when they do not fit */
 static int append(sc_builder *b, sc_score *s, int n, double shift, double from, double bar) {
     uint32_t first = s->count, count = 0;
-    for (int i = 0; i < n; i++) count += b->decoded[i].onset >= from - SC_EPS;
-    if (count > SC_CAP - s->count) return -1;
     double start = s->end, last = start;
+    /* kept: onsets from `from` on, and (a window) ending after the floor */
+#define KEPT(i)                                  \
+    (b->decoded[i].onset >= from - SC_EPS &&     \
+     start + shift + b->decoded[i].onset + b->decoded[i].duration > s->floor + SC_EPS)
+    for (int i = 0; i < n; i++) count += KEPT(i);
+    if (count > SC_CAP - s->count) return -1;
     for (int i = 0; i < n; i++) {
-        if (b->decoded[i].onset < from - SC_EPS) continue;
+        double end = start + shift + b->decoded[i].onset + b->decoded[i].duration;
+        if (end > last && b->decoded[i].onset >= from - SC_EPS) last = end;
+        if (!KEPT(i)) continue;
         pb_note *note = &s->notes[s->count++];
         note->on = start + shift + b->decoded[i].onset;
         note->off = note->on + b->decoded[i].duration;
         note->pitch = b->decoded[i].pitch;
-        if (note->off > last) last = note->off;
     }
+#undef KEPT
     /* a chord's notes share an onset and the decoder's onsets never go back,
      * so this insertion sort only guards the order */
     for (uint32_t i = first + 1; i < s->count; i++) {
@@ -180,7 +199,7 @@ static int lay(sc_builder *b, sc_score *s, int len) {
     return append(b, s, n, shift, -INFINITY, bar);
 }
 
-int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph) {
+int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph, double keep) {
     char hm[16];
     const char *meter = host_meter(c, hm, sizeof hm);
     if (!meter) meter = "4/4";
@@ -201,20 +220,21 @@ int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phras
     if (id == NG_FAIL) return -1;
     int count = ng_decode(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
     if (count < 0) return -1;
-    if (append(b, s, count, -beats, beats, bar) < 0) {
-        s->full = 1;
+    if (append(b, s, count, -beats, beats, bar) < 0 &&
+        (!sc_compact(s, keep) || append(b, s, count, -beats, beats, bar) < 0))
         return -1;
-    }
     s->tunes++;
     return 0;
 }
 
-int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until) {
+int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until, double keep) {
     int added = 0;
+    if (s->full && keep > s->floor) s->full = 0; /* the window may move on now */
     for (int tries = 0; !s->full && s->end < until && tries < 64; tries++) {
         uint64_t seed = (uint64_t)(int64_t)c->seed + s->tunes;
         int len = sc_draw(b, c, seed);
         int rc = len < 0 ? -2 : lay(b, s, len);
+        if (rc == -1 && sc_compact(s, keep)) rc = lay(b, s, len); /* room made: again */
         if (rc == -1) {
             s->full = 1;
             break;

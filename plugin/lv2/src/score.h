@@ -15,7 +15,9 @@
 #include "phrase.h"
 #include "playback.h"
 
-#define SC_CAP 8192     /* notes in one score buffer */
+#ifndef SC_CAP
+#define SC_CAP 8192 /* notes in one score buffer */
+#endif
 #define SC_TEXT 8192    /* characters of one tune (header + 3000 at most) */
 #define SC_MAX_CHARS 3000
 #define SC_HEADER_CHARS 200
@@ -28,6 +30,7 @@ typedef struct sc_score {
     uint32_t failed; /* tunes the engine could not draw (skipped) */
     double end;      /* where the next tune starts, quarter beats */
     double bar;      /* the last tune's bar, quarter beats */
+    double floor;    /* notes ending by here are not kept (the window's start) */
     pb_note notes[SC_CAP];
 } sc_score;
 
@@ -53,12 +56,16 @@ void sc_clear(sc_score *s);
 /* Keep the notes that start before q, end them by q, and lay the next tune at q. */
 void sc_cut(sc_score *s, double q);
 /* Lay tunes until the score's end reaches `until` or the score is full
- * (64 tries at most); returns the tunes added. */
-int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until);
+ * (64 tries at most); returns the tunes added. When a tune does not fit, the
+ * notes that ended by `keep` are dropped first (sc_compact). */
+int sc_extend(sc_builder *b, sc_score *s, const sc_controls *c, double until, double keep);
+/* Drop the notes that start and end by q (a prefix of the score) and move the
+ * floor there; returns how many were dropped. */
+uint32_t sc_compact(sc_score *s, double q);
 /* Lay the model's continuation of a user's phrase at the score's end (one
  * tune, seed + tunes; the phrase itself is not laid): the prime is
  * ph_prime's text in the host's meter; 0, or -1 when it could not be drawn. */
-int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph);
+int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phrase *ph, double keep);
 /* The header fields the controls ask for, as ng_options.fields ("T=jig;L=1/8;M=6/8;K=D"). */
 void sc_fields(const sc_controls *c, char *out, int cap);
 /* One tune's text (header line + notes) for seed; returns its length or -1. */

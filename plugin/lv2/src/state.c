@@ -2,7 +2,7 @@
  * that a restored instance plays the same notes without drawing them again.
  *
  * The score travels as one ng:Score atom: a little header (magic, version,
- * counts, the end and bar of the layout) then the notes, each as two doubles
+ * counts, the end, bar and floor of the layout) then the notes, each as two doubles
  * and an int32 pitch, in the machine's byte order (not portable, like the
  * struct it mirrors). */
 #include <stdio.h>
@@ -12,11 +12,11 @@
 #include "plugin.h"
 
 #define BLOB_MAGIC 0x3153474eu /* "NGS1" */
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u
 
 typedef struct blob_head {
     uint32_t magic, version, count, tunes, full, failed;
-    double end, bar;
+    double end, bar, floor;
 } blob_head;
 
 typedef struct blob_note {
@@ -44,7 +44,7 @@ static LV2_State_Status save_score(ng_plugin *p, LV2_State_Store_Function store,
     size_t size = sizeof(blob_head) + sizeof(blob_note) * s->count;
     unsigned char *buf = malloc(size);
     if (!buf) return LV2_STATE_ERR_NO_SPACE;
-    blob_head head = {BLOB_MAGIC, BLOB_VERSION, s->count, s->tunes, s->full, s->failed, s->end, s->bar};
+    blob_head head = {BLOB_MAGIC, BLOB_VERSION, s->count, s->tunes, s->full, s->failed, s->end, s->bar, s->floor};
     memcpy(buf, &head, sizeof head);
     for (uint32_t i = 0; i < s->count; i++) {
         blob_note n = {s->notes[i].on, s->notes[i].off, s->notes[i].pitch, 0};
@@ -92,7 +92,7 @@ static int load_score(ng_plugin *p, const void *data, size_t size) {
         return -1;
     sc_score *s = p->play;
     s->count = head.count, s->tunes = head.tunes, s->full = head.full, s->failed = head.failed;
-    s->end = head.end, s->bar = head.bar;
+    s->end = head.end, s->bar = head.bar, s->floor = head.floor;
     const unsigned char *at = (const unsigned char *)data + sizeof head;
     for (uint32_t i = 0; i < head.count; i++) {
         blob_note n;

@@ -25,12 +25,16 @@ LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2
     if (size != sizeof job) return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&job, data, sizeof job);
     sc_score *s = p->spare;
-    if (job.kind == JOB_FIRST) sc_clear(s);
+    if (job.kind == JOB_FIRST || job.kind == JOB_RELAY) sc_clear(s);
     else copy_score(s, p->play);
+    /* back before a full score's window: lay it again from beat 0, keeping
+     * only what sounds from 16 bars before the position on */
+    if (job.kind == JOB_RELAY && job.keep > 0) s->floor = job.keep;
     if (job.kind == JOB_NEW_TUNE || job.kind == JOB_CONTINUE) sc_cut(s, job.cut);
-    if (job.kind == JOB_CONTINUE && p->builder->engine && sc_continue(p->builder, s, &job.controls, &job.phrase))
+    if (job.kind == JOB_CONTINUE && p->builder->engine &&
+        sc_continue(p->builder, s, &job.controls, &job.phrase, job.keep))
         lv2_log_warning(&p->logger, "notegen: the phrase played could not be continued\n");
-    if (p->builder->engine) sc_extend(p->builder, s, &job.controls, job.until);
+    if (p->builder->engine) sc_extend(p->builder, s, &job.controls, job.until, job.keep);
     if (s->failed) lv2_log_warning(&p->logger, "notegen: %u tunes could not be drawn\n", s->failed);
     ng_answer a = {job.kind, job.epoch, job.cut};
     return respond(rh, sizeof a, &a);

@@ -1,5 +1,6 @@
 /* The score builder outside the plugin: `score_dump MODEL SEED TUNES [key meter
  * type temperature host_bpb host_unit]` lays TUNES tunes as the worker would
+ * (a negative TUNES: until the layout reaches -TUNES quarter beats, no texts)
  * and prints, as JSON lines, each tune's text ({"tune": k, "text": ...}) and
  * then every note ({"on": .., "off": .., "pitch": ..}) and the layout's end.
  * With NG_PHRASE="pitch:on:off,..." (quarter beats) the layout opens with the
@@ -67,7 +68,7 @@ int main(int argc, char **argv) {
             ph_on(&ph, on, pitch);
             ph_off(&ph, off, pitch);
         }
-        if (sc_continue(&b, &s, &c, &ph)) {
+        if (sc_continue(&b, &s, &c, &ph, -1)) {
             fprintf(stderr, "score_dump: the phrase was not continued: %s\n", ng_error(b.engine));
             return 1;
         }
@@ -78,7 +79,9 @@ int main(int argc, char **argv) {
         json_string(b.text);
         printf("}\n");
     }
-    while ((int)s.tunes < tunes && !s.full) sc_extend(&b, &s, &c, s.end + 1e-6);
+    if (tunes < 0) /* a negative count: lay until the layout reaches -TUNES beats */
+        while (s.end < -tunes && !s.full) sc_extend(&b, &s, &c, -tunes, -1);
+    while ((int)s.tunes < tunes && !s.full) sc_extend(&b, &s, &c, s.end + 1e-6, -1);
     for (uint32_t i = 0; i < s.count; i++)
         printf("{\"on\": %.17g, \"off\": %.17g, \"pitch\": %d}\n", s.notes[i].on, s.notes[i].off, s.notes[i].pitch);
     printf("{\"end\": %.17g, \"tunes\": %u, \"bar\": %.17g, \"full\": %u}\n", s.end, s.tunes, s.bar, s.full);
