@@ -3,6 +3,8 @@
 #ifndef NG_PLUGIN_H
 #define NG_PLUGIN_H
 
+#include <stdatomic.h>
+
 #include <lv2/atom/atom.h>
 #include <lv2/atom/forge.h>
 #include <lv2/core/lv2.h>
@@ -60,6 +62,7 @@ typedef struct ng_plugin {
     pb_event events[NG_EVENTS];
 
     sc_score *play;  /* the score run() plays (the audio thread's) */
+    atomic_uint swaps; /* bumped by each swap: save() copies the played score between two equal counts */
     sc_score *spare; /* the score the worker writes */
     sc_score *store[2];
     sc_builder *builder; /* the worker's */

@@ -39,17 +39,34 @@ static const LV2_Feature *feature(const LV2_Feature *const *features, const char
     return NULL;
 }
 
-static LV2_State_Status save_score(ng_plugin *p, LV2_State_Store_Function store, LV2_State_Handle sh) {
-    const sc_score *s = p->play;
-    size_t size = sizeof(blob_head) + sizeof(blob_note) * s->count;
-    unsigned char *buf = malloc(size);
-    if (!buf) return LV2_STATE_ERR_NO_SPACE;
-    blob_head head = {BLOB_MAGIC, BLOB_VERSION, s->count, s->tunes, s->full, s->failed, s->end, s->bar, s->floor};
-    memcpy(buf, &head, sizeof head);
-    for (uint32_t i = 0; i < s->count; i++) {
-        blob_note n = {s->notes[i].on, s->notes[i].off, s->notes[i].pitch, 0};
-        memcpy(buf + sizeof head + i * sizeof n, &n, sizeof n);
+/* the played score as a blob. save() may run beside run(): a swap there
+ * hands the played score to the worker, so the copy counts only when no swap
+ * began or ended while it was made */
+static unsigned char *score_blob(ng_plugin *p, size_t *size) {
+    unsigned char *buf = malloc(sizeof(blob_head) + sizeof(blob_note) * SC_CAP);
+    for (int tries = 0; buf && tries < 100; tries++) {
+        unsigned before = atomic_load(&p->swaps);
+        const sc_score *s = p->play;
+        uint32_t count = s->count <= SC_CAP ? s->count : SC_CAP;
+        blob_head head = {BLOB_MAGIC, BLOB_VERSION, count, s->tunes, s->full, s->failed, s->end, s->bar, s->floor};
+        memcpy(buf, &head, sizeof head);
+        for (uint32_t i = 0; i < count; i++) {
+            blob_note n = {s->notes[i].on, s->notes[i].off, s->notes[i].pitch, 0};
+            memcpy(buf + sizeof head + i * sizeof n, &n, sizeof n);
+        }
+        if (!(before & 1) && atomic_load(&p->swaps) == before) {
+            *size = sizeof head + sizeof(blob_note) * count;
+            return buf;
+        }
     }
+    free(buf);
+    return NULL;
+}
+
+static LV2_State_Status save_score(ng_plugin *p, LV2_State_Store_Function store, LV2_State_Handle sh) {
+    size_t size = 0;
+    unsigned char *buf = score_blob(p, &size);
+    if (!buf) return LV2_STATE_ERR_NO_SPACE;
     LV2_State_Status st = store(sh, p->uris.ng_score, buf, size, p->uris.ng_Score, LV2_STATE_IS_POD);
     free(buf);
     return st;

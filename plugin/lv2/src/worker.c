@@ -34,8 +34,9 @@ LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2
     if (job.kind == JOB_CONTINUE && p->builder->engine &&
         sc_continue(p->builder, s, &job.controls, &job.phrase, job.keep))
         lv2_log_warning(&p->logger, "notegen: the phrase played could not be continued\n");
+    uint32_t failed = s->failed;
     if (p->builder->engine) sc_extend(p->builder, s, &job.controls, job.until, job.keep);
-    if (s->failed) lv2_log_warning(&p->logger, "notegen: %u tunes could not be drawn\n", s->failed);
+    if (s->failed > failed) lv2_log_warning(&p->logger, "notegen: %u tunes could not be drawn\n", s->failed - failed);
     ng_answer a = {job.kind, job.epoch, job.cut};
     return respond(rh, sizeof a, &a);
 }
@@ -49,8 +50,10 @@ LV2_Worker_Status ng_work_response(LV2_Handle h, uint32_t size, const void *data
     p->pending = 0;
     if (a.epoch != p->epoch) return LV2_WORKER_SUCCESS; /* a restore came in between */
     sc_score *t = p->play;
+    atomic_fetch_add(&p->swaps, 1); /* odd: a swap is under way */
     p->play = p->spare;
     p->spare = t;
+    atomic_fetch_add(&p->swaps, 1);
     p->have_score = 1;
     p->pb.seek = 1; /* the cursor indexes the old score */
     if (a.kind == JOB_NEW_TUNE || a.kind == JOB_CONTINUE) pb_clip(&p->pb, a.cut);
