@@ -308,3 +308,63 @@ def test_a_full_score_moves_its_window_and_lays_again_when_sent_back(lv2_bundle:
     assert len(played) > 1024 and played == [n for n in whole if n[0] < 1200]
     back = [(r["on"], r["off"], r["pitch"]) for r in out[split + 2:]]
     assert back and back == [n for n in whole if 300 <= n[0] < 364]
+
+
+STRESS = """worker thread
+blocks 1,333,4096,64
+tempo 133.7
+meter 6 8
+run 256f
+wait
+position 0 0
+roll
+posevery on
+run 2s
+midi 0x90 62 100
+run 1b
+midi 0x80 62 0
+midi 0x90 66 90
+run 1b
+midi 0x80 66 0
+run 5b
+wait
+set new_tune 1
+run 1s
+set new_tune 0
+save {state}
+position 1 0.5
+run 1s
+stop
+run 1000f
+restore {state}
+tempo 200
+meter 3 4
+position 12 0
+roll
+run 1s
+wait
+position 2 0
+run 1s
+"""
+
+
+@pytest.mark.slow
+def test_the_plugin_under_sanitizers_in_the_test_host(lv2_bundle: Path, tmp_path: Path) -> None:
+    """The plugin itself built with ASan/UBSan (make asan) in the sanitized
+    ng_host: a thread worker, odd block sizes, a phrase from the user, new_tune,
+    save/restore, tempo and meter changes, relocations: no sanitizer report."""
+    need(subprocess.run(["pkg-config", "--exists", "lilv-0"], capture_output=True).returncode == 0,
+         "no lilv (Debian package liblilv-dev) for the test host")
+    _make("asan")
+    done = subprocess.run(["make", "-s", "-C", str(LV2 / "host"), "asan"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    script = tmp_path / "stress.txt"
+    script.write_text(STRESS.format(state=tmp_path / "state.ttl"))
+    env = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "halt_on_error=1"}
+    run = subprocess.run([str(BUILD / "ng_host_asan"), "--bundle", str(BUILD / "asan" / "notegen.lv2"),
+                          str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Sanitizer" not in run.stderr and "runtime error" not in run.stderr, run.stderr[-2000:]
+    events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith('{"frame"')]
+    assert len(events) > 10
