@@ -286,6 +286,7 @@ def test_the_plugin_answers_a_phrase_from_the_next_bar(lv2_bundle: Path, tmp_pat
     assert after and after != [e for e in plain if e["frame"] >= cut and e["bytes"][0] == 0x90]
 
 
+@pytest.mark.slow
 def test_a_full_score_moves_its_window_and_lays_again_when_sent_back(lv2_bundle: Path) -> None:
     """With room for 1024 notes (score_window), 1200 quarter beats of music
     (some 16 tunes) come out note for note as the whole layout has them: a full
