@@ -93,13 +93,16 @@ def unless_xrun(jack_log: Path, receiver, attempt: Callable[[], None], tries: in
                 raise
 
 
+BEATS = 40  # 5 s at 480 BPM: 960 clock ticks and some 17 notes of the seeded tune
+
+
 def test_seeded_melody_and_clock_arrive_in_time(notes_model: Path, receiver, jack_log) -> None:
     unless_xrun(jack_log, receiver, lambda: seeded_melody_and_clock(notes_model, receiver))
 
 
 def seeded_melody_and_clock(notes_model: Path, receiver) -> None:
     proc = live(notes_model, "--port", receiver.port, "--seed", "7", "--bpm", "480",
-                "--length", "64", "--temperature", "1.0", "--clock-out",
+                "--length", str(BEATS), "--temperature", "1.0", "--clock-out",
                 "--lookahead", "128")  # all notes made before the first plays: timing, not CPU speed
     finish(proc)
     got = settle(receiver)
@@ -111,7 +114,7 @@ def seeded_melody_and_clock(notes_model: Path, receiver) -> None:
     from notegen.models.checkpoint import load
 
     beats = [float(n.onset) for n in itertools.islice(endless_notes(load(notes_model), seed=7), len(ons))]
-    assert beats[-1] < 64
+    assert beats[-1] < BEATS
     slope = statistics.linear_regression(beats, [t for t, _ in ons]).slope
     assert slope == pytest.approx(60 / 480, rel=0.03)
     # beat clock: start, 24 ticks per beat at 480 BPM, stop
@@ -119,9 +122,9 @@ def seeded_melody_and_clock(notes_model: Path, receiver) -> None:
     kinds = [k for _, k in status]
     assert kinds[0] == START and kinds[-1] == STOP
     ticks = [t for t, k in status if k == CLOCK]
-    assert len(ticks) == 64 * 24
+    assert len(ticks) == BEATS * 24
     span = ticks[-1] - ticks[0]
-    assert span == pytest.approx((64 * 24 - 1) * 60 / 480 / 24, abs=0.012)  # JACK period 5.3 ms
+    assert span == pytest.approx((BEATS * 24 - 1) * 60 / 480 / 24, abs=0.012)  # JACK period 5.3 ms
 
 
 def test_ctrl_c_leaves_no_note_sounding(notes_model: Path, receiver, jack_log) -> None:
@@ -288,7 +291,16 @@ def test_cc_changes_temperature(notes_model: Path, receiver, tmp_path: Path) -> 
             daw.send([CC, 1, value])
             time.sleep(0.1)
         daw.send([CC, 7, 5])  # another controller: no change
-        finish(proc)
+        sent = time.perf_counter()
+        # it plays on after the knobs turned (so they came while it played), then
+        # Ctrl-C ends it and it writes its log, without playing out the 64 beats
+        deadline = sent + 30
+        while (len([t for t, _ in notes_of(receiver.snapshot()) if t > sent]) < 3
+               or time.perf_counter() < sent + 1.0) and proc.poll() is None:
+            assert time.perf_counter() < deadline, "notegen played nothing after the CCs"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # (exit 0 as after the last beat)
+        finish(proc, timeout=30)
     finally:
         daw.close()
     temps = [json.loads(line)["temperature"] for line in log.read_text().splitlines()
