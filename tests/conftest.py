@@ -137,6 +137,23 @@ def notegen():
     return run_notegen
 
 
+@pytest.fixture
+def notegen_here(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """`notegen args` run in this process (main(argv)), its result as `notegen`'s: for
+    tests of what a command writes, which need no fresh interpreter importing torch
+    (tests of the process itself, its signals and its one-line errors use `notegen`)."""
+
+    def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()  # what came before is not this command's
+        with monkeypatch.context() as m:
+            if cwd is not None:
+                m.chdir(cwd)
+            code, out, err = run_main(list(args), capsys)
+        return subprocess.CompletedProcess(list(args), code, out, err)  # type: ignore[arg-type]
+
+    return run
+
+
 MELODIES = [
     "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | D4 F#4 A4 D5:2 A4 | B4 A4 F#4 D4:3",
     "L:1/8 M:4/4 K:G\nG4 A4 B4 c5 d5:2 B4:2 | c5 A4 F#4 A4 G4:4",

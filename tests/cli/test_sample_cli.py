@@ -14,9 +14,9 @@ from notetokens import io, notes
 from ..conftest import need
 
 
-def test_sample_writes_a_midi_file_a_daw_reads(tiny_notes_model, tmp_path, notegen):
+def test_sample_writes_a_midi_file_a_daw_reads(tiny_notes_model, tmp_path, notegen_here):
     out = tmp_path / "song.mid"
-    r = notegen("sample", "--model", str(tiny_notes_model), "--out", str(out), "--seed", "3",
+    r = notegen_here("sample", "--model", str(tiny_notes_model), "--out", str(out), "--seed", "3",
         "--length", "12")
     assert r.returncode == 0, r.stderr
     mf = mido.MidiFile(str(out))  # a second library reads it
@@ -29,10 +29,12 @@ def test_sample_writes_a_midi_file_a_daw_reads(tiny_notes_model, tmp_path, noteg
     assert 1 <= len(onsets) <= 12
 
 
-def test_same_seed_same_melody_and_formats_follow_the_extension(tiny_notes_model, tmp_path, notegen):
+def test_same_seed_same_melody_and_formats_follow_the_extension(tiny_notes_model, tmp_path, notegen,
+                                                                notegen_here):
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
-    for p in (a, b):
-        r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(p), "--seed", "9", "--bars", "4")
+    # one in a fresh interpreter, one here: two processes (two hash seeds) draw alike
+    for run, p in ((notegen, a), (notegen_here, b)):
+        r = run("sample", "-m", str(tiny_notes_model), "-o", str(p), "--seed", "9", "--bars", "4")
         assert r.returncode == 0, r.stderr
     assert a.read_text() == b.read_text()
     assert notes.parse(a.read_text()).notes  # note strings that parse
@@ -40,8 +42,8 @@ def test_same_seed_same_melody_and_formats_follow_the_extension(tiny_notes_model
     for ext in ("txt", "abc", "tab", "musicxml"):
         out = ref if ext == "txt" else tmp_path / f"s.{ext}"
         # a fixed meter: this tiny model may write one no notation reads (M:3/63)
-        r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(out), "--seed", "9", "--length", "8",
-                    "--meter", "4/4")
+        r = notegen_here("sample", "-m", str(tiny_notes_model), "-o", str(out), "--seed", "9",
+                         "--length", "8", "--meter", "4/4")
         assert r.returncode == 0, r.stderr
     want = pitches_of(io.read(ref))
     assert want  # (a tune may end before --length notes)
@@ -60,23 +62,23 @@ def pitches_of(score) -> list[int]:
     return [n.pitch for n in sorted(score.notes, key=lambda n: (n.onset, n.pitch))]
 
 
-def test_num_and_stdout(tiny_notes_model, tmp_path, notegen):
-    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(tmp_path / "s.mid"), "-n", "3",
+def test_num_and_stdout(tiny_notes_model, tmp_path, notegen_here):
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "-o", str(tmp_path / "s.mid"), "-n", "3",
         "--length", "5")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s-1.mid", "s-2.mid", "s-3.mid"]
-    r = notegen("sample", "-m", str(tiny_notes_model), "--length", "5", "--seed", "1")
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "--length", "5", "--seed", "1")
     assert r.returncode == 0 and notes.parse(r.stdout).notes
 
 
-def test_dynamic_and_echo_options_reach_the_sampler(tiny_notes_model, notegen):
+def test_dynamic_and_echo_options_reach_the_sampler(tiny_notes_model, notegen_here):
     """The command's --dynamic-lr and --echo draw what the API draws with those
     options, which is not the default tune."""
     import notegen as api
 
     base = {"seed": 4, "min_notes": 60, "meter": "2/4"}
-    r = notegen("sample", "-m", str(tiny_notes_model), "--seed", "4", "--min-notes", "60", "--meter", "2/4",
-                "--dynamic-lr", "0.5", "--echo", "0")
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "--seed", "4", "--min-notes", "60",
+                     "--meter", "2/4", "--dynamic-lr", "0.5", "--echo", "0")
     assert r.returncode == 0, r.stderr
     got = notes.parse(r.stdout)
     assert len(got.notes) >= 60
@@ -85,8 +87,8 @@ def test_dynamic_and_echo_options_reach_the_sampler(tiny_notes_model, notegen):
     assert changed.score.notes != api.sample(tiny_notes_model, **base).score.notes
 
 
-def test_prime_and_header_options_reach_the_melody(tiny_notes_model, notegen):
-    r = notegen(
+def test_prime_and_header_options_reach_the_melody(tiny_notes_model, notegen_here):
+    r = notegen_here(
         "sample",
         "-m",
         str(tiny_notes_model),
@@ -130,10 +132,11 @@ def test_bad_options_are_one_line_errors(tiny_notes_model, tmp_path, notegen, ar
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_writes_a_png(tiny_notes_model, tmp_path, notegen):
+def test_plot_writes_a_png(tiny_notes_model, tmp_path, notegen_here):
     png = tmp_path / "roll.png"
     out = tmp_path / "s.mid"
-    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(out), "--plot", str(png), "--length", "8")
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "-o", str(out), "--plot", str(png),
+                     "--length", "8")
     assert r.returncode == 0, r.stderr
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -141,7 +144,7 @@ def test_plot_writes_a_png(tiny_notes_model, tmp_path, notegen):
     assert width > 100 and height > 100
 
 
-def test_wav_renders_through_fluidsynth(tiny_notes_model, tmp_path, notegen):
+def test_wav_renders_through_fluidsynth(tiny_notes_model, tmp_path, notegen_here):
     import shutil
 
     from notegen.synth import find_soundfont
@@ -151,8 +154,7 @@ def test_wav_renders_through_fluidsynth(tiny_notes_model, tmp_path, notegen):
         "fluidsynth and a GM soundfont (Debian: fluidsynth timgm6mb-soundfont)",
     )
     wav = tmp_path / "s.wav"
-    r = notegen("sample", "-m", str(tiny_notes_model), "-o", str(wav), "--length", "8", "--seed", "1",
-        timeout=300)
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "-o", str(wav), "--length", "8", "--seed", "1")
     assert r.returncode == 0, r.stderr
     import wave
 
@@ -174,8 +176,8 @@ def test_wav_without_synth_says_what_to_install(tiny_notes_model, tmp_path):
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_the_readme_tour_line_continues_a_prime_for_eight_bars(tiny_notes_model, notegen):
-    r = notegen("sample", "-m", str(tiny_notes_model), "--prime", "G-G-D-D-E-E-D", "--bars", "8",
+def test_the_readme_tour_line_continues_a_prime_for_eight_bars(tiny_notes_model, notegen_here):
+    r = notegen_here("sample", "-m", str(tiny_notes_model), "--prime", "G-G-D-D-E-E-D", "--bars", "8",
         "--seed", "1")
     assert r.returncode == 0, r.stderr
     score = notes.parse(r.stdout)
@@ -184,9 +186,9 @@ def test_the_readme_tour_line_continues_a_prime_for_eight_bars(tiny_notes_model,
     assert score.end <= 8 * bar and score.end > 7 * bar - 1e-9
 
 
-def test_min_notes_keeps_the_tune_going(tiny_notes_model, notegen):
+def test_min_notes_keeps_the_tune_going(tiny_notes_model, notegen_here):
     for seed in ("1", "2"):
-        r = notegen("sample", "-m", str(tiny_notes_model), "--min-notes", "40", "--seed", seed)
+        r = notegen_here("sample", "-m", str(tiny_notes_model), "--min-notes", "40", "--seed", seed)
         assert r.returncode == 0, r.stderr
         assert len({n.onset for n in notes.parse(r.stdout).notes}) >= 40
 
