@@ -56,28 +56,28 @@ def test_a_bad_named_file_among_good_ones_is_skipped_and_counted(tmp_path):
     one_line(r, "no notes documents from 1 file(s)", f"{files[1]}:1:3")
 
 
-def test_train_skips_a_binary_abc_among_good_files(tmp_path):
+def test_train_skips_a_binary_abc_among_good_files(tmp_path, notegen_here):
     tunes = tmp_path / "tunes"
     tunes.mkdir()
     for i, key in enumerate("GDA"):
         (tunes / f"t{i}.abc").write_text(f"X:1\nM:4/4\nL:1/4\nK:{key}\nC D E F|G A B c|d4|\n" * 3)
     (tunes / "noise.abc").write_bytes(bytes(range(256)) * 16)
     run = tmp_path / "run"
-    r = run_notegen("train", str(tunes), "--notation", "notes", "--preset", "tiny", "--steps", "2",
-                    "--batch-size", "2", "--seq-len", "16", "--out", str(run), timeout=300)
+    r = notegen_here("train", str(tunes), "--notation", "notes", "--preset", "tiny", "--steps", "2",
+                     "--batch-size", "2", "--seq-len", "16", "--out", str(run))
     assert r.returncode == 0, r.stderr
     assert f"first: {tunes / 'noise.abc'}: this is a binary file" in r.stderr
     assert (run / "best.safetensors").is_file()
 
 
-def test_judge_refuses_held_out_files_with_no_tunes(tmp_path):
+def test_judge_refuses_held_out_files_with_no_tunes(tmp_path, notegen_here):
     bad_line = tmp_path / "k.jsonl"
     bad_line.write_text('{"text": 5}\n')
     r = run_notegen("judge", "--num", "2", "--held-out", str(bad_line))
     one_line(r, f"{bad_line}:1:1: expected a JSON object with a 'text' field")
     noise = tmp_path / "b.mid"
     noise.write_bytes(bytes(range(256)) * 20)
-    r = run_notegen("judge", "--num", "2", "--held-out", str(noise))
+    r = notegen_here("judge", "--num", "2", "--held-out", str(noise))  # the same path, here
     one_line(r, f"no held-out tunes could be read from {noise}: 1 skipped", "not a MIDI file")
     assert r.stdout == ""  # no table of 0 tunes
 
@@ -89,8 +89,8 @@ def test_a_seed_out_of_range_is_one_line(command, seed):
     one_line(r, f"notegen {command}: --seed must be a whole number from 0 to 2**63-1", repr(seed))
 
 
-def test_the_largest_seed_samples():
-    r = run_notegen("sample", "--seed", str(2**63 - 1), "--length", "8")
+def test_the_largest_seed_samples(notegen_here):
+    r = notegen_here("sample", "--seed", str(2**63 - 1), "--length", "8")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()
 
@@ -151,7 +151,7 @@ def test_sigterm_to_a_parallel_corpus_ends_its_workers_and_writes_nothing(tmp_pa
     assert not list(tmp_path.glob(".c.jsonl*"))
 
 
-def test_a_folder_named_like_a_bundled_model_does_not_shadow_it(tmp_path):
+def test_a_folder_named_like_a_bundled_model_does_not_shadow_it(tmp_path, notegen_here):
     (tmp_path / "folk").mkdir()  # a folder of tunes, say
     (tmp_path / "folk" / "a.txt").write_text(TUNE)
     r = run_notegen("sample", "--length", "4", "--seed", "1", cwd=tmp_path)
@@ -161,19 +161,19 @@ def test_a_folder_named_like_a_bundled_model_does_not_shadow_it(tmp_path):
         "notegen: warning: using the bundled model folk, not the folder folk here (name it ./folk for that)"
     ]
     for written in ("./folk", "folk/", str(tmp_path / "folk")):  # a path as written is a path
-        r = run_notegen("sample", "--model", written, "--length", "4", cwd=tmp_path)
+        r = notegen_here("sample", "--model", written, "--length", "4", cwd=tmp_path)
         one_line(r, "no best.safetensors or last.safetensors in this directory")
 
 
-def test_a_run_named_like_a_bundled_model_is_reached_by_its_path(tmp_path, tiny_notes_model):
+def test_a_run_named_like_a_bundled_model_is_reached_by_its_path(tmp_path, tiny_notes_model, notegen_here):
     import shutil
 
     shutil.copytree(tiny_notes_model, tmp_path / "folk", ignore=shutil.ignore_patterns(".lock"))
-    r = run_notegen("models", "--dir", ".", cwd=tmp_path)  # both are there to choose from
+    r = notegen_here("models", "--dir", ".", cwd=tmp_path)  # both are there to choose from
     assert r.returncode == 0, r.stderr
     r = run_notegen("sample", "--model", "./folk", "--length", "4", "--seed", "1", cwd=tmp_path)
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    r = run_notegen("sample", "--model", "folk", "--length", "4", "--seed", "1", cwd=tmp_path)
+    r = notegen_here("sample", "--model", "folk", "--length", "4", "--seed", "1", cwd=tmp_path)
     assert r.returncode == 0 and "using the bundled model folk" in r.stderr
 
 
@@ -210,7 +210,7 @@ def test_a_name_with_a_newline_is_shown_on_one_line(tmp_path):
     one_line(r, "n\\x1bo/o.mid: folder")
 
 
-def test_train_resume_on_a_classifier_run_says_so(tmp_path, tiny_notes_model):
+def test_train_resume_on_a_classifier_run_says_so(tmp_path, tiny_notes_model, notegen_here):
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
@@ -224,8 +224,8 @@ def test_train_resume_on_a_classifier_run_says_so(tmp_path, tiny_notes_model):
     corpus_dir = tmp_path / "tunes"
     corpus_dir.mkdir()
     (corpus_dir / "a.txt").write_text(TUNE)
-    for extra in ([], ["--notation", "notes"]):
-        r = run_notegen("train", str(corpus_dir), "--resume", "--out", str(run), "--steps", "2", *extra)
+    for run_it, extra in ((run_notegen, []), (notegen_here, ["--notation", "notes"])):  # a process, then here
+        r = run_it("train", str(corpus_dir), "--resume", "--out", str(run), "--steps", "2", *extra)
         one_line(r, f"{run / 'last.safetensors'}: a classifier run (notegen classify fit)",
                  "notegen classify fit --resume")
 
