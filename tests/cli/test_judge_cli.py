@@ -26,12 +26,12 @@ def test_judge_is_listed_with_its_options():
         assert option in r.stdout
 
 
-def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
+def test_judge_prints_the_table_and_saves_the_tunes(tmp_path, notegen_here):
     from pathlib import Path
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "abc"
     out = tmp_path / "tunes.jsonl"
-    r = run("judge", "--num", "1", "--seed", "3", "--held-out", str(examples), "--save", str(out))
+    r = notegen_here("judge", "--num", "1", "--seed", "3", "--held-out", str(examples), "--save", str(out))
     assert r.returncode == 0, r.stderr
     rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
     assert rows[0] == "| figure | held-out tunes | folk |"
@@ -45,7 +45,7 @@ def test_judge_prints_the_table_and_saves_the_tunes(tmp_path):
     assert f"{len(saved)} of 1" in written
 
 
-def test_judge_checks_its_save_file_before_sampling(tmp_path):
+def test_judge_checks_its_save_file_before_sampling(tmp_path, notegen_here):
     from ..conftest import one_line
 
     kept = tmp_path / "kept.jsonl"
@@ -53,8 +53,9 @@ def test_judge_checks_its_save_file_before_sampling(tmp_path):
     kept.chmod(0o444)
     missing = str(tmp_path / "no-model")  # refused before any model is loaded
     one_line(run("judge", "-m", missing, "-n", "1", "--save", str(kept)), "write-protected", "--force")
-    one_line(run("judge", "-m", missing, "-n", "1", "--save", str(tmp_path / "no" / "x.jsonl")),
+    # the same refusal path for the next two, run here
+    one_line(notegen_here("judge", "-m", missing, "-n", "1", "--save", str(tmp_path / "no" / "x.jsonl")),
              "does not exist")
-    one_line(run("judge", "-m", missing, "-n", "1", "--held-out", str(kept), "--save", str(kept), "--force"),
-             "is the input file")
+    one_line(notegen_here("judge", "-m", missing, "-n", "1", "--held-out", str(kept), "--save", str(kept),
+                          "--force"), "is the input file")
     assert kept.read_text() == "old\n"
