@@ -44,10 +44,10 @@ def test_every_exported_name_resolves_and_is_documented():
         _ = notegen.no_such_verb
 
 
-def test_sample_is_what_the_command_writes():
+def test_sample_is_what_the_command_writes(notegen_here):
     tune = notegen.sample(key="D", meter="6/8", seed=7, temperature=0.8, bars=4)
-    r = run_notegen("sample", "--key", "D", "--meter", "6/8", "--seed", "7", "--temperature", "0.8",
-                "--bars", "4", "--out", "-")  # fmt: skip
+    r = notegen_here("sample", "--key", "D", "--meter", "6/8", "--seed", "7", "--temperature", "0.8",
+                     "--bars", "4", "--out", "-")  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert tune.notes == r.stdout
     assert tune.score.key == "D" and str(tune.score.meter) == "6/8"
@@ -73,10 +73,10 @@ def test_sample_sets_tempo_and_instrument(tiny_notes_model):
     assert back.bpm == pytest.approx(96, abs=0.01) and back.parts[0].program == 73
 
 
-def test_text_is_what_the_command_writes():
+def test_text_is_what_the_command_writes(notegen_here):
     prime = "And God said"
     said = notegen.text(prime=prime, length=60, argmax=True)
-    r = run_notegen("text", "--prime", prime, "--length", "60", "--argmax")
+    r = notegen_here("text", "--prime", prime, "--length", "60", "--argmax")
     assert r.returncode == 0, r.stderr
     assert said + "\n" == r.stdout
     assert said.startswith(prime) and len(said) <= len(prime) + 60
@@ -200,10 +200,10 @@ def test_train_returns_the_run_and_its_model_samples(tmp_path):
                       batch_size=8, resume=True, progress=False)  # fmt: skip
 
 
-def test_evaluate_reports_what_the_command_reports(tiny_notes_model):
+def test_evaluate_reports_what_the_command_reports(tiny_notes_model, notegen_here):
     files = [EXAMPLES / "notes" / "ode.txt", EXAMPLES / "notes" / "twinkle.txt"]
     report = notegen.evaluate(tiny_notes_model, files, samples=2, max_chars=80)
-    r = run_notegen("eval", "-m", str(tiny_notes_model), *map(str, files), "-n", "2", "--max-chars", "80")
+    r = notegen_here("eval", "-m", str(tiny_notes_model), *map(str, files), "-n", "2", "--max-chars", "80")
     assert r.returncode == 0, r.stderr
     assert report.documents == 2 and report.bits_per_char > 0
     assert "\n".join(report.lines()) in r.stdout
