@@ -14,9 +14,9 @@ def test_loop_and_ngram_measures():
     assert distinct_ngrams("abababab") < distinct_ngrams("abcdefgh") == 1.0
 
 
-def test_compare_sweeps_both_models(tiny_text_model, tiny_notes_model, tmp_path, notegen):
+def test_compare_sweeps_both_models(tiny_text_model, tiny_notes_model, tmp_path, notegen_here):
     png = tmp_path / "c.png"
-    r = notegen(
+    r = notegen_here(
         "compare",
         "--text-model",
         str(tiny_text_model),

@@ -74,7 +74,7 @@ def test_model_report_and_plot_of_a_trained_model(text_run, tmp_path):
 # --- `notegen embed --plot`: the output checks of every command (issue 12)
 
 
-def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path, notegen):
+def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path, notegen, notegen_here):
     pytest.importorskip("matplotlib")
     run_dir, _ = text_run
     png = tmp_path / "e.png"
@@ -82,7 +82,7 @@ def test_embed_keeps_a_write_protected_picture_unless_forced(text_run, tmp_path,
     png.chmod(0o444)
     one_line(notegen("embed", "-m", str(run_dir), "--plot", str(png)), "e.png", "write-protected", "--force")
     assert png.read_bytes() == b"old"
-    r = notegen("embed", "-m", str(run_dir), "--plot", str(png), "--force")
+    r = notegen_here("embed", "-m", str(run_dir), "--plot", str(png), "--force")
     assert r.returncode == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.png"]  # no temporary file left
