@@ -3,10 +3,12 @@
 -- it while the transport rolls. Ardour's own note list of each recorded region
 -- is printed, one JSON line a note, for tests/plugin/test_ardour.py.
 --
---   ardour7-lua record.lua new DIR RATE BPM SEED KEY QUARTERS SPEED
+--   ardour7-lua record.lua new DIR RATE BPM SEED KEY QUARTERS SPEED OUTPUTS
 --       a session in DIR (which must not exist): tempo BPM, notegen's seed and
 --       key controls set before its first run; record QUARTERS quarter beats
---       from the start, print the region's notes, save, close
+--       from the start, print the region's notes, save, close. OUTPUTS:
+--       "connected" leaves the master bus on the backend's playback ports (as
+--       Ardour makes it), "none" disconnects it (no output latency)
 --   ardour7-lua record.lua again DIR QUARTERS SPEED
 --       reopen DIR: print the saved region's notes (read back from the session's
 --       MIDI file), record again from the start, print the new take's notes
@@ -15,7 +17,12 @@
 -- much faster than real time its cycles come.
 -- Lines: {"event": ...} for what happened, {"take": N, "on": "B:T", "len": "B:T",
 -- "pitch": P, "channel": C, "velocity": V} for a note (beats:ticks from the
--- region's start), {"region": N, "position": "B:T", "start": "B:T"} for a take.
+-- region's start), {"region": N, "position": "B:T", "start": "B:T"} for a take,
+-- {"event": "tap", ...} what the Lua DSP tap (ng_tap.lua, after notegen on
+-- "gen") counted: note-ons, note-ons while stopped, notes sounding after the
+-- last rolling cycle and after the stopped cycles that followed.
+-- The tap is found by name among the Lua DSP scripts: ng_tap.lua must be in
+-- Ardour's script path (the test puts it in $XDG_CONFIG_HOME/ardour7/scripts).
 
 local function say(fields)
 	local parts = {}
@@ -64,7 +71,7 @@ local function set_tempo(bpm)
 	Temporal.TempoMap.update(tm)
 end
 
-local function build(bpm, seed, key)
+local function build(bpm, seed, key, outputs)
 	set_tempo(bpm)
 	local midi = ARDOUR.DataType("midi")
 	local made = Session:new_midi_track(ARDOUR.ChanCount(midi, 1), ARDOUR.ChanCount(midi, 1), false,
@@ -81,11 +88,19 @@ local function build(bpm, seed, key)
 	if not ARDOUR.LuaAPI.set_processor_param(p, param_index(plug, "Seed"), seed) then fail("seed") end
 	if not ARDOUR.LuaAPI.set_processor_param(p, param_index(plug, "Key"), key) then fail("key") end
 	if gen:add_processor_by_index(p, 0, nil, true) ~= 0 then fail("cannot add notegen to gen") end
+	local tap = ARDOUR.LuaAPI.new_luaproc(Session, "notegen test tap")
+	if tap:isnil() then fail("no Lua DSP 'notegen test tap' (ng_tap.lua in the config's scripts)") end
+	if gen:add_processor_by_index(tap, 1, nil, true) ~= 0 then fail("cannot add the tap to gen") end
 	gen:input():disconnect_all(nil)
 	gen:output():disconnect_all(nil)
 	rec:input():disconnect_all(nil)
 	rec:output():disconnect_all(nil)
 	if gen:output():nth(0):connect(rec:input():nth(0):name()) ~= 0 then fail("cannot connect gen to rec") end
+	if outputs == "none" then -- no output latency to compensate: the master bus feeds no port
+		Session:master_out():output():disconnect_all(nil)
+	elseif outputs ~= "connected" then
+		fail("OUTPUTS is connected or none, not " .. outputs)
+	end
 	say({{"event", "built"}, {"plugin", plug:name()}, {"seed", seed}, {"key", key}})
 end
 
@@ -106,6 +121,7 @@ local function print_region(n, region)
 end
 
 -- record from the session's start for `quarters` quarter beats of the tempo map
+-- (to the end of the cycle that reaches them)
 local function record(quarters)
 	local rec = track("rec")
 	local before = #takes(rec)
@@ -118,14 +134,21 @@ local function record(quarters)
 	wait_for(function() return rec:rec_enable_control():get_value() == 1 end, 20, "rec armed")
 	ARDOUR.LuaAPI.usleep(500000) -- the arming and the latencies reach the disk writer
 	local tm = Temporal.TempoMap.read()
-	local stop_at = tm:sample_at_beats(Temporal.Beats(quarters, 0))
+	local whole = math.floor(quarters)
+	local stop_at = tm:sample_at_beats(Temporal.Beats(whole, math.floor((quarters - whole) * 1920 + 0.5)))
 	tm = nil
+	Session:reset_xrun_count()
 	Session:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
 	wait_for(function() return Session:transport_rolling() end, 20, "roll")
 	wait_for(function() return Session:transport_sample() >= stop_at end, 600, "the stop position")
 	Session:request_stop(false, false, ARDOUR.TransportRequestSource.TRS_UI)
 	wait_for(function() return Session:transport_stopped() end, 20, "stop")
 	local stopped = Session:transport_sample()
+	ARDOUR.LuaAPI.usleep(300000) -- stopped cycles go by
+	local shm = track("gen"):nth_plugin(1):to_insert():plugin(0):to_luaproc():shmem()
+	say({{"event", "tap"}, {"ons", shm:atomic_get_int(0)}, {"ons_stopped", shm:atomic_get_int(1)},
+		{"sounding_stopped", shm:atomic_get_int(2)}, {"stops", shm:atomic_get_int(3)},
+		{"sounding_rolling", shm:atomic_get_int(4)}})
 	Session:disable_record(false, false)
 	rec:rec_enable_control():set_value(0, PBD.GroupControlDisposition.NoGroup)
 	wait_for(function() return #takes(rec) > before end, 20, "the new take")
@@ -134,19 +157,20 @@ local function record(quarters)
 		{"period", Session:get_block_size()},
 		{"gen_playback_latency", gen:playback_latency(true)}, {"rec_playback_latency", rec:playback_latency(true)},
 		{"rec_input_latency", rec:input():latency()}, {"worst_output", Session:worst_output_latency()},
-		{"worst_input", Session:worst_input_latency()}, {"worst_route", Session:worst_route_latency()}})
+		{"worst_input", Session:worst_input_latency()}, {"worst_route", Session:worst_route_latency()},
+		{"gen_to_rec", gen:output():nth(0):connected_to(rec:input():nth(0):name())}})
 	local list = takes(rec)
 	return list[#list], #list
 end
 
 local mode = arg[1]
 if mode == "new" then
-	local dir, rate, bpm, seed, key, quarters, speed = arg[2], tonumber(arg[3]), tonumber(arg[4]),
-		tonumber(arg[5]), tonumber(arg[6]), tonumber(arg[7]), arg[8]
+	local dir, rate, bpm, seed, key, quarters, speed, outputs = arg[2], tonumber(arg[3]), tonumber(arg[4]),
+		tonumber(arg[5]), tonumber(arg[6]), tonumber(arg[7]), arg[8], arg[9]
 	if not AudioEngine:set_backend("None (Dummy)", speed, "") then fail("no Dummy backend") end
 	if create_session(dir, "ng", rate) == nil then fail("cannot create a session in " .. dir) end
 	say({{"event", "session"}, {"rate", Session:nominal_sample_rate()}, {"backend", AudioEngine:current_backend_name()}})
-	build(bpm, seed, key)
+	build(bpm, seed, key, outputs)
 	local region, n = record(quarters)
 	print_region(n, region)
 	Session:save_state("", false, false, false, false, false)
@@ -167,6 +191,6 @@ elseif mode == "again" then
 	local region, n = record(quarters)
 	print_region(n, region)
 else
-	fail("usage: record.lua new DIR RATE BPM SEED KEY QUARTERS SPEED | again DIR QUARTERS SPEED")
+	fail("usage: record.lua new DIR RATE BPM SEED KEY QUARTERS SPEED OUTPUTS | again DIR QUARTERS SPEED")
 end
 close_session()
