@@ -17,7 +17,6 @@ from notegen.live.scoreplay import render_score
 from notegen.models import load
 from notetokens.score import Note
 
-from ..conftest import run_notegen
 from .test_player import FakeClock, check_balanced, player
 
 BPM, RATE = 133.7, 44100
@@ -71,12 +70,13 @@ def midi_events(path: Path) -> list[tuple[float, str, int, int, int]]:
     return out
 
 
-def test_the_render_agrees_with_the_midi_file_sample_writes(notes_model: Path, tmp_path: Path) -> None:
+def test_the_render_agrees_with_the_midi_file_sample_writes(notes_model: Path, tmp_path: Path,
+                                                           notegen_here) -> None:
     mid = tmp_path / "tune.mid"
     args = ("sample", "--model", str(notes_model), "--seed", "3", "--bpm", "97", "--min-notes", "8")
-    r = run_notegen(*args, "--out", str(mid))
+    r = notegen_here(*args, "--out", str(mid))
     assert r.returncode == 0, r.stderr
-    text = run_notegen(*args, "--out", str(tmp_path / "tune.txt"))
+    text = notegen_here(*args, "--out", str(tmp_path / "tune.txt"))
     assert text.returncode == 0, text.stderr
     from notegen import read
 
