@@ -29,9 +29,9 @@ def midi_notes(path: Path) -> list[tuple[int, int, int]]:
     return sorted(out)
 
 
-def test_lecture_note_string_to_midi(tmp_path, notegen):
+def test_lecture_note_string_to_midi(tmp_path, notegen_here):
     out = tmp_path / "twinkle.mid"
-    r = notegen("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
+    r = notegen_here("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
     assert r.returncode == 0, r.stderr
     tpb = mido.MidiFile(str(out)).ticks_per_beat
     assert midi_notes(out) == [(i * tpb, p, tpb) for i, p in enumerate([67, 67, 62, 62, 64, 64, 62])]
@@ -111,12 +111,12 @@ def test_help_does_not_import_torch(notegen):
     assert r.stdout.strip().splitlines()[-1] == "NO-TORCH False"
 
 
-def test_tab_to_midi_has_the_tabs_notes(tmp_path, notegen):
+def test_tab_to_midi_has_the_tabs_notes(tmp_path, notegen_here):
     from notetokens import tab
 
     src = ROOT / "examples/tabs/riff.tab"
     out = tmp_path / "riff.mid"
-    r = notegen("convert", str(src), str(out))
+    r = notegen_here("convert", str(src), str(out))
     assert r.returncode == 0, r.stderr
     expected = tab.parse(src.read_text())
     tpb = mido.MidiFile(str(out)).ticks_per_beat
@@ -127,7 +127,7 @@ def test_tab_to_midi_has_the_tabs_notes(tmp_path, notegen):
 
 @pytest.mark.parametrize("via", ["txt", "tab", "abc", "mid"])
 @pytest.mark.parametrize("start", ["txt", "abc", "mid"])
-def test_every_pair_of_notations_keeps_the_melody(tmp_path, notegen, start, via):
+def test_every_pair_of_notations_keeps_the_melody(tmp_path, notegen_here, start, via):
     from notetokens import io
 
     melody = "L:1/8 M:6/8 K:D\nD4 F#4 A4 D5:2 A4 | B4 A4 F#4 E4:3 | [D4 F#4]:6\n"
@@ -135,20 +135,20 @@ def test_every_pair_of_notations_keeps_the_melody(tmp_path, notegen, start, via)
     first.write_text(melody)
     src = tmp_path / f"start.{start}"
     if start != "txt":
-        assert notegen("convert", str(first), str(src)).returncode == 0
+        assert notegen_here("convert", str(first), str(src)).returncode == 0
     else:
         src = first
     mid, back = tmp_path / f"mid.{via}", tmp_path / "back.txt"
     for a, b in ((src, mid), (mid, back)):
-        r = notegen("convert", str(a), str(b))
+        r = notegen_here("convert", str(a), str(b))
         assert r.returncode == 0, r.stderr
     want = [(n.onset, n.pitch, n.duration) for n in io.read(first).notes]
     assert [(n.onset, n.pitch, n.duration) for n in io.read(back).notes] == want
 
 
-def test_musicxml_out(tmp_path, notegen):
+def test_musicxml_out(tmp_path, notegen_here):
     out = tmp_path / "t.musicxml"
-    r = notegen("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
+    r = notegen_here("convert", str(ROOT / "examples/notes/twinkle.txt"), str(out))
     assert r.returncode == 0, r.stderr
     assert b"<score-partwise" in out.read_bytes()
 

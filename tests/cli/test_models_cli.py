@@ -7,11 +7,11 @@ import shutil
 from notegen.models.checkpoint import bundled_names
 
 
-def test_lists_local_runs_with_metrics(tiny_notes_model, tmp_path, notegen):
+def test_lists_local_runs_with_metrics(tiny_notes_model, tmp_path, notegen_here):
     runs = tmp_path / "runs"
     shutil.copytree(tiny_notes_model, runs / "mine")
     (runs / "broken.safetensors").write_bytes(b"not a checkpoint")
-    r = notegen("models", cwd=tmp_path)
+    r = notegen_here("models", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "bundled:"

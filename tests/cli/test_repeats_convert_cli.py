@@ -29,29 +29,29 @@ KEEPS_MARKS = {"txt": True, "abc": True, "musicxml": True, "mxl": True, "mid": F
 
 
 @pytest.mark.parametrize("ext", sorted(KEEPS_MARKS))
-def test_convert_there_and_back_keeps_every_note(tmp_path, notegen, ext):
+def test_convert_there_and_back_keeps_every_note(tmp_path, notegen_here, ext):
     src = tmp_path / "tune.txt"
     src.write_text(TUNE)
     tune = notes.parse(TUNE)
     assert len(tune.sections) == 2 and tune.sections[0].endings
     out = tmp_path / f"out.{ext}"
-    r = notegen("convert", str(src), str(out))
+    r = notegen_here("convert", str(src), str(out))
     assert r.returncode == 0, r.stderr
     back = tmp_path / "back.txt"
-    r = notegen("convert", str(out), str(back))
+    r = notegen_here("convert", str(out), str(back))
     assert r.returncode == 0, r.stderr
     again = notes.parse(back.read_text())
     assert played(again) == played(tune)
     assert again.sections == (tune.sections if KEEPS_MARKS[ext] else ())
 
 
-def test_musicxml_written_by_convert_has_repeat_barlines_and_endings(tmp_path, notegen):
+def test_musicxml_written_by_convert_has_repeat_barlines_and_endings(tmp_path, notegen_here):
     from music21 import bar, converter, spanner, stream
 
     src = tmp_path / "tune.txt"
     src.write_text(TUNE)
     out = tmp_path / "tune.musicxml"
-    assert notegen("convert", str(src), str(out)).returncode == 0
+    assert notegen_here("convert", str(src), str(out)).returncode == 0
     part = converter.parse(str(out)).parts[0]
     ms = list(part.getElementsByClass(stream.Measure))
     kinds = [(m.number, b.direction) for m in ms for b in (m.leftBarline, m.rightBarline)
@@ -64,14 +64,14 @@ def test_musicxml_written_by_convert_has_repeat_barlines_and_endings(tmp_path, n
     assert endings == [(1, 5), (2, 6)]
 
 
-def test_tab_by_convert_repeats_parts_with_no_endings(tmp_path, notegen):
+def test_tab_by_convert_repeats_parts_with_no_endings(tmp_path, notegen_here):
     src = tmp_path / "aabb.txt"
     src.write_text(AABB)
     out = tmp_path / "aabb.tab"
-    assert notegen("convert", str(src), str(out)).returncode == 0
+    assert notegen_here("convert", str(src), str(out)).returncode == 0
     assert out.read_text().count("[2x]") == 2
     back = tmp_path / "back.txt"
-    assert notegen("convert", str(out), str(back)).returncode == 0
+    assert notegen_here("convert", str(out), str(back)).returncode == 0
     assert played(notes.parse(back.read_text())) == played(notes.parse(AABB))
 
 
