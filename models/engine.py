@@ -33,8 +33,11 @@ class _Options(C.Structure):
         ("temperature", C.c_double), ("top_k", C.c_int), ("top_p", C.c_double), ("argmax", C.c_int),
         ("seed", C.c_uint64), ("min_notes", C.c_int), ("bars", C.c_int), ("max_chars", C.c_int),
         ("echo", C.c_double), ("loop_guard", C.c_int), ("constrain", C.c_int), ("form", C.c_int),
-        ("range_low", C.c_int), ("range_high", C.c_int), ("fields", C.c_char_p),
+        ("range_low", C.c_int), ("range_high", C.c_int), ("fields", C.c_char_p), ("parts", C.c_int),
     ]
+
+
+FORMS = {"one": 0, "auto": 1, "AABB": 2, "AB": 3, "free": 4}  # ng_options.parts
 
 
 class _Note(C.Structure):
@@ -123,9 +126,6 @@ class Engine:
             raise NotegenError("the C engine takes a fixed temperature, without --cache or --dynamic")
         if o.max_chars is None:
             raise NotegenError("the C engine needs a character cap (max_chars)")
-        if o.parts != "one" and o.constrain:
-            raise NotegenError("the C engine writes tunes in one part (--form one): "
-                               "repeat marks are the Python sampler's for now")
         low, high = pitch_range("range", o.range) if o.range is not None else (-1, -1)
         seed = o.seed if o.seed is not None else int.from_bytes(os.urandom(8), "little")
         chosen = self._fields(o, fields).items()
@@ -133,7 +133,7 @@ class Engine:
         return _Options(
             float(o.temperature), o.top_k or 0, o.top_p if o.top_p is not None else 0.0, int(o.argmax),
             seed & (2**64 - 1), o.min_notes, o.bars or 0, o.max_chars, o.echo, int(o.loop_guard),
-            int(o.constrain), int(o.form), low, high, spec.encode())
+            int(o.constrain), int(o.form), low, high, spec.encode(), FORMS[o.parts] if o.constrain else 0)
 
     def _fields(self, o: SampleOptions, fields: Mapping[str, Any] | None) -> dict[str, Any]:
         from .sampling import _writable

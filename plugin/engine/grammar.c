@@ -61,12 +61,18 @@ void ng_grammar_init(ng_grammar *g, const ng_gctx *ctx, int min_notes, int min_b
 static int has_field(const ng_grammar *g, int k) { return g->ctx->fields && g->ctx->fields->count[k] > 0; }
 
 /* -- queries ------------------------------------------------------------ */
-static int remaining(const ng_grammar *g, ng_frac *r) {
+int ng_base_remaining(const ng_grammar *g, ng_frac *r) {
     if (!g->has_bar || g->relaxed) return 0;
     int bad = 0;
     *r = ng_frac_sub(g->bar_len, g->pos, &bad);
     return 1;
 }
+
+int ng_remaining(const ng_grammar *g, ng_frac *r) {
+    return g->parts ? ng_parts_remaining(g, r) : ng_base_remaining(g, r);
+}
+
+#define remaining ng_remaining
 
 static int tonic_only(const ng_grammar *g) {
     return g->closing && g->form && g->has_tonic && g->chord < 0 && !g->relaxed;
@@ -74,7 +80,9 @@ static int tonic_only(const ng_grammar *g) {
 
 static int event_end(int s) { return s == GS_NOTE || s == GS_REST || s == GS_CHORD_END || s == GS_DUR; }
 
-int ng_grammar_can_end(const ng_grammar *g) {
+int ng_grammar_can_end(const ng_grammar *g) { return g->parts ? ng_parts_can_end(g) : ng_base_can_end(g); }
+
+int ng_base_can_end(const ng_grammar *g) {
     ng_frac v;
     if (!event_end(g->state) || g->chord >= 0 || ng_dur_value(g->dur, g->has_dur, &v) != 1) return 0;
     int events = g->events + g->pitched, bad = 0;
@@ -165,16 +173,21 @@ static ng_set value_allowed(const ng_grammar *g) {
     return nxt;
 }
 
-static ng_set event_allowed(const ng_grammar *g, int after_sep) {
+int ng_base_bar_allowed(const ng_grammar *g, int after_sep) {
+    if (!after_sep || g->state == GS_BAR || (g->state == GS_SEP && g->count == -1)) return 0;
     ng_frac r;
-    int has_r = remaining(g, &r), bar = 0;
+    int has_r = remaining(g, &r);
+    return !has_r || r.n == 0 || (g->bars == 0 && g->pos.n > 0);
+}
+
+ng_set ng_base_event_allowed(const ng_grammar *g, int after_sep) {
+    ng_frac r;
+    int has_r = remaining(g, &r);
+    int bar = g->parts ? ng_parts_bar_allowed(g, after_sep) : ng_base_bar_allowed(g, after_sep);
     ng_set out = {{0, 0}};
-    if (after_sep && g->state != GS_BAR)
-        bar = !has_r || r.n == 0 || (g->bars == 0 && g->pos.n > 0);
     if (tonic_only(g)) ng_set_add(&out, g->tonic_letter);
     else if (!has_r || r.n > 0) out = set_of(g->closing ? "ABCDEFG" : "ABCDEFGR[");
-    int just_barred = g->state == GS_SEP && g->count == -1;
-    if (bar && !just_barred) ng_set_add(&out, '|');
+    if (bar) ng_set_add(&out, '|');
     return out;
 }
 
@@ -242,7 +255,9 @@ static ng_set letter_allowed(const ng_grammar *g) {
     return out;
 }
 
-ng_set ng_grammar_inner(const ng_grammar *g) {
+ng_set ng_grammar_inner(const ng_grammar *g) { return g->parts ? ng_parts_inner(g) : ng_base_inner(g); }
+
+ng_set ng_base_inner(const ng_grammar *g) {
     ng_set none = {{0, 0}};
     if (g->bad) return none;
     switch (g->state) {
@@ -255,7 +270,8 @@ ng_set ng_grammar_inner(const ng_grammar *g) {
     case GS_HKEY: return set_of(":");
     case GS_HVAL: return value_allowed(g);
     case GS_BODY:
-    case GS_SEP: return event_allowed(g, g->state == GS_SEP);
+    case GS_SEP:
+        return g->parts ? ng_parts_event_allowed(g, g->state == GS_SEP) : ng_base_event_allowed(g, g->state == GS_SEP);
     case GS_LETTER: return letter_allowed(g);
     case GS_NOTE:
         if (g->chord >= 0) {

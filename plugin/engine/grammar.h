@@ -63,8 +63,14 @@ typedef struct ng_gctx {
 
 enum {
     GS_START, GS_HKEY, GS_HVAL, GS_HAFTER, GS_BODY, GS_SEP, GS_LETTER, GS_NOTE,
-    GS_REST, GS_CHORD, GS_CHORD_END, GS_DUR, GS_BAR
+    GS_REST, GS_CHORD, GS_CHORD_END, GS_DUR, GS_BAR,
+    /* PartsGrammar's (parts.c): after `|` at the start, after `:`, after a mark, after `[1`/`[2` */
+    GS_MOPEN, GS_MCOLON, GS_MDONE, GS_ENDING
 };
+
+/* the forms (ng_options.parts): one is NotesGrammar itself */
+enum { NG_PARTS_ONE, NG_PARTS_AUTO, NG_PARTS_AABB, NG_PARTS_AB, NG_PARTS_FREE };
+enum { NG_BOUND_NONE, NG_BOUND_BAR, NG_BOUND_OPEN, NG_BOUND_CLOSE };
 
 typedef struct ng_grammar {
     const ng_gctx *ctx;
@@ -85,6 +91,12 @@ typedef struct ng_grammar {
     char dur[NG_HVAL];
     int ndur;
     int pitched, on_tonic;
+    /* PartsGrammar (parts.c); parts NG_PARTS_ONE leaves them all unused */
+    int parts, has_type;
+    ng_frac t, extra, start_at, ending_at, ending1, ending_end;
+    int extra_notes, part_events, ending_events, first_bar_events;
+    int opened, ending, expect2, closed, marks_used, boundary, just_closed, last_tonic, after_endings;
+    int bracket_mark, both_at_colon;
 } ng_grammar;
 
 void ng_grammar_tables(void); /* once, before any grammar is used */
@@ -99,6 +111,37 @@ void ng_grammar_close(ng_grammar *g);
 void ng_grammar_wind_down(ng_grammar *g);
 int ng_grammar_may_wind_down(const ng_grammar *g);
 int ng_grammar_pitch_after(const ng_grammar *g, char ch); /* -1: none */
+void ng_grammar_set_parts(ng_grammar *g, int parts); /* right after init */
+
+/* NotesGrammar's own methods, which PartsGrammar's (parts.c) override and call */
+int ng_base_remaining(const ng_grammar *g, ng_frac *r);
+int ng_base_bar_allowed(const ng_grammar *g, int after_sep);
+ng_set ng_base_event_allowed(const ng_grammar *g, int after_sep);
+ng_set ng_base_inner(const ng_grammar *g);
+int ng_base_can_end(const ng_grammar *g);
+int ng_base_feed(ng_grammar *g, char ch);
+void ng_base_body_feed(ng_grammar *g, char ch);
+void ng_base_bar_line(ng_grammar *g);
+void ng_base_complete_event(ng_grammar *g);
+int ng_base_last_of_phrase(const ng_grammar *g);
+/* the dispatch: the parts version where g->parts says so */
+int ng_remaining(const ng_grammar *g, ng_frac *r);
+void ng_body_feed(ng_grammar *g, char ch);
+void ng_bar_line(ng_grammar *g);
+void ng_complete_event(ng_grammar *g);
+int ng_last_of_phrase(const ng_grammar *g);
+/* parts.c */
+int ng_parts_remaining(const ng_grammar *g, ng_frac *r);
+int ng_parts_bar_allowed(const ng_grammar *g, int after_sep);
+ng_set ng_parts_event_allowed(const ng_grammar *g, int after_sep);
+ng_set ng_parts_inner(const ng_grammar *g);
+int ng_parts_can_end(const ng_grammar *g);
+int ng_parts_feed(ng_grammar *g, char ch);
+void ng_parts_body_feed(ng_grammar *g, char ch);
+void ng_parts_bar_line(ng_grammar *g);
+void ng_parts_complete_event(ng_grammar *g);
+int ng_parts_last_of_phrase(const ng_grammar *g);
+uint64_t ng_parts_key(const ng_grammar *g, uint64_t h, uint64_t (*mix)(uint64_t, uint64_t));
 
 static inline int ng_set_has(ng_set s, int c) {
     return c >= 0 && c < 128 && ((s.w[c >> 6] >> (c & 63)) & 1u);

@@ -60,16 +60,26 @@ static void header_feed(ng_grammar *g, char ch) {
     char f = g->written[g->nwritten - 1];
     char *slot = f == 'M' ? g->hM : f == 'L' ? g->hL : f == 'K' ? g->hK : NULL;
     if (slot) memcpy(slot, g->hval, NG_HVAL);
+    if (f == 'T') g->has_type = g->nhval > 0;
     g->state = ch == ' ' ? GS_HAFTER : GS_BODY;
     if (ch == '\n') set_meter(g);
 }
 
-static int last_of_phrase(const ng_grammar *g) {
+int ng_last_of_phrase(const ng_grammar *g) {
+    return g->parts ? ng_parts_last_of_phrase(g) : ng_base_last_of_phrase(g);
+}
+
+int ng_base_last_of_phrase(const ng_grammar *g) {
     int bars = g->bars + (g->pickup.n == 0) + (g->bars == 0 && g->pos.n == 0);
     return !g->form || !g->has_bar || bars % 4 == 0;
 }
 
-static void complete_event(ng_grammar *g) {
+void ng_complete_event(ng_grammar *g) {
+    if (g->parts) ng_parts_complete_event(g);
+    else ng_base_complete_event(g);
+}
+
+void ng_base_complete_event(ng_grammar *g) {
     ng_frac v;
     int got = ng_dur_value(g->dur, g->has_dur, &v);
     if (got < 0) g->bad = 1;
@@ -85,7 +95,7 @@ static void complete_event(ng_grammar *g) {
 static void space_feed(ng_grammar *g) {
     int s = g->state;
     if (event_end(s) && g->chord < 0) {
-        complete_event(g);
+        ng_complete_event(g);
         g->state = GS_SEP, g->count = 0;
     } else if (s == GS_BAR) {
         g->state = GS_SEP, g->count = -1;
@@ -95,12 +105,17 @@ static void space_feed(ng_grammar *g) {
     if (g->state == GS_SEP && g->close_next) g->closing = 1, g->close_next = 0;
 }
 
-static void bar_feed(ng_grammar *g) {
+void ng_bar_line(ng_grammar *g) {
+    if (g->parts) ng_parts_bar_line(g);
+    else ng_base_bar_line(g);
+}
+
+void ng_base_bar_line(ng_grammar *g) {
     g->state = GS_BAR;
     if (g->bars == 0 && g->has_bar && g->pos.n > 0 && ng_frac_cmp(g->pos, g->bar_len) < 0) g->pickup = g->pos;
     g->bars++;
     g->pos = (ng_frac){0, 1};
-    if (g->winding && last_of_phrase(g)) g->closing = 1;
+    if (g->winding && ng_last_of_phrase(g)) g->closing = 1;
 }
 
 static void octave_feed(ng_grammar *g) {
@@ -115,10 +130,15 @@ static void octave_feed(ng_grammar *g) {
     }
 }
 
-static void body_feed(ng_grammar *g, char ch) {
+void ng_body_feed(ng_grammar *g, char ch) {
+    if (g->parts) ng_parts_body_feed(g, ch);
+    else ng_base_body_feed(g, ch);
+}
+
+void ng_base_body_feed(ng_grammar *g, char ch) {
     int s = g->state;
     if (ch == ' ') space_feed(g);
-    else if (ch == '|') bar_feed(g);
+    else if (ch == '|') ng_bar_line(g);
     else if (ch == '[') g->state = GS_CHORD, g->chord = 0, g->pitched = 1, g->on_tonic = 0;
     else if (ch == ']') g->state = GS_CHORD_END, g->chord = -1, g->has_dur = 0, g->dur[0] = 0, g->ndur = 0;
     else if (ch == 'R') g->state = GS_REST, g->has_dur = 0, g->dur[0] = 0, g->ndur = 0, g->pitched = 0, g->on_tonic = 0;
@@ -139,7 +159,9 @@ static void body_feed(ng_grammar *g, char ch) {
     }
 }
 
-int ng_grammar_feed(ng_grammar *g, char ch) {
+int ng_grammar_feed(ng_grammar *g, char ch) { return g->parts ? ng_parts_feed(g, ch) : ng_base_feed(g, ch); }
+
+int ng_base_feed(ng_grammar *g, char ch) {
     if (!ng_set_has(ng_grammar_inner(g), (unsigned char)ch)) return -1;
     int s = g->state;
     if ((s == GS_START || s == GS_HAFTER) && strchr(KEYS, ch)) {
@@ -152,7 +174,7 @@ int ng_grammar_feed(ng_grammar *g, char ch) {
     } else if (s == GS_HVAL) {
         header_feed(g, ch);
     } else {
-        body_feed(g, ch);
+        ng_body_feed(g, ch);
     }
     return g->bad ? -1 : 0;
 }
@@ -172,7 +194,7 @@ void ng_grammar_close(ng_grammar *g) {
 
 void ng_grammar_wind_down(ng_grammar *g) {
     g->winding = 1;
-    if (last_of_phrase(g)) ng_grammar_close(g);
+    if (ng_last_of_phrase(g)) ng_grammar_close(g);
 }
 
 int ng_grammar_may_wind_down(const ng_grammar *g) {
@@ -216,7 +238,7 @@ static uint64_t state_key(const ng_grammar *g) {
     h = mix(h, (uint64_t)g->has_dur);
     if (g->has_dur) h = mix_text(h, g->dur);
     h = mix(mix(mix(h, (uint64_t)g->relaxed), (uint64_t)g->closing), (uint64_t)g->on_tonic);
-    return h;
+    return g->parts ? ng_parts_key(g, h, mix) : h;
 }
 
 static ng_viable_slot *viable_slot(ng_memo *m, uint64_t key) {

@@ -36,6 +36,9 @@ typedef struct ng_options {
     int range_low, range_high; /* MIDI pitches; range_low < 0: off */
     /* header fields: "K=D;M=6/8,3/4;T=reel" (a field may list choices) */
     const char *fields;
+    /* the form (notetokens/parts_grammar.py): 0 one (no repeat marks; a zeroed
+     * struct's), 1 auto, 2 AABB, 3 AB, 4 free */
+    int parts;
 } ng_options;
 
 /* Load a checkpoint; NULL on failure with the reason in err (errlen bytes). */

@@ -29,6 +29,7 @@ static void plan(ng_engine *e) {
     static const int rules[2][3] = {{8, 4, 4}, {16, 14, 8}};
     const ng_grammar *g = &e->gram;
     if (g->winding || g->closing) return;
+    if (g->marks_used) return; /* a tune in parts repeats its own strains: the echo stands aside */
     int pickup = g->pickup.n != 0;
     int k = e->nchunks - pickup;
     for (int r = 0; r < 2; r++) {

@@ -52,6 +52,7 @@ static int check_options(ng_engine *e, const ng_options *o) {
     if (o->top_k < 0 || o->max_chars <= 0 || o->min_notes < 0 || o->bars < 0) return fail(e, "a negative option");
     if (!(o->echo >= 0 && o->echo <= 1)) return fail(e, "echo must be in [0, 1]");
     if (o->range_low >= 0 && !(o->range_low < o->range_high && o->range_high <= 127)) return fail(e, "a bad pitch range");
+    if (o->parts < NG_PARTS_ONE || o->parts > NG_PARTS_FREE) return fail(e, "parts must be 0 (one) to 4 (free)");
     if (o->max_chars > NG_TEXT_CAP / 2) return fail(e, "max_chars is past what the engine holds");
     if (o->constrain && !e->music && strcmp(e->notation, "text")) return fail(e, "the C engine has the grammar of note-string models only");
     return 0;
@@ -99,6 +100,7 @@ int ng_sampler_prepare(ng_engine *e, const ng_options *o, const int32_t *prime, 
     int required = (ng_set_has(*a, 'M') && ng_set_has(*a, ':') && ng_set_has(*a, '/') ? 4 : 0) |
                    (ng_set_has(*a, 'K') && ng_set_has(*a, ':') ? 8 : 0);
     ng_grammar_init(&e->gram, &e->gctx, o->min_notes, o->bars, required, o->form);
+    ng_grammar_set_parts(&e->gram, o->parts);
     return feed_prime(e, prime, n);
 }
 

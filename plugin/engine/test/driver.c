@@ -59,8 +59,9 @@ static int sample(int argc, char **argv) {
         return 1;
     }
     int seeds = atoi(argv[3]);
-    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, atoi(argv[4]), 0.7, 1, 1, 1, -1, -1, NULL};
+    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, atoi(argv[4]), 0.7, 1, 1, 1, -1, -1, NULL, 0};
     if (argc > 5) o.fields = argv[5];
+    if (argc > 6) o.parts = atoi(argv[6]); /* the form: 0 one, 1 auto, 2 AABB, 3 AB, 4 free */
     long chars = 0, decoded = 0, failed = 0;
 #ifdef NG_COUNT
     ng_counting = 1;
@@ -83,7 +84,7 @@ static int sample(int argc, char **argv) {
     return failed ? 1 : 0;
 }
 
-/* `driver primes FILE PRIMES`: PRIMES holds primes separated by NUL bytes;
+/* `driver primes FILE PRIMES [PARTS]`: PRIMES holds primes separated by NUL bytes;
  * each is read by the grammar and continued for at most 40 characters. */
 static int primes(int argc, char **argv) {
     static char buf[1 << 20];
@@ -95,7 +96,8 @@ static int primes(int argc, char **argv) {
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
-    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, 40, 0.7, 1, 1, 1, -1, -1, NULL};
+    ng_options o = {1.0, 0, 0.0, 0, 0, 16, 0, 40, 0.7, 1, 1, 1, -1, -1, NULL, 0};
+    if (argc > 4) o.parts = atoi(argv[4]); /* the form, as for sample */
     int refused = 0, sampled = 0;
     for (size_t at = 0; at < n; at += strlen(buf + at) + 1) {
         int len = 0;
@@ -128,7 +130,7 @@ static int timing(int argc, char **argv) {
     long want = atol(argv[3]), chars = 0, decoded = 0;
     int text_model = !strcmp(ng_notation(e), "text");
     ng_options o = {1.0, 0, 0.0, 0, 0, text_model ? 0 : 16, 0, text_model ? 2000 : 3000,
-                    text_model ? 0.0 : 0.7, 1, 1, 1, -1, -1, NULL};
+                    text_model ? 0.0 : 0.7, 1, 1, 1, -1, -1, NULL, 0};
     double t = now();
     for (uint64_t s = 0; chars < want; s++) {
         o.seed = s;
@@ -150,6 +152,6 @@ int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "primes")) return primes(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "open")) return open_each(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "sample")) return sample(argc, argv);
-    fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS]\n");
+    fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS [PARTS]]\n");
     return 2;
 }
