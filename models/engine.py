@@ -61,6 +61,7 @@ def _lib(path: str) -> C.CDLL:
         "ng_gram_allowed": (N, [P, C.POINTER(C.c_uint8)]), "ng_gram_feed": (N, [P, N]),
         "ng_gram_close": (None, [P]), "ng_gram_wind_down": (N, [P]), "ng_allocations": (C.c_long, []),
         "ng_decode": (N, [S, C.POINTER(_Note), N, S, C.c_size_t]),
+        "ng_decode_played": (N, [S, C.POINTER(_Note), N, S, C.c_size_t]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -197,15 +198,23 @@ class Engine:
         return bool(self.lib.ng_gram_wind_down(self.handle))
 
 
-def decode(text: str, cap: int = 100_000) -> list[tuple[float, float, int]]:
+def decode(text: str, cap: int = 100_000, *, played: bool = False) -> list[tuple[float, float, int]]:
     """The C decoder: (onset, duration, pitch) of each note of a note string,
-    in quarter-note beats (a chord gives one note per pitch)."""
+    in quarter-note beats (a chord gives one note per pitch), as written; with
+    `played`, as played (`ng_decode_played`: the repeats expanded, as
+    `notes.parse(text).played_out()` and the MIDI file have them)."""
     out = (_Note * cap)()
     err = C.create_string_buffer(256)
-    n = library().ng_decode(text.encode("ascii", errors="replace"), out, cap, err, len(err))
+    fn = library().ng_decode_played if played else library().ng_decode
+    n = fn(text.encode("ascii", errors="replace"), out, cap, err, len(err))
     if n < 0:
         raise NotegenError(err.value.decode(errors="replace"))
     return [(out[i].onset, out[i].duration, out[i].pitch) for i in range(n)]
+
+
+def decode_played(text: str, cap: int = 400_000) -> list[tuple[float, float, int]]:
+    """The C decoder's notes as played: `decode(text, cap, played=True)`."""
+    return decode(text, cap, played=True)
 
 
 def allocations() -> int:

@@ -1,6 +1,8 @@
 /* From characters to notes: a note string (canonical model text, or the
  * seed form with '-' between notes) as pitches with onsets and durations in
- * quarter-note beats. A chord is one note per pitch; a rest only moves time. */
+ * quarter-note beats. A chord is one note per pitch; a rest only moves time.
+ * Repeat marks and endings are read as bar lines: the notes as written, once
+ * (decode_repeats.c's ng_decode_played plays the repeats out). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,22 +78,27 @@ static double header(cursor *c) {
     return unit;
 }
 
+/* a chord: one note per pitch, low to high, a pitch written twice sounding
+ * once (as notes.parse has it) */
 static int chord(cursor *c, ng_note *notes, int *count, int cap, double onset, double *len, double beat) {
-    int first = *count, pitches = 0;
+    uint64_t seen[2] = {0, 0};
     c->i++;
     while (c->s[c->i] && c->s[c->i] != ']') {
         if (c->s[c->i] == ' ') { c->i++; continue; }
         int p;
         if (pitch(c, &p)) return NG_FAIL;
-        if (*count < cap) notes[*count] = (ng_note){onset, 0, p};
-        (*count)++, pitches++;
+        seen[p >> 6] |= 1ull << (p & 63);
     }
-    if (c->s[c->i] != ']' || !pitches) return bad(c, "an unclosed or empty chord");
+    if (c->s[c->i] != ']' || !(seen[0] | seen[1])) return bad(c, "an unclosed or empty chord");
     c->i++;
     double units;
     if (duration(c, &units)) return NG_FAIL;
     *len = units * beat;
-    for (int k = first; k < *count && k < cap; k++) notes[k].duration = *len;
+    for (int p = 0; p < 128; p++)
+        if (seen[p >> 6] >> (p & 63) & 1) {
+            if (*count < cap) notes[*count] = (ng_note){onset, *len, p};
+            (*count)++;
+        }
     return 0;
 }
 
@@ -103,6 +110,14 @@ int ng_decode(const char *text, ng_note *notes, int cap, char *err, size_t errle
         char ch = text[c.i];
         double len = 0, units;
         if (ch == ' ' || ch == '-' || ch == '\t' || ch == '|' || ch == '\n') { c.i++; continue; }
+        if (ch == ':') {
+            c.i++; /* a repeat mark (|: :| ::) is a bar line here: the notes as written */
+            continue;
+        }
+        if (ch == '[' && text[c.i + 1] >= '1' && text[c.i + 1] <= '9') {
+            c.i += 2; /* an ending [1 [2: as written (ng_decode_played plays them) */
+            continue;
+        }
         if (ch == '[') {
             if (chord(&c, notes, &count, cap, onset, &len, beat)) return NG_FAIL;
         } else if (ch == 'R') {

@@ -83,6 +83,12 @@ typedef struct ng_note {
     int pitch;
 } ng_note;
 int ng_decode(const char *text, ng_note *notes, int cap, char *err, size_t errlen);
+/* The notes as played (what `notegen sample --out tune.mid` writes): the
+ * repeats (|: :| ::, endings [1 [2) expanded as notes.parse(text).played_out()
+ * has them, in time order (a chord's pitches low to high); marks that make no
+ * parts are an error. Returns the count (at most cap: a longer tune is cut)
+ * or NG_FAIL. */
+int ng_decode_played(const char *text, ng_note *notes, int cap, char *err, size_t errlen);
 
 /* Heap calls made by this engine so far (the no-allocation test reads it). */
 long ng_allocations(void);

@@ -1,6 +1,7 @@
 /* A test driver for the engine built with sanitizers (or with counted heap
  * calls): `driver open FILE...` prints one line per file, `ok` or the error;
- * `driver sample FILE SEEDS CHARS` samples tunes and decodes them. */
+ * `driver sample FILE SEEDS CHARS` samples tunes and decodes them;
+ * `driver decode TEXTS` decodes note strings (as written and as played). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,38 @@ static int primes(int argc, char **argv) {
     return 0;
 }
 
+/* `driver decode TEXTS [CAP]`: TEXTS holds note strings separated by NUL
+ * bytes; each is decoded as written and as played (CAP notes at most, 40000
+ * by default), one line each: "N M" (the counts) or "error: ..." for the
+ * played decoding. The counting build prints the heap calls it saw last. */
+static int decode_each(int argc, char **argv) {
+    static char buf[1 << 22];
+    FILE *f = argc > 2 ? fopen(argv[2], "rb") : NULL;
+    if (!f) return 2;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    int cap = argc > 3 ? atoi(argv[3]) : 40000;
+    if (cap < 0 || cap > 40000) return 2;
+    char err[256];
+    for (size_t at = 0; at < n; at += strlen(buf + at) + 1) {
+#ifdef NG_COUNT
+        ng_counting = 1;
+#endif
+        int written = ng_decode(buf + at, notes, cap, err, sizeof err);
+        int played = ng_decode_played(buf + at, notes, cap, err, sizeof err);
+#ifdef NG_COUNT
+        ng_counting = 0;
+#endif
+        if (played < 0) printf("error: %s\n", err);
+        else printf("%d %d\n", written, played);
+    }
+#ifdef NG_COUNT
+    printf("allocations %ld\n", ng_counted);
+#endif
+    return 0;
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -152,6 +185,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "primes")) return primes(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "open")) return open_each(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "sample")) return sample(argc, argv);
-    fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS [PARTS]]\n");
+    if (argc > 1 && !strcmp(argv[1], "decode")) return decode_each(argc, argv);
+    fprintf(stderr, "usage: driver open FILE... | driver sample FILE SEEDS CHARS [FIELDS [PARTS]] | driver decode TEXTS [CAP]\n");
     return 2;
 }
