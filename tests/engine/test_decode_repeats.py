@@ -80,6 +80,8 @@ def test_hand_written_parts_play_as_python_plays_them(built, text):
     assert len(got) > len(notes.parse(text).notes)  # something was heard twice
     assert same(got, py)
     assert got == sorted(got)  # in time order, a chord low to high
+    written = sorted((Fraction(o), Fraction(d), p) for o, d, p in decode(text))  # ng_decode: as written
+    assert same(written, sorted((n.onset, n.duration, n.pitch) for n in notes.parse(text).notes))
 
 
 @pytest.mark.parametrize("text", REFUSED)
@@ -181,6 +183,15 @@ def test_sampled_tunes_play_as_their_midi_files(built, sampled):
         assert same(c_played(text), heard)  # the notes the MIDI file holds
         written = [(Fraction(o), Fraction(d), p) for o, d, p in decode(text)]
         assert same(sorted(written), sorted((n.onset, n.duration, n.pitch) for n in score.notes))
+
+
+def test_tunes_the_c_sampler_writes_in_parts_play_as_python_plays_them(folk):
+    _, engine = folk  # what the plugin draws and then decodes
+    texts = [engine.tune(SampleOptions(seed=seed, tune_type=kind, parts="auto"))
+             for kind in ("jig", "reel") for seed in range(3)]
+    assert sum(bool(notes.parse(t).sections) for t in texts) >= 3
+    for text in texts:
+        assert same(c_played(text), python_played(text)), text
 
 
 def test_a_tune_longer_than_cap_is_cut_in_time_order(built):
