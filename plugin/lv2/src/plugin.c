@@ -126,16 +126,6 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     else if (port < P_COUNT) p->port[port] = data;
 }
 
-/* The notes sounding at deactivate stay in the table: the first block after
- * activate ends them (tr_init marks it a relocation). */
-static void activate(LV2_Handle h) {
-    ng_plugin *p = h;
-    tr_init(&p->clock, p->rate);
-    p->pb.seek = 1;
-    p->want_new = 0;
-    p->last_trigger = p->port[P_NEW_TUNE] ? *p->port[P_NEW_TUNE] : 0.0f;
-}
-
 static void deactivate(LV2_Handle h) { (void)h; }
 
 static float control(const ng_plugin *p, int i, float fallback) {
@@ -157,6 +147,29 @@ static void controls(const ng_plugin *p, sc_controls *c) {
     c->type = clampi(control(p, P_TYPE, 0), 0, 99);
     c->host_bpb = p->clock.bpb;
     c->host_unit = p->clock.unit;
+}
+
+/* The notes sounding at deactivate stay in the table: the first block after
+ * activate ends them (tr_init marks it a relocation). activate() is not real
+ * time: the first score is laid here, through the worker's own code, so that
+ * the very first run() plays it (a bounce that rolls from beat 0 at once). */
+static void activate(LV2_Handle h) {
+    ng_plugin *p = h;
+    tr_init(&p->clock, p->rate);
+    p->pb.seek = 1;
+    p->want_new = p->retry = p->dirty = 0;
+    p->last_trigger = p->port[P_NEW_TUNE] ? *p->port[P_NEW_TUNE] : 0.0f;
+    if (p->have_score || p->pending) return; /* restored, activated before, or a job still out */
+    ng_job job;
+    memset(&job, 0, sizeof job);
+    job.kind = JOB_FIRST;
+    job.epoch = p->epoch;
+    job.until = tr_bar_quarters(&p->clock); /* the first tune: quick; the worker lays on from the first run() */
+    job.keep = -INFINITY;
+    controls(p, &job.controls);
+    ng_answer a;
+    ng_lay(p, &job, &a);
+    ng_apply(p, &a);
 }
 
 /* MIDI events the output sequence still has room for (each one: the event
@@ -188,6 +201,58 @@ static void play(ng_plugin *p, uint32_t from, uint32_t to, int channel) {
     tr_advance(&p->clock, to - from);
 }
 
+static int has_cut(uint32_t kind) { return kind == JOB_NEW_TUNE || kind == JOB_CONTINUE || kind == JOB_CHANGE; }
+
+/* the bar line a new score starts on: the first after q + lead, or (new
+ * controls while stopped: nothing plays until the roll) the one at or after q */
+static double cut_at(const ng_plugin *p, uint32_t kind, double q, double bar, double lead) {
+    if (kind == JOB_CHANGE && !tr_rolling(&p->clock)) return ceil(q / bar - 1e-9) * bar + 0.0; /* not -0 */
+    return (floor((q + lead) / bar + 1e-9) + 1.0) * bar;
+}
+
+/* the controls against those the played score was laid with: a change waits
+ * for the next bar line (a knob being turned: the last value wins) */
+static void watch(ng_plugin *p) {
+    if (!p->have_score) {
+        p->dirty = 0;
+        return;
+    }
+    sc_controls c;
+    controls(p, &c);
+    double bar = tr_bar_quarters(&p->clock);
+    if (sc_same(&c, &p->play->laid)) p->dirty = 0;
+    else if (!p->dirty) p->dirty = 1, p->dirty_bar = floor(tr_position(&p->clock) / bar + 1e-9);
+}
+
+/* which job the score needs next (0: none) */
+static uint32_t next_job(ng_plugin *p, ng_job *job, double q, double bar) {
+    int phrase = ph_ready(&p->phrase, q, bar);
+    if (!p->have_score) return JOB_FIRST;
+    if (q < p->play->floor - 1e-9) return JOB_RELAY; /* back before the window */
+    if (p->retry && p->last.kind == JOB_CHANGE && !p->dirty) p->retry = 0; /* the knob went back */
+    if (p->retry) {
+        if (p->last.kind == JOB_CHANGE) p->dirty = 0;
+        job->phrase = p->last.phrase;
+        return p->last.kind;
+    }
+    if (p->want_new || phrase) {
+        if (phrase) job->phrase = p->phrase, ph_clear(&p->phrase);
+        else p->want_new = 0;
+        return phrase ? JOB_CONTINUE : JOB_NEW_TUNE;
+    }
+    if (p->dirty && (!tr_rolling(&p->clock) || floor(q / bar + 1e-9) != p->dirty_bar)) {
+        p->dirty = 0;
+        return JOB_CHANGE;
+    }
+    if ((!p->play->full || job->keep > p->play->floor + 4 * bar) && p->play->end < q + NG_LAY_BARS * bar) {
+        /* past the score's end (a relocation): answer as soon as the
+         * position is covered, the next job lays further */
+        if (p->play->end < q) job->until = q + bar;
+        return JOB_EXTEND;
+    }
+    return 0;
+}
+
 /* ask the worker for what the score needs next (one job at a time) */
 static void schedule(ng_plugin *p) {
     if (p->pending) return;
@@ -195,23 +260,20 @@ static void schedule(ng_plugin *p) {
     memset(&job, 0, sizeof job);
     job.epoch = p->epoch;
     double q = tr_position(&p->clock), bar = tr_bar_quarters(&p->clock);
-    job.until = q + NG_LOOKAHEAD_BARS * bar;
+    job.until = q + NG_LAY_BARS * bar;
     job.keep = q - NG_LOOKAHEAD_BARS * bar;
-    int phrase = ph_ready(&p->phrase, q, bar);
-    if (!p->have_score) job.kind = JOB_FIRST;
-    else if (q < p->play->floor - 1e-9) job.kind = JOB_RELAY; /* back before the window */
-    else if (p->want_new || phrase) {
-        job.kind = phrase ? JOB_CONTINUE : JOB_NEW_TUNE;
-        job.cut = (floor(q / bar + 1e-9) + 1.0) * bar; /* the next bar line */
-        job.until = job.cut + NG_LOOKAHEAD_BARS * bar;
-        if (phrase) job.phrase = p->phrase, ph_clear(&p->phrase);
-        else p->want_new = 0;
-    } else if ((!p->play->full || job.keep > p->play->floor + 4 * bar) && p->play->end < job.until)
-        job.kind = JOB_EXTEND;
-    else
-        return;
+    job.kind = next_job(p, &job, q, bar);
+    if (!job.kind) return;
+    if (has_cut(job.kind)) {
+        job.cut = cut_at(p, job.kind, q, bar, p->retry ? 2.0 * p->lag : 0.0); /* late: twice as far ahead */
+        job.until = job.cut + bar; /* one tune: a quick answer; extensions follow */
+    }
     controls(p, &job.controls);
-    if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) == LV2_WORKER_SUCCESS) p->pending = 1;
+    if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) != LV2_WORKER_SUCCESS) return;
+    p->pending = 1;
+    p->sched_q = q;
+    if (has_cut(job.kind)) p->last = job;
+    p->retry = 0;
 }
 
 /* a note the user played (continuing from the user: src/phrase.h) */
@@ -255,6 +317,7 @@ static void run(LV2_Handle h, uint32_t frames) {
     }
     if (frames > at) play(p, at, frames, channel);
     lv2_atom_forge_pop(&p->forge, &seq);
+    watch(p);
     schedule(p);
 }
 

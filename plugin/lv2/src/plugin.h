@@ -22,7 +22,8 @@
 #define NG_PREFIX NG_URI "#"
 #define NG_PATH_MAX 4096
 #define NG_EVENTS 512        /* events one pb_run call may write */
-#define NG_LOOKAHEAD_BARS 16 /* the score is extended while its end is nearer than this */
+#define NG_LOOKAHEAD_BARS 16 /* a full score keeps the notes of this many bars behind the position */
+#define NG_LAY_BARS 32       /* the score is extended while its end is nearer than this many bars ahead */
 
 enum { P_CONTROL, P_NOTES, P_TEMPERATURE, P_SEED, P_KEY, P_METER, P_TYPE, P_NEW_TUNE, P_CHANNEL, P_COUNT };
 
@@ -34,16 +35,23 @@ typedef struct ng_uris {
     tr_uris tr;
 } ng_uris;
 
-/* a job for the worker */
-enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE, JOB_RELAY };
+/* a job for the worker (JOB_CHANGE: the controls changed, a new score of
+ * the new controls' tune 0 on from the cut) */
+enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE, JOB_RELAY, JOB_CHANGE };
 typedef struct ng_job {
     uint32_t kind, epoch;
     double until; /* lay tunes until the score's end reaches this */
     double keep;  /* a full score may drop the notes that ended by here */
-    double cut;   /* JOB_NEW_TUNE, JOB_CONTINUE: the new tune starts here */
+    double cut;   /* JOB_NEW_TUNE, JOB_CONTINUE, JOB_CHANGE: the new tune starts here */
     sc_controls controls;
     ph_phrase phrase; /* JOB_CONTINUE: what the user played */
 } ng_job;
+
+/* the worker's answer */
+typedef struct ng_answer {
+    uint32_t kind, epoch;
+    double cut;
+} ng_answer;
 
 typedef struct ng_plugin {
     const LV2_Atom_Sequence *control;
@@ -71,6 +79,12 @@ typedef struct ng_plugin {
     int pending;    /* a job is out */
     uint32_t epoch; /* bumped by restore: answers to older jobs are dropped */
     int want_new;   /* a new_tune edge waits for the worker */
+    int dirty;        /* the controls differ from those the played score was laid with */
+    double dirty_bar; /* ... since this host bar (the lay waits for the next bar line) */
+    ng_job last;      /* the last job with a cut, for a retry */
+    int retry;        /* its answer came after its cut: schedule it again, further ahead */
+    double sched_q;   /* the position when the last job was scheduled */
+    double lag;       /* how far the position moved before a late answer came */
     ph_phrase phrase; /* the notes the user is playing into the control port */
     float last_trigger;
 
@@ -83,6 +97,10 @@ LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2
                           uint32_t size, const void *data);
 LV2_Worker_Status ng_work_response(LV2_Handle h, uint32_t size, const void *data);
 LV2_Worker_Status ng_end_run(LV2_Handle h);
+/* the work itself, into the spare score (the worker, and activate() synchronously) */
+void ng_lay(ng_plugin *p, const ng_job *job, ng_answer *a);
+/* the answer on the audio thread: swap the scores (or, when late, ask for a retry) */
+void ng_apply(ng_plugin *p, const ng_answer *a);
 /* state.c */
 LV2_State_Status ng_save(LV2_Handle h, LV2_State_Store_Function store, LV2_State_Handle sh, uint32_t flags,
                          const LV2_Feature *const *features);

@@ -18,6 +18,13 @@ void sc_clear(sc_score *s) {
     s->floor = 0.0;
 }
 
+int sc_same(const sc_controls *a, const sc_controls *b) {
+    if (a->temperature != b->temperature || a->seed != b->seed || a->key != b->key || a->meter != b->meter ||
+        a->type != b->type)
+        return 0;
+    return a->meter != 0 || (a->host_bpb == b->host_bpb && a->host_unit == b->host_unit);
+}
+
 uint32_t sc_compact(sc_score *s, double q) {
     uint32_t k = 0;
     while (k < s->count && s->notes[k].on < q && s->notes[k].off <= q) k++;

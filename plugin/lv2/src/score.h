@@ -22,6 +22,14 @@
 #define SC_MAX_CHARS 3000
 #define SC_HEADER_CHARS 200
 
+/* What the controls asked for when the work was scheduled (and,
+ * in a score, what its tunes from its last cut were laid with). */
+typedef struct sc_controls {
+    double temperature;
+    int32_t seed, key, meter, type;
+    double host_bpb, host_unit; /* the host's bar (meter 0 follows it) */
+} sc_controls;
+
 /* A score: plain data (the state blob is this struct's used part). */
 typedef struct sc_score {
     uint32_t count;  /* notes */
@@ -31,15 +39,9 @@ typedef struct sc_score {
     double end;      /* where the next tune starts, quarter beats */
     double bar;      /* the last tune's bar, quarter beats */
     double floor;    /* notes ending by here are not kept (the window's start) */
+    sc_controls laid; /* the controls of the tunes laid since the last cut (tune k: laid.seed + k) */
     pb_note notes[SC_CAP];
 } sc_score;
-
-/* What the controls asked for when the work was scheduled. */
-typedef struct sc_controls {
-    double temperature;
-    int32_t seed, key, meter, type;
-    double host_bpb, host_unit; /* the host's bar (meter 0 follows it) */
-} sc_controls;
 
 /* The builder's working memory (allocated once, with the plugin). */
 typedef struct sc_builder {
@@ -53,6 +55,8 @@ typedef struct sc_builder {
 } sc_builder;
 
 void sc_clear(sc_score *s);
+/* 1 when a and b ask for the same tunes (the host's bar counts only with meter 0) */
+int sc_same(const sc_controls *a, const sc_controls *b);
 /* Keep the notes that start before q, end them by q, and lay the next tune at q. */
 void sc_cut(sc_score *s, double q);
 /* Lay tunes until the score's end reaches `until` or the score is full

@@ -12,12 +12,18 @@
 #include "plugin.h"
 
 #define BLOB_MAGIC 0x3153474eu /* "NGS1" */
-#define BLOB_VERSION 2u
+#define BLOB_VERSION 3u
 
 typedef struct blob_head {
     uint32_t magic, version, count, tunes, full, failed;
     double end, bar, floor;
 } blob_head;
+
+/* version 3: the controls the tunes since the last cut were laid with */
+typedef struct blob_laid {
+    double temperature, host_bpb, host_unit;
+    int32_t seed, key, meter, type;
+} blob_laid;
 
 typedef struct blob_note {
     double on, off;
@@ -43,19 +49,23 @@ static const LV2_Feature *feature(const LV2_Feature *const *features, const char
  * hands the played score to the worker, so the copy counts only when no swap
  * began or ended while it was made */
 static unsigned char *score_blob(ng_plugin *p, size_t *size) {
-    unsigned char *buf = malloc(sizeof(blob_head) + sizeof(blob_note) * SC_CAP);
+    const size_t at = sizeof(blob_head) + sizeof(blob_laid);
+    unsigned char *buf = malloc(at + sizeof(blob_note) * SC_CAP);
     for (int tries = 0; buf && tries < 100; tries++) {
         unsigned before = atomic_load(&p->swaps);
         const sc_score *s = p->play;
         uint32_t count = s->count <= SC_CAP ? s->count : SC_CAP;
         blob_head head = {BLOB_MAGIC, BLOB_VERSION, count, s->tunes, s->full, s->failed, s->end, s->bar, s->floor};
+        const sc_controls *c = &s->laid;
+        blob_laid laid = {c->temperature, c->host_bpb, c->host_unit, c->seed, c->key, c->meter, c->type};
         memcpy(buf, &head, sizeof head);
+        memcpy(buf + sizeof head, &laid, sizeof laid);
         for (uint32_t i = 0; i < count; i++) {
             blob_note n = {s->notes[i].on, s->notes[i].off, s->notes[i].pitch, 0};
-            memcpy(buf + sizeof head + i * sizeof n, &n, sizeof n);
+            memcpy(buf + at + i * sizeof n, &n, sizeof n);
         }
         if (!(before & 1) && atomic_load(&p->swaps) == before) {
-            *size = sizeof head + sizeof(blob_note) * count;
+            *size = at + sizeof(blob_note) * count;
             return buf;
         }
     }
@@ -99,21 +109,58 @@ LV2_State_Status ng_save(LV2_Handle h, LV2_State_Store_Function store, LV2_State
     return save_score(p, store, sh);
 }
 
+static int32_t stored_int(ng_plugin *p, LV2_State_Retrieve_Function retrieve, LV2_State_Handle sh, LV2_URID key,
+                          int32_t fallback) {
+    size_t size;
+    uint32_t type, flags;
+    const void *v = retrieve(sh, key, &size, &type, &flags);
+    int32_t x = fallback;
+    if (v && type == p->uris.atom_Int && size == sizeof x) memcpy(&x, v, sizeof x);
+    return x;
+}
+
+/* a version 2 blob does not say what its tunes were laid with: the controls
+ * saved beside it (the host's bar: the one now) */
+static void laid_from_state(ng_plugin *p, LV2_State_Retrieve_Function retrieve, LV2_State_Handle sh,
+                            sc_controls *c) {
+    size_t size;
+    uint32_t type, flags;
+    const void *t = retrieve(sh, p->uris.ng_temperature, &size, &type, &flags);
+    float temperature = 0.8f;
+    if (t && type == p->uris.atom_Float && size == sizeof temperature) memcpy(&temperature, t, sizeof temperature);
+    c->temperature = temperature < 0.1f ? 0.1 : temperature > 2.0f ? 2.0 : temperature;
+    c->seed = stored_int(p, retrieve, sh, p->uris.ng_seed, 7);
+    c->key = stored_int(p, retrieve, sh, p->uris.ng_key, 0);
+    c->meter = stored_int(p, retrieve, sh, p->uris.ng_meter, 0);
+    c->type = stored_int(p, retrieve, sh, p->uris.ng_type, 0);
+    c->host_bpb = p->clock.bpb;
+    c->host_unit = p->clock.unit;
+}
+
 /* the blob back into the played score; 0, or -1 when it is not one */
-static int load_score(ng_plugin *p, const void *data, size_t size) {
+static int load_score(ng_plugin *p, const void *data, size_t size, LV2_State_Retrieve_Function retrieve,
+                      LV2_State_Handle sh) {
     blob_head head;
     if (size < sizeof head) return -1;
     memcpy(&head, data, sizeof head);
-    if (head.magic != BLOB_MAGIC || head.version != BLOB_VERSION || head.count > SC_CAP ||
-        size != sizeof head + sizeof(blob_note) * head.count)
+    size_t at = sizeof head + (head.version >= 3 ? sizeof(blob_laid) : 0);
+    if (head.magic != BLOB_MAGIC || head.version < 2 || head.version > BLOB_VERSION || head.count > SC_CAP ||
+        size != at + sizeof(blob_note) * head.count)
         return -1;
     sc_score *s = p->play;
     s->count = head.count, s->tunes = head.tunes, s->full = head.full, s->failed = head.failed;
     s->end = head.end, s->bar = head.bar, s->floor = head.floor;
-    const unsigned char *at = (const unsigned char *)data + sizeof head;
+    if (head.version >= 3) {
+        blob_laid l;
+        memcpy(&l, (const unsigned char *)data + sizeof head, sizeof l);
+        s->laid = (sc_controls){l.temperature, l.seed, l.key, l.meter, l.type, l.host_bpb, l.host_unit};
+    } else {
+        laid_from_state(p, retrieve, sh, &s->laid);
+    }
+    const unsigned char *notes = (const unsigned char *)data + at;
     for (uint32_t i = 0; i < head.count; i++) {
         blob_note n;
-        memcpy(&n, at + i * sizeof n, sizeof n);
+        memcpy(&n, notes + i * sizeof n, sizeof n);
         s->notes[i] = (pb_note){n.on, n.off, n.pitch};
     }
     return 0;
@@ -146,7 +193,7 @@ LV2_State_Status ng_restore(LV2_Handle h, LV2_State_Retrieve_Function retrieve, 
     const void *score = retrieve(sh, p->uris.ng_score, &size, &type, &vflags);
     if (!score || type != p->uris.ng_Score) return LV2_STATE_SUCCESS; /* none saved: draw as usual */
     p->epoch++; /* an answer to a job scheduled before this is dropped */
-    if (load_score(p, score, size)) {
+    if (load_score(p, score, size, retrieve, sh)) {
         lv2_log_error(&p->logger, "notegen: the saved score is not one this version reads; drawing anew\n");
         p->have_score = 0;
         sc_clear(p->play);
@@ -157,6 +204,6 @@ LV2_State_Status ng_restore(LV2_Handle h, LV2_State_Retrieve_Function retrieve, 
      * its place in the restored score */
     p->clock.relocated = 1;
     p->pb.seek = 1;
-    p->want_new = 0;
+    p->want_new = p->retry = p->dirty = 0;
     return LV2_STATE_SUCCESS;
 }
