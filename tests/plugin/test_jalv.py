@@ -146,8 +146,10 @@ def play(bundles: Path, log: Path, tmp: Path) -> Played:
         procs.append(dump)
         _wait_for(lambda: {"ngjalv:notes", "ngdump:input"} <= set(_ports().split()), 30,
                   lambda: f"jalv's ports did not appear: {jalv_out.read_text()[-400:]}")
-        subprocess.run(["jack_connect", "ngjalv:notes", "ngdump:input"], check=True, timeout=10)
-        subprocess.run(["jack_connect", "ngjalv:notes", receiver.port], check=True, timeout=10)
+        for to in ("ngdump:input", receiver.port):  # jalv's client is active after the plugin's activate()
+            _wait_for(lambda to=to: subprocess.run(["jack_connect", "ngjalv:notes", to], capture_output=True,
+                                                   timeout=10).returncode == 0,
+                      30, lambda to=to: f"jack_connect ngjalv:notes {to} failed for 30 s")
         time.sleep(1.0)  # the worker writes the first tune
         transport = subprocess.Popen(["jack_transport"], stdin=subprocess.PIPE, text=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -251,7 +253,7 @@ def reference(bundles: Path, ng_host: Path,
     the score and the position): (quarter beat, bytes) of each note-on."""
     script = tmp_path_factory.mktemp("ng_host") / "roll.txt"
     script.write_text(f"rate {RATE}\nblocks {PERIOD}\ntempo {BPM}\nmeter 4 4\nset seed 7\nset key {KEY}\n"
-                      f"roll\nrun {ROLL + 4}s\n")
+                      f"run {PERIOD}f\nroll\nrun {ROLL + 4}s\n")  # stopped first: the key from beat 0
     r = subprocess.run([str(ng_host), "--bundle", str(bundles / "notegen.lv2"), str(script)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
