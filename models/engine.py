@@ -3,8 +3,9 @@ rules and draw as models/sampling.py, for the plugin and for speed.
 
 `Engine(path)` opens a checkpoint in C; `stream(options, prime)` yields the
 characters `sampling.stream` yields for the same seed and options (the prime is
-model text). The library is built by scripts/setup.sh (`make -C plugin/engine`)
-where a C compiler exists; `NOTEGEN_ENGINE` may name another build of it.
+model text), tunes in parts included (`parts`: auto, AABB, AB, free or one).
+The library is built by scripts/setup.sh (`make -C plugin/engine`) where a C
+compiler exists; `NOTEGEN_ENGINE` may name another build of it.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class Engine:
         """The characters sampled after `prime`, as `sampling.stream` gives them."""
         from .options import BARE
 
-        opts = (options or BARE.but(parts="one")).but(**changes)
+        opts = (options or BARE).but(**changes)
         raw = self._options(opts, fields)
         self._check(self.lib.ng_start(self.handle, C.byref(raw), self._prime(prime), len(prime)))
         return self._run()
@@ -160,7 +161,7 @@ class Engine:
         --length or --bars): as models/tunes.py composes it, the header line is
         drawn first (200 characters at most, the requested fields), then the
         tune after it with the same seed."""
-        opts = options or SampleOptions(parts="one")
+        opts = options or SampleOptions()
         if opts.prime or opts.length or opts.bars:
             raise NotegenError("Engine.tune takes no prime, --length or --bars; use stream()")
         fields = self._fields(opts, None)

@@ -103,3 +103,10 @@ def test_tunes_in_parts_allocate_nothing_after_open(counting):
         assert done.returncode == 0, done.stdout + done.stderr
         at_open, after = (int(w.strip(",")) for w in done.stdout.splitlines()[0].split()[3::2])
         assert at_open > 0 and after == 0
+
+
+def test_the_default_form_is_the_python_samplers(folk):
+    lm, engine = folk  # no options: sampling.stream's BARE (parts auto), changed by keyword alike
+    for seed in (3, 4):
+        c = "".join(engine.stream(seed=seed, max_chars=400, fields={"T": "jig"}))
+        assert c == "".join(stream(lm, "", None, {"T": "jig"}, seed=seed, max_chars=400))
