@@ -110,3 +110,22 @@ def test_the_default_form_is_the_python_samplers(folk):
     for seed in (3, 4):
         c = "".join(engine.stream(seed=seed, max_chars=400, fields={"T": "jig"}))
         assert c == "".join(stream(lm, "", None, {"T": "jig"}, seed=seed, max_chars=400))
+
+
+def test_primes_in_parts_under_the_sanitizers(folk, sanitized, tmp_path):
+    form = "auto"  # (AABB runs on to its two closed parts past the 40 characters: slow under ASan)
+    import random
+
+    from .test_parts_walks import HOSTILE, _random_prime
+
+    lm, rng = folk[0], random.Random(5)
+    walked = [_random_prime(rng, lm, form, {"T": "jig"}) for _ in range(12)]
+    primes = [*HOSTILE, *walked, "M:6/8\n" + "|: " * 40]
+    (tmp_path / "primes").write_bytes(b"\0".join(p.encode() for p in primes))
+    folk_file = ROOT / "models" / "bundled" / "folk.safetensors"
+    command = [str(sanitized), "primes", str(folk_file), str(tmp_path / "primes"), str(FORMS[form])]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "runtime error" not in done.stderr and "Sanitizer" not in done.stderr
+    sampled, refused = (int(w) for w in done.stdout.split()[1::2])
+    assert sampled + refused == len(primes) and sampled > 8 and refused > 0
