@@ -171,6 +171,30 @@ def test_a_change_while_stopped_starts_the_score_there(ng_host, bundle, tmp_path
     assert laid(run) == [0]
 
 
+def test_controls_set_before_anything_is_heard_apply_from_beat_0(ng_host, bundle, tmp_path):
+    """A host that sets the controls after activate() and rolls at once (the
+    first score, laid in activate, was never heard): the old score is muted and
+    the new one starts on the bar line at the position, beat 0; only what
+    starts before the worker's answer (the first block) is not played."""
+    song = Song().say("blocks 256").say("set key 3").say("set seed 11")
+    song.roll().position(0, 0).run(song.seconds(8))
+    run = play(ng_host, bundle, song, tmp_path)
+    notes = score(model(bundle), until(song), seed=11, key="D")
+    check(run, expected(song, [n for n in notes if n.on > song.q_at(255)]))
+    assert laid(run) == [0] and run.events
+
+
+def test_a_change_before_the_first_note_lays_the_whole_score_anew(ng_host, bundle, tmp_path):
+    """Stopped at bar 5 when the controls change, then back to beat 0 and
+    rolling: nothing of activate()'s score was ever heard, so the new one
+    starts at beat 0, not at bar 5."""
+    song = Song().say("blocks 256").position(5, 0).run(PREROLL).say("set key 10")
+    song.run(PREROLL).position(0, 0).roll().run(song.seconds(8))
+    run = play(ng_host, bundle, song, tmp_path)
+    check(run, expected(song, score(model(bundle), until(song), key="Bb")))
+    assert laid(run) == [0]
+
+
 def test_a_changed_score_restores_to_the_same_notes(ng_host, bundle, tmp_path):
     song = begin()
     changed(song, ["set key 10", "set seed 5"], 3.0)

@@ -116,6 +116,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
     sc_clear(p->spare);
     tr_init(&p->clock, rate);
     pb_reset(&p->pb);
+    p->mute_at = INFINITY;
     return p;
 }
 
@@ -157,9 +158,11 @@ static void activate(LV2_Handle h) {
     ng_plugin *p = h;
     tr_init(&p->clock, p->rate);
     p->pb.seek = 1;
-    p->want_new = p->retry = p->dirty = 0;
+    p->want_new = p->retry = p->dirty = p->heard = 0;
+    p->mute_at = INFINITY;
     p->last_trigger = p->port[P_NEW_TUNE] ? *p->port[P_NEW_TUNE] : 0.0f;
     if (p->have_score || p->pending) return; /* restored, activated before, or a job still out */
+    p->unheard = 1;
     ng_job job;
     memset(&job, 0, sizeof job);
     job.kind = JOB_FIRST;
@@ -186,11 +189,15 @@ static int room(const LV2_Atom_Forge *f) {
 static void play(ng_plugin *p, uint32_t from, uint32_t to, int channel) {
     pb_block b = {tr_position(&p->clock), tr_frames_per_quarter(&p->clock), to - from, from,
                   tr_rolling(&p->clock), p->clock.relocated, channel, 100};
+    if (b.relocated) p->heard = 0;
+    size_t count = p->play->count; /* a quiet change is out: nothing from its cut on */
+    if (p->mute_at < INFINITY) count = pb_lower_bound(p->play->notes, count, p->mute_at);
     int n, cap;
     do {
         cap = room(&p->forge);
-        n = cap > 0 ? pb_run(&p->pb, p->play->notes, p->play->count, &b, p->events, cap) : 0;
+        n = cap > 0 ? pb_run(&p->pb, p->play->notes, count, &b, p->events, cap) : 0;
         for (int i = 0; i < n; i++) {
+            if ((p->events[i].msg[0] & 0xf0) == 0x90) p->heard = 1, p->unheard = 0;
             lv2_atom_forge_frame_time(&p->forge, p->events[i].frame);
             lv2_atom_forge_atom(&p->forge, 3, p->uris.midi_Event);
             lv2_atom_forge_write(&p->forge, p->events[i].msg, 3);
@@ -206,7 +213,9 @@ static int has_cut(uint32_t kind) { return kind == JOB_NEW_TUNE || kind == JOB_C
 /* the bar line a new score starts on: the first after q + lead, or (new
  * controls while stopped: nothing plays until the roll) the one at or after q */
 static double cut_at(const ng_plugin *p, uint32_t kind, double q, double bar, double lead) {
+    if (kind == JOB_CHANGE && p->unheard) return 0.0; /* never heard: the whole score anew */
     if (kind == JOB_CHANGE && !tr_rolling(&p->clock)) return ceil(q / bar - 1e-9) * bar + 0.0; /* not -0 */
+    if (kind == JOB_CHANGE && !p->heard) return floor(q / bar + 1e-9) * bar + 0.0; /* this bar: nothing heard */
     return (floor((q + lead) / bar + 1e-9) + 1.0) * bar;
 }
 
@@ -240,7 +249,7 @@ static uint32_t next_job(ng_plugin *p, ng_job *job, double q, double bar) {
         else p->want_new = 0;
         return phrase ? JOB_CONTINUE : JOB_NEW_TUNE;
     }
-    if (p->dirty && (!tr_rolling(&p->clock) || floor(q / bar + 1e-9) != p->dirty_bar)) {
+    if (p->dirty && (!tr_rolling(&p->clock) || !p->heard || p->unheard || floor(q / bar + 1e-9) != p->dirty_bar)) {
         p->dirty = 0;
         return JOB_CHANGE;
     }
@@ -269,7 +278,9 @@ static void schedule(ng_plugin *p) {
         job.until = job.cut + bar; /* one tune: a quick answer; extensions follow */
     }
     controls(p, &job.controls);
+    job.quiet = job.kind == JOB_CHANGE && ((tr_rolling(&p->clock) && !p->heard) || p->unheard);
     if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) != LV2_WORKER_SUCCESS) return;
+    if (job.quiet) p->mute_at = job.cut;
     p->pending = 1;
     p->sched_q = q;
     if (has_cut(job.kind)) p->last = job;

@@ -40,6 +40,7 @@ typedef struct ng_uris {
 enum { JOB_FIRST = 1, JOB_EXTEND, JOB_NEW_TUNE, JOB_CONTINUE, JOB_RELAY, JOB_CHANGE };
 typedef struct ng_job {
     uint32_t kind, epoch;
+    uint32_t quiet; /* JOB_CHANGE before anything was heard: the old score is muted from the cut */
     double until; /* lay tunes until the score's end reaches this */
     double keep;  /* a full score may drop the notes that ended by here */
     double cut;   /* JOB_NEW_TUNE, JOB_CONTINUE, JOB_CHANGE: the new tune starts here */
@@ -49,7 +50,7 @@ typedef struct ng_job {
 
 /* the worker's answer */
 typedef struct ng_answer {
-    uint32_t kind, epoch;
+    uint32_t kind, epoch, quiet;
     double cut;
 } ng_answer;
 
@@ -85,6 +86,9 @@ typedef struct ng_plugin {
     int retry;        /* its answer came after its cut: schedule it again, further ahead */
     double sched_q;   /* the position when the last job was scheduled */
     double lag;       /* how far the position moved before a late answer came */
+    int heard;        /* a note-on went out since activate, a restore or the last relocation */
+    int unheard;      /* nothing of the score activate() laid has been heard yet */
+    double mute_at;   /* the played score starts no note from here on (a quiet change is out) */
     ph_phrase phrase; /* the notes the user is playing into the control port */
     float last_trigger;
 

@@ -5,6 +5,7 @@
  * counts, the end, bar and floor of the layout) then the notes, each as two doubles
  * and an int32 pitch, in the machine's byte order (not portable, like the
  * struct it mirrors). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,7 @@ LV2_State_Status ng_restore(LV2_Handle h, LV2_State_Retrieve_Function retrieve, 
      * its place in the restored score */
     p->clock.relocated = 1;
     p->pb.seek = 1;
-    p->want_new = p->retry = p->dirty = 0;
+    p->want_new = p->retry = p->dirty = p->heard = p->unheard = 0;
+    p->mute_at = INFINITY;
     return LV2_STATE_SUCCESS;
 }

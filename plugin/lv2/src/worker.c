@@ -3,6 +3,7 @@
  * run() is not playing), and its answer makes run() swap the two. Only one
  * job is out at a time, so the spare score is the worker's alone while it
  * works, and the played one is only read by both. */
+#include <math.h>
 #include <string.h>
 
 #include "plugin.h"
@@ -39,7 +40,7 @@ void ng_lay(ng_plugin *p, const ng_job *job, ng_answer *a) {
     uint32_t failed = s->failed;
     if (p->builder->engine) sc_extend(p->builder, s, &s->laid, job->until, job->keep);
     if (s->failed > failed) lv2_log_warning(&p->logger, "notegen: %u tunes could not be drawn\n", s->failed - failed);
-    *a = (ng_answer){job->kind, job->epoch, job->cut};
+    *a = (ng_answer){job->kind, job->epoch, job->quiet, job->cut};
 }
 
 LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2_Worker_Respond_Handle rh,
@@ -59,9 +60,10 @@ LV2_Worker_Status ng_work(LV2_Handle h, LV2_Worker_Respond_Function respond, LV2
  * again, for a bar line further ahead. */
 void ng_apply(ng_plugin *p, const ng_answer *a) {
     p->pending = 0;
+    p->mute_at = INFINITY;
     if (a->epoch != p->epoch) return; /* a restore came in between */
     double q = tr_position(&p->clock);
-    if (has_cut(a->kind) && p->have_score && q > a->cut + 1e-9) {
+    if (has_cut(a->kind) && !a->quiet && p->have_score && q > a->cut + 1e-9) {
         p->retry = 1;
         p->lag = q > p->sched_q ? q - p->sched_q : 0.0;
         return;
