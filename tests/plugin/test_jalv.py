@@ -253,7 +253,7 @@ def reference(bundles: Path, ng_host: Path,
     the score and the position): (quarter beat, bytes) of each note-on."""
     script = tmp_path_factory.mktemp("ng_host") / "roll.txt"
     script.write_text(f"rate {RATE}\nblocks {PERIOD}\ntempo {BPM}\nmeter 4 4\nset seed 7\nset key {KEY}\n"
-                      f"run {PERIOD}f\nroll\nrun {ROLL + 4}s\n")  # stopped first: the key from beat 0
+                      f"roll\nrun {ROLL + 4}s\n")
     r = subprocess.run([str(ng_host), "--bundle", str(bundles / "notegen.lv2"), str(script)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
