@@ -177,8 +177,10 @@ class PartsGrammar(NotesGrammar):
             return False
         bars = passed / self.bar_len
         longest = self._longest_part()
-        if longest and bars > longest and not (self.opened or self.ending == 1):
-            return False  # a long stretch without marks is no part (closing, it ends without one)
+        if longest and bars > longest and not (self.opened or self.ending == 1 or self.closing):
+            # a long stretch without marks is no part; but a part winding down that
+            # missed home at its eighth bar may still close on the tonic later
+            return False
         if self.parts == "AABB":
             last = self.closed == 1
             return bars == PART_BARS and (not last or not self.form or self.last_tonic)

@@ -139,7 +139,9 @@ static int close_allowed(const ng_grammar *g) {
     if (p.n <= 0 || mod(p, g->bar_len).n || (g->ending == 1 && cmp(g->t, g->ending_at) <= 0)) return 0;
     ng_frac bars = divide(p, g->bar_len); /* whole */
     int longest = longest_part(g);
-    if (longest && cmp(bars, whole(longest)) > 0 && !(g->opened || g->ending == 1)) return 0;
+    /* a long stretch without marks is no part; but a part winding down that missed
+     * home at its eighth bar may still close on the tonic later */
+    if (longest && cmp(bars, whole(longest)) > 0 && !(g->opened || g->ending == 1 || g->closing)) return 0;
     if (g->parts == NG_PARTS_AABB) {
         int last = g->closed == 1;
         return ng_frac_eq(bars, whole(PART_BARS)) && (!last || !g->form || g->last_tonic);

@@ -62,3 +62,18 @@ def test_held_out_tunes_without_types_are_taken_by_the_types_meter():
     assert n == 7
     _, _, n = judge.told_apart([jig], [jig] * 5 + [reel] * 7, "jig")
     assert n == 5
+
+
+def test_a_reel_that_misses_home_at_its_eighth_bar_still_ends_on_the_tonic():
+    # bundled folk, reel seed 141: winding down, the part's eighth bar ended off the
+    # tonic; the close was then refused for good and the tune ran on to the cap
+    from notegen.models.checkpoint import load
+    from notegen.models.options import SampleOptions
+    from notegen.models.tunes import draw
+
+    tune = draw(load("folk"), "", SampleOptions(tune_type="reel", seed=141))
+    assert len(tune.text) < 1500 and tune.text.rstrip().endswith(":|"), tune.text[-120:]
+    score = notes.parse(tune.text)
+    last = score.parts[0].notes[-1].pitch
+    assert last % 12 == 7, tune.text[-120:]  # G, the reel's key
+    assert "K:G" in tune.text.splitlines()[0]
