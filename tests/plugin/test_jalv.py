@@ -155,7 +155,7 @@ def play(bundles: Path, log: Path, tmp: Path) -> Played:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(transport)
         assert transport.stdin is not None
-        transport.stdin.write(f"master\ntempo {BPM}\nplay\n")
+        transport.stdin.write(f"master\ntempo {BPM}\nlocate 0\nplay\n")  # a retry starts at 0 too
         transport.stdin.flush()
         time.sleep(ROLL)
         transport.stdin.write("stop\n")

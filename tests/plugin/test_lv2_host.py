@@ -312,7 +312,7 @@ def test_worker_thread_gives_the_events_of_sync(ng_host, bundle, tmp_path):
 
     sync = play(ng_host, bundle, song(False), tmp_path, name="sync.txt")
     thread = play(ng_host, bundle, song(True), tmp_path, name="thread.txt", options=("--pace", "5"))
-    assert len(sync.events) > 250 and thread.events == sync.events
+    assert len(sync.events) > 200 and thread.events == sync.events
 
 
 @pytest.mark.slow
