@@ -237,8 +237,9 @@ def _pickup(text: str) -> Fraction:
     head, newline, body = text.partition("\n")
     if not newline:
         head, body = "", text
-    cut = body.find("|")
-    if cut <= 0:
+    opened = 2 if body.startswith("|:") else 0  # a part opened at the start
+    cut = body.find("|", opened)
+    if cut <= opened:
         return Fraction(0)
     probe = decode((head + "\n" if newline else "") + body[:cut] + " C4")
     return _beats(probe[-1][0]) if probe else Fraction(0)
@@ -247,7 +248,7 @@ def _pickup(text: str) -> Fraction:
 def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
           meter: str | None = "4/4", key: str | None = None, tune_type: str | None = None) -> list[Note]:
     """The contract's score: tune k = the engine's tune for seed + k (the options
-    `notegen sample` takes with parts one), laid from beat 0 with its pickup
+    `notegen sample` takes: tunes in parts, played out), laid from beat 0 with its pickup
     shifted onto a bar line, the next tune from the bar line after its last
     note plus an empty bar; tunes are laid until the layout reaches `until`."""
     from notegen.models.engine import Engine, decode
@@ -257,13 +258,13 @@ def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
     notes: list[Note] = []
     end, k = Fraction(0), 0
     while end < until:
-        opts = SampleOptions(seed=seed + k, temperature=float(f32(temperature)), parts="one", meter=meter,
+        opts = SampleOptions(seed=seed + k, temperature=float(f32(temperature)), parts="auto", meter=meter,
                              key=key, tune_type=tune_type, max_chars=3000)
         text = engine.tune(opts)
         bar, pickup = _bar(text), _pickup(text)
         shift = bar - pickup if 0 < pickup < bar else Fraction(0)
         last = end
-        for onset, duration, pitch in decode(text):
+        for onset, duration, pitch in decode(text, played=True):
             on = end + shift + _beats(onset)
             notes.append(Note(on, on + _beats(duration), pitch))
             last = max(last, notes[-1].off)

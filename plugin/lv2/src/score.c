@@ -73,7 +73,8 @@ void sc_fields(const sc_controls *c, char *out, int cap) {
     if (key && n < cap) snprintf(out + n, (size_t)(cap - n), ";K=%s", key);
 }
 
-/* as SampleOptions' defaults for `notegen sample` with the C engine (parts one) */
+/* as SampleOptions' defaults for `notegen sample` with the C engine: tunes in
+ * parts (the form "auto"), played out when laid */
 static ng_options options(const sc_controls *c, uint64_t seed, int max_chars, const char *fields) {
     ng_options o;
     memset(&o, 0, sizeof o);
@@ -87,6 +88,7 @@ static ng_options options(const sc_controls *c, uint64_t seed, int max_chars, co
     o.form = 1;
     o.range_low = o.range_high = -1;
     o.fields = fields;
+    o.parts = 1; /* auto */
     return o;
 }
 
@@ -147,6 +149,7 @@ static double header_bar(const char *text) {
 static double pickup(sc_builder *b, int len) {
     const char *nl = strchr(b->text, '\n');
     const char *body = nl ? nl + 1 : b->text;
+    if (body[0] == '|' && body[1] == ':') body += 2; /* a part opened at the start */
     const char *bar = strchr(body, '|');
     if (!bar || bar == body) return 0.0;
     static const char tail[] = " C4";
@@ -200,7 +203,7 @@ static int append(sc_builder *b, sc_score *s, int n, double shift, double from, 
 static int lay(sc_builder *b, sc_score *s, int len) {
     double bar = header_bar(b->text);
     double p = pickup(b, len);
-    int n = ng_decode(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
+    int n = ng_decode_played(b->text, b->decoded, SC_CAP, b->err, sizeof b->err);
     if (n < 0) return -2;
     double shift = p > SC_EPS && p < bar - SC_EPS ? bar - p : 0.0;
     return append(b, s, n, shift, -INFINITY, bar);
@@ -219,6 +222,7 @@ int sc_continue(sc_builder *b, sc_score *s, const sc_controls *c, const ph_phras
     b->last_prime = n;
     for (int i = 0; i < n; i++) b->prime[i] = (unsigned char)b->text[i];
     ng_options o = options(c, (uint64_t)(int64_t)c->seed + s->tunes, SC_MAX_CHARS, "");
+    o.parts = 0; /* an answer to the user's phrase: one part, as live's call and response */
     if (ng_start(b->engine, &o, b->prime, n) < 0) return -1;
     int id;
     while ((id = ng_next(b->engine)) >= 0)
