@@ -246,7 +246,8 @@ def _pickup(text: str) -> Fraction:
 
 
 def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
-          meter: str | None = "4/4", key: str | None = None, tune_type: str | None = None) -> list[Note]:
+          meter: str | None = "4/4", key: str | None = None, tune_type: str | None = None,
+          pitch_range: str | None = None) -> list[Note]:
     """The contract's score: tune k = the engine's tune for seed + k (the options
     `notegen sample` takes: tunes in parts, played out), laid from beat 0 with its pickup
     shifted onto a bar line, the next tune from the bar line after its last
@@ -259,7 +260,7 @@ def score(model: Path, until: Fraction, seed: int = 7, temperature: float = 0.8,
     end, k = Fraction(0), 0
     while end < until:
         opts = SampleOptions(seed=seed + k, temperature=float(f32(temperature)), parts="auto", meter=meter,
-                             key=key, tune_type=tune_type, max_chars=3000)
+                             key=key, tune_type=tune_type, range=pitch_range, max_chars=3000)
         text = engine.tune(opts)
         bar, pickup = _bar(text), _pickup(text)
         shift = bar - pickup if 0 < pickup < bar else Fraction(0)

@@ -79,7 +79,7 @@ def test_install_writes_the_bundle_that_lv2info_finds(installed: tuple[Path, flo
     assert info.returncode == 0, info.stderr
     assert bundle.resolve().as_uri() in info.stdout  # this bundle, not another install
     for symbol in ("control", "notes", "temperature", "seed", "key", "meter", "type", "new_tune",
-                   "channel"):
+                   "channel", "low", "high"):
         assert f'Symbol:      {symbol}\n' in info.stdout, symbol
     assert took < 120, f"install took {took:.1f} s"
 

@@ -26,7 +26,7 @@ BUNDLE = BUILD / "notegen.lv2"
 URI = "urn:notegen:generator"
 PORTS = [  # (symbol, default) in index order, as the contract's table has them
     ("control", None), ("notes", None), ("temperature", 0.8), ("seed", 7.0), ("key", 0.0),
-    ("meter", 0.0), ("type", 0.0), ("new_tune", 0.0), ("channel", 1.0),
+    ("meter", 0.0), ("type", 0.0), ("new_tune", 0.0), ("channel", 1.0), ("low", 0.0), ("high", 127.0),
 ]
 
 

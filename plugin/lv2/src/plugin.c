@@ -30,6 +30,8 @@ static void map_uris(ng_plugin *p) {
     u->ng_key = MAP(NG_PREFIX "key");
     u->ng_meter = MAP(NG_PREFIX "meter");
     u->ng_type = MAP(NG_PREFIX "type");
+    u->ng_low = MAP(NG_PREFIX "low");
+    u->ng_high = MAP(NG_PREFIX "high");
     u->ng_channel = MAP(NG_PREFIX "channel");
     u->ng_model = MAP(NG_PREFIX "model");
     u->ng_score = MAP(NG_PREFIX "score");
@@ -146,6 +148,8 @@ static void controls(const ng_plugin *p, sc_controls *c) {
     c->key = clampi(control(p, P_KEY, 0), 0, 99);
     c->meter = clampi(control(p, P_METER, 0), 0, 99);
     c->type = clampi(control(p, P_TYPE, 0), 0, 99);
+    c->low = clampi(control(p, P_LOW, 0), 0, 127);
+    c->high = clampi(control(p, P_HIGH, 127), 0, 127);
     c->host_bpb = p->clock.bpb;
     c->host_unit = p->clock.unit;
 }

@@ -25,12 +25,12 @@
 #define NG_LOOKAHEAD_BARS 16 /* a full score keeps the notes of this many bars behind the position */
 #define NG_LAY_BARS 32       /* the score is extended while its end is nearer than this many bars ahead */
 
-enum { P_CONTROL, P_NOTES, P_TEMPERATURE, P_SEED, P_KEY, P_METER, P_TYPE, P_NEW_TUNE, P_CHANNEL, P_COUNT };
+enum { P_CONTROL, P_NOTES, P_TEMPERATURE, P_SEED, P_KEY, P_METER, P_TYPE, P_NEW_TUNE, P_CHANNEL, P_LOW, P_HIGH, P_COUNT };
 
 typedef struct ng_uris {
     LV2_URID atom_Object, atom_Blank, atom_Sequence, atom_Path, atom_Int, atom_Float, atom_URID;
     LV2_URID midi_Event, time_Position;
-    LV2_URID ng_seed, ng_temperature, ng_key, ng_meter, ng_type, ng_channel, ng_model, ng_score, ng_Score,
+    LV2_URID ng_seed, ng_temperature, ng_key, ng_meter, ng_type, ng_channel, ng_low, ng_high, ng_model, ng_score, ng_Score,
         ng_tunes;
     tr_uris tr;
 } ng_uris;

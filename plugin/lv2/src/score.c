@@ -20,7 +20,7 @@ void sc_clear(sc_score *s) {
 
 int sc_same(const sc_controls *a, const sc_controls *b) {
     if (a->temperature != b->temperature || a->seed != b->seed || a->key != b->key || a->meter != b->meter ||
-        a->type != b->type)
+        a->type != b->type || a->low != b->low || a->high != b->high)
         return 0;
     return a->meter != 0 || (a->host_bpb == b->host_bpb && a->host_unit == b->host_unit);
 }
@@ -87,6 +87,10 @@ static ng_options options(const sc_controls *c, uint64_t seed, int max_chars, co
     o.constrain = 1;
     o.form = 1;
     o.range_low = o.range_high = -1;
+    if ((c->low > 0 || c->high < 127) && c->high - c->low >= 12) { /* as sample --range: an octave at least */
+        o.range_low = c->low;
+        o.range_high = c->high;
+    }
     o.fields = fields;
     o.parts = 1; /* auto */
     return o;

@@ -28,6 +28,7 @@ typedef struct sc_controls {
     double temperature;
     int32_t seed, key, meter, type;
     double host_bpb, host_unit; /* the host's bar (meter 0 follows it) */
+    int32_t low, high;          /* MIDI pitches the tune keeps within (0 and 127: no limit) */
 } sc_controls;
 
 /* A score: plain data (the state blob is this struct's used part). */

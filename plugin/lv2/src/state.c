@@ -6,6 +6,7 @@
  * and an int32 pitch, in the machine's byte order (not portable, like the
  * struct it mirrors). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "plugin.h"
 
 #define BLOB_MAGIC 0x3153474eu /* "NGS1" */
-#define BLOB_VERSION 3u
+#define BLOB_VERSION 4u
 
 typedef struct blob_head {
     uint32_t magic, version, count, tunes, full, failed;
@@ -24,6 +25,7 @@ typedef struct blob_head {
 typedef struct blob_laid {
     double temperature, host_bpb, host_unit;
     int32_t seed, key, meter, type;
+    int32_t low, high; /* version 4: the pitch range */
 } blob_laid;
 
 typedef struct blob_note {
@@ -58,7 +60,8 @@ static unsigned char *score_blob(ng_plugin *p, size_t *size) {
         uint32_t count = s->count <= SC_CAP ? s->count : SC_CAP;
         blob_head head = {BLOB_MAGIC, BLOB_VERSION, count, s->tunes, s->full, s->failed, s->end, s->bar, s->floor};
         const sc_controls *c = &s->laid;
-        blob_laid laid = {c->temperature, c->host_bpb, c->host_unit, c->seed, c->key, c->meter, c->type};
+        blob_laid laid = {c->temperature, c->host_bpb, c->host_unit, c->seed, c->key, c->meter, c->type,
+                          c->low, c->high};
         memcpy(buf, &head, sizeof head);
         memcpy(buf + sizeof head, &laid, sizeof laid);
         for (uint32_t i = 0; i < count; i++) {
@@ -95,6 +98,8 @@ LV2_State_Status ng_save(LV2_Handle h, LV2_State_Store_Function store, LV2_State
     put_int(p, store, sh, u->ng_meter, port_int(p, P_METER, 0));
     put_int(p, store, sh, u->ng_type, port_int(p, P_TYPE, 0));
     put_int(p, store, sh, u->ng_channel, port_int(p, P_CHANNEL, 1));
+    put_int(p, store, sh, u->ng_low, port_int(p, P_LOW, 0));
+    put_int(p, store, sh, u->ng_high, port_int(p, P_HIGH, 127));
     const LV2_Feature *f = feature(features, LV2_STATE__mapPath);
     const LV2_State_Map_Path *mp = f ? f->data : NULL;
     char *abstract = mp ? mp->abstract_path(mp->handle, p->model) : NULL;
@@ -134,6 +139,8 @@ static void laid_from_state(ng_plugin *p, LV2_State_Retrieve_Function retrieve, 
     c->key = stored_int(p, retrieve, sh, p->uris.ng_key, 0);
     c->meter = stored_int(p, retrieve, sh, p->uris.ng_meter, 0);
     c->type = stored_int(p, retrieve, sh, p->uris.ng_type, 0);
+    c->low = stored_int(p, retrieve, sh, p->uris.ng_low, 0);
+    c->high = stored_int(p, retrieve, sh, p->uris.ng_high, 127);
     c->host_bpb = p->clock.bpb;
     c->host_unit = p->clock.unit;
 }
@@ -144,7 +151,8 @@ static int load_score(ng_plugin *p, const void *data, size_t size, LV2_State_Ret
     blob_head head;
     if (size < sizeof head) return -1;
     memcpy(&head, data, sizeof head);
-    size_t at = sizeof head + (head.version >= 3 ? sizeof(blob_laid) : 0);
+    size_t laid_size = head.version >= 4 ? sizeof(blob_laid) : head.version == 3 ? offsetof(blob_laid, low) : 0;
+    size_t at = sizeof head + laid_size;
     if (head.magic != BLOB_MAGIC || head.version < 2 || head.version > BLOB_VERSION || head.count > SC_CAP ||
         size != at + sizeof(blob_note) * head.count)
         return -1;
@@ -152,9 +160,9 @@ static int load_score(ng_plugin *p, const void *data, size_t size, LV2_State_Ret
     s->count = head.count, s->tunes = head.tunes, s->full = head.full, s->failed = head.failed;
     s->end = head.end, s->bar = head.bar, s->floor = head.floor;
     if (head.version >= 3) {
-        blob_laid l;
-        memcpy(&l, (const unsigned char *)data + sizeof head, sizeof l);
-        s->laid = (sc_controls){l.temperature, l.seed, l.key, l.meter, l.type, l.host_bpb, l.host_unit};
+        blob_laid l = {.low = 0, .high = 127}; /* version 3: no range */
+        memcpy(&l, (const unsigned char *)data + sizeof head, laid_size);
+        s->laid = (sc_controls){l.temperature, l.seed, l.key, l.meter, l.type, l.host_bpb, l.host_unit, l.low, l.high};
     } else {
         laid_from_state(p, retrieve, sh, &s->laid);
     }

@@ -24,7 +24,7 @@ static void json_string(const char *s) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: score_dump MODEL SEED TUNES [key meter type temperature bpb unit]\n");
+        fprintf(stderr, "usage: score_dump MODEL SEED TUNES [key meter type temperature bpb unit low high]\n");
         return 2;
     }
     static sc_builder b;
@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "score_dump: %s: %s\n", argv[1], err);
         return 2;
     }
-    sc_controls c = {0.8, atoi(argv[2]), 0, 0, 0, 4, 4};
+    sc_controls c = {0.8, atoi(argv[2]), 0, 0, 0, 4, 4, 0, 127};
     int tunes = atoi(argv[3]);
     if (argc > 4) c.key = atoi(argv[4]);
     if (argc > 5) c.meter = atoi(argv[5]);
@@ -43,6 +43,8 @@ int main(int argc, char **argv) {
     if (argc > 7) c.temperature = atof(argv[7]);
     if (argc > 8) c.host_bpb = atof(argv[8]);
     if (argc > 9) c.host_unit = atof(argv[9]);
+    if (argc > 10) c.low = atoi(argv[10]);
+    if (argc > 11) c.high = atoi(argv[11]);
     sc_fields(&c, b.fields, sizeof b.fields);
     printf("{\"fields\": ");
     json_string(b.fields);

@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "score_window: %s\n", err);
         return 2;
     }
-    sc_controls c = {0.8, atoi(argv[2]), 0, 0, 0, 4, 4};
+    sc_controls c = {0.8, atoi(argv[2]), 0, 0, 0, 4, 4, 0, 127};
     double end = atof(argv[3]), back = atof(argv[4]), ahead = 16 * 4.0;
     sc_clear(&s);
     for (double q = 0; q < end; q += 4) {
