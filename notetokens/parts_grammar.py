@@ -135,8 +135,12 @@ class PartsGrammar(NotesGrammar):
             *super().key(), self.marks_used, self.opened, self.ending, self.expect2, self.boundary,
             self.just_closed, self.last_tonic, self.after_endings, phase, self.start_at == 0, self.t == 0,
             self.ending_end - self.t if self.ending == 2 else None, min(self.closed, 3),
-            self.bars if self.parts == "AB" else None, self.events > 0,
+            self.bars if self.parts == "AB" else None, self.events > 0, self._enough(),
         )
+
+    def _enough(self) -> bool:
+        """The tune is long enough to end (min_notes and min_bars played out)."""
+        return self.events + self.extra_notes >= self.min_notes and self.played_bars() >= self.min_bars
 
     def remaining(self) -> Fraction | None:
         r = super().remaining()
@@ -246,6 +250,9 @@ class PartsGrammar(NotesGrammar):
         if s in ("m_done", "ending"):
             if s == "m_done" and self.parts == "AABB" and self.closed >= 2:
                 return frozenset()
+            third = self._longest_part() and self.closed >= 3 and not self.relaxed
+            if s == "m_done" and third and self.can_end():
+                return frozenset()  # a dance tune has at most three parts: the third ends it
             return frozenset(" ")
         if s == "bar":
             return frozenset(" " + (":" if self._open_allowed(at_start=False) else ""))
@@ -393,6 +400,11 @@ class PartsGrammar(NotesGrammar):
             bars = self._passed() / self.bar_len if self.bar_len else 0
             if bars >= PART_BARS - 1:
                 self.closing = True  # the last bar of the tune: close on the tonic
+        third = self.parts == "auto" and self._longest_part() and self.closed == 2 and self.marks_used
+        if third and not self.relaxed:
+            bars = self._passed() / self.bar_len if self.bar_len else 0
+            if bars >= PART_BARS - 1:
+                self.closing = True  # the third part's last bar: home, and the tune ends there
 
     def _complete_event(self) -> None:
         v = durations.value(self.dur) or Fraction(1)

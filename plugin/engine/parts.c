@@ -64,6 +64,7 @@ static int longest_part(const ng_grammar *g) {
 }
 
 static int close_allowed(const ng_grammar *g);
+int ng_parts_can_end(const ng_grammar *g);
 
 static int must_close(const ng_grammar *g) {
     if (!g->marks_used && g->parts != NG_PARTS_AABB) return 0;
@@ -103,7 +104,10 @@ uint64_t ng_parts_key(const ng_grammar *g, uint64_t h, uint64_t (*mix)(uint64_t,
     }
     h = mix(h, (uint64_t)(g->closed < 3 ? g->closed : 3));
     h = mix(h, g->parts == NG_PARTS_AB ? (uint64_t)g->bars + 7 : 5);
-    return mix(h, (uint64_t)(g->events > 0));
+    h = mix(h, (uint64_t)(g->events > 0));
+    /* long enough to end (min_notes and min_bars played out), as Python's _enough() */
+    int enough = g->events + g->extra_notes >= g->min_notes && cmp(played_bars(g), whole(g->min_bars)) >= 0;
+    return mix(h, (uint64_t)enough);
 }
 
 int ng_parts_remaining(const ng_grammar *g, ng_frac *r) {
@@ -213,6 +217,8 @@ ng_set ng_parts_inner(const ng_grammar *g) {
     if (s == GS_MCOLON) return only(g->both_at_colon ? "|:" : "|");
     if (s == GS_MDONE || s == GS_ENDING) {
         if (s == GS_MDONE && g->parts == NG_PARTS_AABB && g->closed >= 2) return none;
+        /* a dance tune has at most three parts: the third ends it */
+        if (s == GS_MDONE && longest_part(g) && g->closed >= 3 && !g->relaxed && ng_parts_can_end(g)) return none;
         return only(" ");
     }
     if (s == GS_BAR) return only(open_allowed(g, 0) ? " :" : " ");
@@ -353,6 +359,10 @@ void ng_parts_bar_line(ng_grammar *g) {
     if (g->parts == NG_PARTS_AABB && g->closed == 1 && !g->relaxed) {
         ng_frac bars = g->has_bar && g->bar_len.n ? divide(passed(g), g->bar_len) : whole(0);
         if (cmp(bars, whole(PART_BARS - 1)) >= 0) g->closing = 1; /* the tune's last bar: close on the tonic */
+    }
+    if (g->parts == NG_PARTS_AUTO && longest_part(g) && g->closed == 2 && g->marks_used && !g->relaxed) {
+        ng_frac bars = g->has_bar && g->bar_len.n ? divide(passed(g), g->bar_len) : whole(0);
+        if (cmp(bars, whole(PART_BARS - 1)) >= 0) g->closing = 1; /* the third part's last bar: home */
     }
 }
 
