@@ -35,7 +35,7 @@ HOSTILE = ["", "M:7/3 L:1/5\nC4:/7 D4:13/3 |", "K:C#m\nC#4:3 |", "T:reel L:1/8 M
 def _python_grammar(lm, opts: SampleOptions, fields, prime: str):
     chosen = _writable(lm, opts.header() if fields is None else fields)
     g = grammar_for(lm.notation, chosen, min_notes=opts.min_notes, min_bars=opts.bars or 0,
-                    alphabet=frozenset(lm.vocab.chars), form=opts.form)
+                    alphabet=frozenset(lm.vocab.chars), form=opts.form, parts=opts.parts)
     _feed_prime(g, prime, lm.notation)
     g.begin()
     return g

@@ -13,10 +13,12 @@ import pytest
 
 from notegen.models.engine import Engine
 from notegen.models.options import SampleOptions
-from notegen.models.sampling import _feed_prime, _writable
+from notegen.models.sampling import _writable
 from notetokens.errors import NotegenError
 from notetokens.grammar import grammar_for
 from notetokens.vocab import EOS
+
+from .test_grammar_walks import _allowed, _python_grammar
 
 FORMS = ("auto", "AABB", "AB", "free")
 FIELDS = [{"T": "jig"}, {"T": "reel"}, None, {}, {"T": "jig", "M": "6/8", "K": "D"},
@@ -26,20 +28,6 @@ HOSTILE = ["", "T:jig L:1/8 M:6/8 K:D\n|: D4 F#4 A4 | ", "L:1/8 M:6/8 K:D\nA4 | 
            "M:4/4 K:G\nG4:4 :| ", "T:reel M:4/4 K:G\n|: G4 :: A4:4 |", "M:3/4\n|: C4:3 | D4:3 :| [2 E4:3 |",
            "M:6/8\nC4:5 :|", "|:", "M:2/4 K:C\n[1 C4 |", "T:jig M:6/8 K:D\nD4:3 :| :|", "M:54\n|: [F4 ",
            "L:1/8 M:6/8 K:D\nD4 F#4 A4 | ", "M:4/4\nC4:4 | D4:4 | E4:4 | F4:4 |"]
-
-
-def _python_grammar(lm, opts: SampleOptions, fields, prime: str):
-    chosen = _writable(lm, opts.header() if fields is None else fields)
-    g = grammar_for(lm.notation, chosen, min_notes=opts.min_notes, min_bars=opts.bars or 0,
-                    alphabet=frozenset(lm.vocab.chars), form=opts.form, parts=opts.parts)
-    _feed_prime(g, prime, lm.notation)
-    g.begin()
-    return g
-
-
-def _allowed(g, vocab) -> set[int]:
-    ids = {vocab.id(c) for c in g.allowed() if c in vocab}
-    return ids | ({EOS} if g.can_end() else set())
 
 
 HEADERS = ["T:jig L:1/8 M:6/8 K:D\n", "T:reel L:1/8 M:4/4 K:G\n", "L:1/8 M:6/8 K:Ador\n", "M:3/4 K:F\n",
